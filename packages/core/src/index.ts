@@ -1,0 +1,70 @@
+/**
+ * The framework-free session policy engine: principal keys, the session registry,
+ * concurrency control (limits, eviction policies, reject mode), idle and absolute
+ * timeouts, and storage through Keyv.
+ *
+ * @packageDocumentation
+ */
+export {
+  SessionPolicyError,
+  InvalidPrincipalError,
+  InvalidSessionIdError,
+  InvalidOptionError,
+  StoreError,
+  CorruptRecordError,
+  ClosedError,
+  toStoreError,
+  type ErrorCode,
+} from './errors.js';
+export { END_REASONS, endedSession, type EndReason, type NewSession, type SessionInfo } from './session.js';
+export { expiresAt, expiryReason, forgetAt, type Timeouts } from './timeouts.js';
+export { createPrincipalKey, type PrincipalKeyFunction, type PrincipalKeyOptions } from './principal-key.js';
+export { assertSessionId } from './session-id.js';
+export type { EvictionContext, EvictionPolicy, PolicyDescriptor } from './eviction-policy.js';
+export { leastRecentlySeen } from './policies/least-recently-seen.js';
+export { oldestCreated } from './policies/oldest-created.js';
+export { sameDeviceFirst, type SameDeviceFirstOptions } from './policies/same-device-first.js';
+export { idleFirst, type IdleFirstOptions } from './policies/idle-first.js';
+export type {
+  AdmitAccepted,
+  AdmitOutcome,
+  AdmitRefused,
+  AdmitRequest,
+  CheckOutcome,
+  CheckRequest,
+  EndAllRequest,
+  EndOutcome,
+  EndRequest,
+  ListOutcome,
+  ListRequest,
+  SessionStore,
+  SweepOutcome,
+  SweepRequest,
+} from './store.js';
+export {
+  planAdmission,
+  planEnd,
+  refresh,
+  nextDeadline,
+  lastForget,
+  type AdmissionPlan,
+  type EndPlan,
+  type Refreshed,
+} from './principal-sessions.js';
+export { parseSessionRecord } from './session-record.js';
+export { KeyedMutex } from './keyed-mutex.js';
+export { DeadlineQueue } from './deadline-queue.js';
+export { LruKeyvStore, type LruKeyvStoreOptions } from './lru-keyv-store.js';
+export { KeyvSessionStore, type KeyvSessionStoreOptions } from './keyv-store.js';
+export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { resolveOptions, type MaxSessions, type SessionRegistryOptions } from './options.js';
+export {
+  SessionRegistry,
+  type AdmitResult,
+  type CheckResult,
+  type EndAllOptions,
+  type EndOrigin,
+  type ListOptions,
+  type RegistryEvents,
+  type RegistryStats,
+} from './registry.js';

@@ -1,0 +1,29 @@
+import type { EvictionPolicy } from '../eviction-policy.js';
+import { byCreated, byLastSeen } from './order.js';
+
+/** Options of {@link sameDeviceFirst}. @public */
+export interface SameDeviceFirstOptions {
+  /** How to choose among other devices when still over the limit. Default `'last-seen'`. */
+  readonly then?: 'last-seen' | 'created';
+}
+
+/**
+ * A login from a device that already has sessions replaces them (reason `replaced`, not
+ * counted against the limit): a reconnect from the same browser never takes a second
+ * slot. Over the limit, other devices are evicted least recently seen first (or oldest
+ * created first). Sessions without a `deviceId` are never replaced.
+ *
+ * @param options - see {@link SameDeviceFirstOptions}.
+ * @public
+ */
+export function sameDeviceFirst(options: SameDeviceFirstOptions = {}): EvictionPolicy {
+  const order = options.then ?? 'last-seen';
+  const compare = order === 'created' ? byCreated : byLastSeen;
+  return {
+    name: 'same-device-first',
+    replaces: ({ candidate, active }) =>
+      candidate.deviceId === undefined ? [] : active.filter((s) => s.deviceId === candidate.deviceId),
+    rank: ({ active }) => [...active].sort(compare),
+    descriptor: { order, replaceSameDevice: true, minIdle: 0 },
+  };
+}

@@ -1,0 +1,414 @@
+import { EventEmitter } from 'node:events';
+import { ClosedError, InvalidOptionError, SessionPolicyError, toStoreError } from './errors.js';
+import { createMemoryStore } from './memory-store.js';
+import { checkLimit, resolveOptions, type ResolvedOptions, type SessionRegistryOptions } from './options.js';
+import { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
+import { assertSessionId } from './session-id.js';
+import type { AdmitAccepted, AdmitRefused, SessionStore } from './store.js';
+
+/**
+ * The result of {@link SessionRegistry.admit}: the login was admitted (with what it
+ * evicted, replaced or found expired), or refused with a code and the sessions holding
+ * the slots, so the application can offer "sign out another device?".
+ *
+ * @public
+ */
+export type AdmitResult = AdmitAccepted | AdmitRefused;
+
+/**
+ * The result of {@link SessionRegistry.check}, the per-request check.
+ *
+ * - `active`: the session is live (and was touched if due).
+ * - `ended`: the session ended; `reason` says why (tell the device).
+ * - `unknown`: the registry does not know this session (never admitted, or forgotten
+ *   after retention).
+ * - `invalid`: the session id or principal is malformed (hostile or garbage input).
+ * - `unavailable`: the store failed; `allow` is what `onStoreError` says to do.
+ *
+ * @public
+ */
+export type CheckResult =
+  | { readonly status: 'active'; readonly session: SessionInfo }
+  | { readonly status: 'ended'; readonly session: SessionInfo; readonly reason: EndReason }
+  | { readonly status: 'unknown' }
+  | { readonly status: 'invalid'; readonly error: SessionPolicyError }
+  | { readonly status: 'unavailable'; readonly error: SessionPolicyError; readonly allow: boolean };
+
+/**
+ * Where an `ended` event comes from: this process, or another process sharing the store
+ * (through its revocation bus).
+ *
+ * @public
+ */
+export type EndOrigin = 'local' | 'remote';
+
+/**
+ * The registry's events. Listeners run synchronously; keep them quick.
+ *
+ * - `admitted`: a login was admitted (not emitted when the session was already active).
+ * - `rejected`: a login was refused (`ERR_SESSION_LIMIT` or `ERR_SESSION_ENDED`).
+ * - `evicted`: a session gave way to a login (reason `evicted` or `replaced`).
+ * - `expired`: a session passed its idle or absolute timeout (found by a check, a login,
+ *   a listing or a sweep).
+ * - `ended`: any session ended, for any reason, here (`local`) or in another process
+ *   (`remote`). Close live connections on this one.
+ * - `error`: a problem that is not an operation's failure (corrupt value, sweep failure,
+ *   lost subscription). Emitted only when someone listens, so it never crashes.
+ *
+ * @public
+ */
+export interface RegistryEvents {
+  admitted: [session: SessionInfo];
+  rejected: [refusal: AdmitRefused & { readonly candidate: SessionInfo }];
+  evicted: [session: SessionInfo];
+  expired: [session: SessionInfo];
+  ended: [session: SessionInfo, origin: EndOrigin];
+  error: [error: Error];
+}
+
+/**
+ * Counters of this process's registry since it was created.
+ *
+ * @public
+ */
+export interface RegistryStats {
+  /** Sessions admitted here, less those ended here (this process's view). */
+  readonly active: number;
+  /** Logins admitted. */
+  readonly admitted: number;
+  /** Logins refused. */
+  readonly rejected: number;
+  /** Sessions ended here, by reason. */
+  readonly ended: Readonly<Record<EndReason, number>>;
+  /** Sessions ended by other processes, as learned through the store. */
+  readonly endedRemotely: number;
+  /** Expired sessions ended by sweeps. */
+  readonly swept: number;
+}
+
+/** Options of {@link SessionRegistry.endAll}. @public */
+export interface EndAllOptions {
+  /** Keep this session ("log out other devices"). */
+  readonly except?: string;
+  /** Why they end. Default `logout`. */
+  readonly reason?: EndReason;
+}
+
+/** Options of {@link SessionRegistry.list}. @public */
+export interface ListOptions {
+  /** Include ended sessions still remembered. Default `false`. */
+  readonly includeEnded?: boolean;
+}
+
+/**
+ * The session registry: the policy engine. It knows which sessions each principal has,
+ * admits logins under the principal's limit (evicting or rejecting), checks sessions on
+ * requests, ends them, expires idle and old ones, and tells listeners about all of it.
+ * It knows no web framework; adapters translate requests into these calls.
+ *
+ * @example
+ * ```ts
+ * const registry = new SessionRegistry({ maxSessions: 2, idleTimeout: 15 * 60_000 });
+ * const result = await registry.admit({ principal: user, sessionId: req.sessionID });
+ * if (!result.admitted) showDevices(result.holders);
+ * const check = await registry.check(req.sessionID, user.id);
+ * ```
+ * @public
+ */
+export class SessionRegistry extends EventEmitter<RegistryEvents> {
+  /** The store in use. */
+  readonly store: SessionStore;
+  readonly #options: ResolvedOptions;
+  readonly #ended: Record<EndReason, number> = Object.fromEntries(END_REASONS.map((r) => [r, 0])) as Record<EndReason, number>;
+  #admitted = 0;
+  #rejected = 0;
+  #endedRemotely = 0;
+  #swept = 0;
+  #closed = false;
+  readonly #timer: NodeJS.Timeout | undefined;
+  readonly #unsubscribe: Array<() => void> = [];
+
+  /** @param options - see {@link SessionRegistryOptions}. */
+  constructor(options: SessionRegistryOptions = {}) {
+    super();
+    this.#options = resolveOptions(options);
+    this.store = this.#options.store ?? createMemoryStore();
+    if (this.store.watch) {
+      this.#unsubscribe.push(this.store.watch((sessions) => this.#remoteEnded(sessions)));
+    }
+    if (this.store.onError) {
+      this.#unsubscribe.push(this.store.onError((error) => this.#report(error)));
+    }
+    if (this.#options.sweepInterval > 0) {
+      this.#timer = setInterval(() => {
+        this.sweep().catch((error: unknown) => this.#report(toStoreError('sweep', error)));
+      }, this.#options.sweepInterval);
+      this.#timer.unref();
+    }
+  }
+
+  /** The current time on the registry's clock. */
+  now(): number {
+    return this.#options.clock();
+  }
+
+  /**
+   * The canonical key of a principal. Throws `ERR_INVALID_PRINCIPAL` for anything that
+   * does not identify a user.
+   *
+   * @param principal - a user object, id, email…
+   */
+  key(principal: unknown): string {
+    return this.#options.principalKey(principal);
+  }
+
+  /**
+   * Admits a login. Over the limit, evicts sessions chosen by the policy, or refuses the
+   * login (`onLimit: 'reject'`, or a policy that protects every session). Re-admitting a
+   * session id already active for the principal changes nothing. An ended session id is
+   * refused with `ERR_SESSION_ENDED`.
+   *
+   * Throws `ERR_INVALID_PRINCIPAL` / `ERR_INVALID_SESSION_ID` for bad input and
+   * `ERR_STORE` when the store fails.
+   *
+   * @param login - the new session.
+   */
+  async admit(login: NewSession): Promise<AdmitResult> {
+    this.#open();
+    const principalKey = this.key(login.principal);
+    const sessionId = assertSessionId(login.sessionId, this.#options.maxSessionIdLength);
+    const { maxSessions, onLimit, policy, timeouts } = this.#options;
+    const limit = checkLimit(typeof maxSessions === 'function' ? await maxSessions(login.principal, principalKey) : maxSessions);
+    const now = this.now();
+    const candidate: SessionInfo = {
+      sessionId,
+      principalKey,
+      createdAt: now,
+      lastSeenAt: now,
+      ...optionalString('deviceId', login.deviceId),
+      ...optionalString('userAgent', login.userAgent),
+      ...optionalString('ip', login.ip),
+      ...(login.attributes === undefined ? {} : { attributes: attributes(login.attributes) }),
+      state: 'active',
+    };
+    let outcome: AdmitResult;
+    try {
+      outcome = await this.store.admit({ candidate, limit, onLimit, policy, timeouts, now });
+    } catch (error) {
+      throw toStoreError('admit', error);
+    }
+    this.#expired(outcome.expired);
+    if (!outcome.admitted) {
+      this.#rejected++;
+      this.emit('rejected', { ...outcome, candidate });
+      return outcome;
+    }
+    for (const s of outcome.replaced) this.#endedLocally(s, 'evicted');
+    for (const s of outcome.evicted) this.#endedLocally(s, 'evicted');
+    if (!outcome.alreadyActive) {
+      this.#admitted++;
+      this.emit('admitted', outcome.session);
+    }
+    return outcome;
+  }
+
+  /**
+   * Checks a session on a request: the per-request path. Never throws: bad input gives
+   * `invalid`, a store failure gives `unavailable` with `allow` set by `onStoreError`.
+   *
+   * @param sessionId - the session id the request carries.
+   * @param principal - the session's principal (or its key, as stored at login).
+   */
+  async check(sessionId: unknown, principal: unknown): Promise<CheckResult> {
+    let principalKey: string;
+    let id: string;
+    try {
+      this.#open();
+      principalKey = this.key(principal);
+      id = assertSessionId(sessionId, this.#options.maxSessionIdLength);
+    } catch (error) {
+      return { status: 'invalid', error: error as SessionPolicyError };
+    }
+    const { timeouts, touchInterval } = this.#options;
+    try {
+      const outcome = await this.store.check({ principalKey, sessionId: id, now: this.now(), timeouts, touchInterval });
+      if (outcome.status !== 'ended') return outcome;
+      if (outcome.expiredNow) this.#expired([outcome.session]);
+      return { status: 'ended', session: outcome.session, reason: outcome.session.endReason ?? 'logout' };
+    } catch (error) {
+      const storeError = toStoreError('check', error);
+      this.#report(storeError);
+      return { status: 'unavailable', error: storeError, allow: this.#options.failOpen };
+    }
+  }
+
+  /**
+   * Lists a principal's sessions, oldest first ("your devices").
+   *
+   * @param principal - the principal or its key.
+   * @param options - see {@link ListOptions}.
+   */
+  async list(principal: unknown, options: ListOptions = {}): Promise<SessionInfo[]> {
+    this.#open();
+    const principalKey = this.key(principal);
+    let outcome;
+    try {
+      outcome = await this.store.list({ principalKey, now: this.now(), timeouts: this.#options.timeouts });
+    } catch (error) {
+      throw toStoreError('list', error);
+    }
+    this.#expired(outcome.expired);
+    const sessions = options.includeEnded ? [...outcome.sessions] : outcome.sessions.filter((s) => s.state === 'active');
+    return sessions.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /**
+   * Ends one active session of a principal. Returns the ended session, or `undefined` if
+   * the principal has no such active session (whatever else exists is not revealed).
+   *
+   * @param sessionId - the session to end.
+   * @param principal - its principal (or key): a principal can only end its own sessions.
+   * @param reason - why. Default `logout`.
+   */
+  async end(sessionId: unknown, principal: unknown, reason: EndReason = 'logout'): Promise<SessionInfo | undefined> {
+    this.#open();
+    const principalKey = this.key(principal);
+    const id = assertSessionId(sessionId, this.#options.maxSessionIdLength);
+    checkReason(reason);
+    let outcome;
+    try {
+      outcome = await this.store.end({ principalKey, sessionId: id, reason, now: this.now(), timeouts: this.#options.timeouts });
+    } catch (error) {
+      throw toStoreError('end', error);
+    }
+    this.#expired(outcome.expired);
+    for (const s of outcome.ended) this.#endedLocally(s);
+    return outcome.ended[0];
+  }
+
+  /**
+   * Ends every active session of a principal ("log out everywhere"), or all but one
+   * ("log out other devices"). Returns the sessions ended.
+   *
+   * @param principal - the principal or its key.
+   * @param options - see {@link EndAllOptions}.
+   */
+  async endAll(principal: unknown, options: EndAllOptions = {}): Promise<SessionInfo[]> {
+    this.#open();
+    const principalKey = this.key(principal);
+    const reason = options.reason ?? 'logout';
+    checkReason(reason);
+    const except = options.except === undefined ? undefined : assertSessionId(options.except, this.#options.maxSessionIdLength);
+    let outcome;
+    try {
+      outcome = await this.store.endAll({
+        principalKey,
+        reason,
+        now: this.now(),
+        timeouts: this.#options.timeouts,
+        ...(except === undefined ? {} : { except }),
+      });
+    } catch (error) {
+      throw toStoreError('endAll', error);
+    }
+    this.#expired(outcome.expired);
+    for (const s of outcome.ended) this.#endedLocally(s);
+    return [...outcome.ended];
+  }
+
+  /**
+   * Ends sessions past their idle or absolute timeout (at most `sweepBatch` principals'
+   * worth per call). Expired sessions never hold a slot even without sweeps: logins and
+   * checks expire them on the way. Returns how many sessions were ended.
+   */
+  async sweep(): Promise<number> {
+    this.#open();
+    let outcome;
+    try {
+      outcome = await this.store.sweep({ now: this.now(), timeouts: this.#options.timeouts, limit: this.#options.sweepBatch });
+    } catch (error) {
+      throw toStoreError('sweep', error);
+    }
+    this.#swept += outcome.expired.length;
+    this.#expired(outcome.expired);
+    return outcome.expired.length;
+  }
+
+  /** This process's counters. */
+  stats(): RegistryStats {
+    let ended = 0;
+    for (const r of END_REASONS) ended += this.#ended[r];
+    return {
+      active: Math.max(0, this.#admitted - ended),
+      admitted: this.#admitted,
+      rejected: this.#rejected,
+      ended: { ...this.#ended },
+      endedRemotely: this.#endedRemotely,
+      swept: this.#swept,
+    };
+  }
+
+  /** Stops the sweep timer, unsubscribes from the store and closes it. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    for (const off of this.#unsubscribe.splice(0)) off();
+    await this.store.close();
+  }
+
+  /** `await using registry = new SessionRegistry()` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new ClosedError('The session registry');
+  }
+
+  #expired(sessions: readonly SessionInfo[]): void {
+    for (const s of sessions) this.#endedLocally(s, 'expired');
+  }
+
+  #endedLocally(session: SessionInfo, also?: 'evicted' | 'expired'): void {
+    const reason = session.endReason ?? 'logout';
+    this.#ended[reason]++;
+    if (also) this.emit(also, session);
+    this.emit('ended', session, 'local');
+  }
+
+  #remoteEnded(sessions: readonly SessionInfo[]): void {
+    for (const s of sessions) {
+      this.#endedRemotely++;
+      this.emit('ended', s, 'remote');
+    }
+  }
+
+  #report(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+}
+
+function checkReason(reason: EndReason): void {
+  if (!END_REASONS.includes(reason)) throw new InvalidOptionError('reason', `must be one of ${END_REASONS.join(', ')}`);
+}
+
+const MAX_FIELD = 1024;
+
+function optionalString<K extends string>(name: K, value: unknown): { [P in K]?: string } {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'string' || value.length > MAX_FIELD) {
+    throw new InvalidOptionError(name, `must be a string of at most ${MAX_FIELD} characters`);
+  }
+  return { [name]: value } as { [P in K]?: string };
+}
+
+function attributes(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError('attributes', 'must be a plain object');
+  }
+  // A JSON round trip: stores serialize records, so only JSON-safe data survives; doing
+  // it here makes the memory store behave the same and drops `__proto__` tricks.
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}
+

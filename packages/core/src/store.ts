@@ -1,0 +1,193 @@
+import type { EvictionPolicy } from './eviction-policy.js';
+import type { EndReason, SessionInfo } from './session.js';
+import type { Timeouts } from './timeouts.js';
+
+/**
+ * A login to admit, with the rules in force. One call is one atomic step for the
+ * principal: counting its live sessions, ending expired ones, choosing victims and
+ * writing the new session must not interleave with another operation on the same
+ * principal.
+ *
+ * @public
+ */
+export interface AdmitRequest {
+  /** The new session (state `active`, `createdAt` = `lastSeenAt` = `now`). */
+  readonly candidate: SessionInfo;
+  /** The principal's limit of active sessions (`Infinity` for none). */
+  readonly limit: number;
+  /** What to do over the limit: evict by the policy, or refuse the new login. */
+  readonly onLimit: 'evict' | 'reject';
+  /** The eviction policy. */
+  readonly policy: EvictionPolicy;
+  /** The timeouts in force. */
+  readonly timeouts: Timeouts;
+  /** The current time. */
+  readonly now: number;
+}
+
+/**
+ * The result of an admission.
+ *
+ * @public
+ */
+export type AdmitOutcome = AdmitAccepted | AdmitRefused;
+
+/** An admitted login. @public */
+export interface AdmitAccepted {
+  /** Discriminant. */
+  readonly admitted: true;
+  /** The active session. */
+  readonly session: SessionInfo;
+  /** `true` when the same session id was already active for this principal (nothing changed). */
+  readonly alreadyActive: boolean;
+  /** Sessions evicted to make room (ended with reason `evicted`). */
+  readonly evicted: readonly SessionInfo[];
+  /** Sessions replaced by this login (ended with reason `replaced`). */
+  readonly replaced: readonly SessionInfo[];
+  /** Sessions found expired on the way (ended with reason `idle` or `absolute`). */
+  readonly expired: readonly SessionInfo[];
+}
+
+/** A refused login. @public */
+export interface AdmitRefused {
+  /** Discriminant. */
+  readonly admitted: false;
+  /**
+   * `ERR_SESSION_LIMIT`: the principal is at its limit and nothing may be evicted;
+   * `ERR_SESSION_ENDED`: this session id was already ended and cannot come back.
+   */
+  readonly code: 'ERR_SESSION_LIMIT' | 'ERR_SESSION_ENDED';
+  /** The active sessions holding the slots (for "sign out another device?"). */
+  readonly holders: readonly SessionInfo[];
+  /** The principal's limit. */
+  readonly limit: number;
+  /** Sessions found expired on the way (ended with reason `idle` or `absolute`). */
+  readonly expired: readonly SessionInfo[];
+}
+
+/**
+ * A request check.
+ *
+ * @public
+ */
+export interface CheckRequest {
+  /** The principal's key. */
+  readonly principalKey: string;
+  /** The session id. */
+  readonly sessionId: string;
+  /** The current time. */
+  readonly now: number;
+  /** The timeouts in force. */
+  readonly timeouts: Timeouts;
+  /** Write `lastSeenAt` only when it is at least this old (milliseconds). */
+  readonly touchInterval: number;
+}
+
+/**
+ * The result of a check.
+ *
+ * @public
+ */
+export type CheckOutcome =
+  | { readonly status: 'active'; readonly session: SessionInfo }
+  | { readonly status: 'ended'; readonly session: SessionInfo; readonly expiredNow: boolean }
+  | { readonly status: 'unknown' };
+
+/** Reading a principal's sessions. @public */
+export interface ListRequest {
+  /** The principal's key. */
+  readonly principalKey: string;
+  /** The current time. */
+  readonly now: number;
+  /** The timeouts in force. */
+  readonly timeouts: Timeouts;
+}
+
+/** A principal's sessions. @public */
+export interface ListOutcome {
+  /** Its sessions, active ones and tombstones still retained, oldest first. */
+  readonly sessions: readonly SessionInfo[];
+  /** Sessions found expired on the way (now tombstones, also in `sessions`). */
+  readonly expired: readonly SessionInfo[];
+}
+
+/** Ending one session. @public */
+export interface EndRequest extends ListRequest {
+  /** The session to end. */
+  readonly sessionId: string;
+  /** Why it ends. */
+  readonly reason: EndReason;
+}
+
+/** Ending all of a principal's sessions. @public */
+export interface EndAllRequest extends ListRequest {
+  /** Why they end. */
+  readonly reason: EndReason;
+  /** A session to keep ("log out other devices"). */
+  readonly except?: string;
+}
+
+/** What an end changed. @public */
+export interface EndOutcome {
+  /** Sessions ended by this call (active before it). */
+  readonly ended: readonly SessionInfo[];
+  /** Sessions found expired on the way. */
+  readonly expired: readonly SessionInfo[];
+}
+
+/** A sweep of expired sessions. @public */
+export interface SweepRequest {
+  /** The current time. */
+  readonly now: number;
+  /** The timeouts in force. */
+  readonly timeouts: Timeouts;
+  /** The most sessions to expire in this call (the rest wait for the next). */
+  readonly limit: number;
+}
+
+/** What a sweep ended. @public */
+export interface SweepOutcome {
+  /** Sessions ended with reason `idle` or `absolute`. */
+  readonly expired: readonly SessionInfo[];
+}
+
+/**
+ * Where the registry keeps sessions. Every operation on one principal is atomic with
+ * respect to every other operation on that principal — within one process for the
+ * generic Keyv store, across processes for the Redis store. A store never makes an
+ * ended session active again.
+ *
+ * Errors: operations throw `StoreError` (`ERR_STORE`) when the backend fails. Values
+ * under the store's keys that it did not write are treated as absent and reported
+ * through `onError`.
+ *
+ * Check a new store with `@session-policy/store-test-suite`.
+ *
+ * @public
+ */
+export interface SessionStore {
+  /** A short name for logs and benchmarks. */
+  readonly name: string;
+  /** Admits a login (see {@link AdmitRequest}). */
+  admit(request: AdmitRequest): Promise<AdmitOutcome>;
+  /** Checks a session on a request, ending it if expired and touching it if due. */
+  check(request: CheckRequest): Promise<CheckOutcome>;
+  /** Lists a principal's sessions. */
+  list(request: ListRequest): Promise<ListOutcome>;
+  /** Ends one active session of a principal. */
+  end(request: EndRequest): Promise<EndOutcome>;
+  /** Ends all active sessions of a principal (but `except`). */
+  endAll(request: EndAllRequest): Promise<EndOutcome>;
+  /** Ends expired sessions; cost is proportional to what it ends, not to all sessions. */
+  sweep(request: SweepRequest): Promise<SweepOutcome>;
+  /**
+   * Subscribes to sessions ended by other processes sharing this store (stores shared
+   * between processes implement it; the registry re-emits them as `ended` events with
+   * origin `remote`). Returns the unsubscribe function.
+   */
+  watch?(listener: (ended: readonly SessionInfo[]) => void): () => void;
+  /** Reports problems that are not failures of an operation (corrupt values, lost subscriptions). */
+  onError?(listener: (error: Error) => void): () => void;
+  /** Releases connections and timers. Idempotent. */
+  close(): Promise<void>;
+}
