@@ -1,0 +1,341 @@
+/**
+ * The conformance suite every session store passes, written once and run against each
+ * store (the memory store, the generic Keyv store, the Redis store, yours). Like
+ * `@keyv/test-suite`: call it from an ava test file with a factory for your store.
+ *
+ * @example
+ * ```ts
+ * import test from 'ava';
+ * import { storeConformance } from '@session-policy/store-test-suite';
+ * storeConformance(test, { name: 'my-store', createStore: () => new MyStore() });
+ * ```
+ * @packageDocumentation
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestFn } from 'ava';
+import {
+  idleFirst,
+  oldestCreated,
+  sameDeviceFirst,
+  SessionRegistry,
+  type SessionRegistryOptions,
+  type SessionStore,
+} from '@session-policy/core';
+
+/** Options of {@link storeConformance}. @public */
+export interface StoreConformanceOptions {
+  /** The store's name, prefixed to every test title. */
+  readonly name: string;
+  /**
+   * Makes a store. Each test makes its own and closes it; stores may share a backend
+   * (every test uses principals of its own).
+   */
+  readonly createStore: () => SessionStore | Promise<SessionStore>;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Registers the conformance tests with ava.
+ *
+ * @param test - ava's `test` function (`import test from 'ava'`).
+ * @param options - see {@link StoreConformanceOptions}.
+ * @public
+ */
+export function storeConformance(test: TestFn, options: StoreConformanceOptions): void {
+  const { name, createStore } = options;
+
+  async function setup(extra: SessionRegistryOptions = {}) {
+    let now = Date.parse('2026-03-01T08:00:00Z');
+    const store = await createStore();
+    const registry = new SessionRegistry({ store, idleTimeout: 30 * MINUTE, touchInterval: MINUTE, clock: () => now, ...extra });
+    const user = `user-${randomUUID()}`;
+    return {
+      registry,
+      user,
+      advance(ms: number) {
+        now += ms;
+      },
+      login(sessionId: string, more: { deviceId?: string; principal?: unknown } = {}) {
+        return registry.admit({ principal: more.principal ?? user, sessionId, ...(more.deviceId ? { deviceId: more.deviceId } : {}) });
+      },
+      async status(sessionId: string, principal: unknown = user) {
+        const result = await registry.check(sessionId, principal);
+        return result.status === 'ended' ? `ended:${result.reason}` : result.status;
+      },
+      async activeIds(principal: unknown = user) {
+        return (await registry.list(principal)).map((s) => s.sessionId).sort();
+      },
+    };
+  }
+
+  test(`${name}: admits a login, checks it active and lists it with its details`, async (t) => {
+    const { registry, user, login, status } = await setup();
+    const result = await registry.admit({ principal: user, sessionId: 's1', deviceId: 'laptop', userAgent: 'UA', ip: '127.0.0.1', attributes: { plan: 'pro' } });
+    t.true(result.admitted);
+    t.is(await status('s1'), 'active');
+    const [session] = await registry.list(user);
+    t.like(session, { sessionId: 's1', principalKey: user, deviceId: 'laptop', userAgent: 'UA', ip: '127.0.0.1', state: 'active' });
+    t.deepEqual(session?.attributes, { plan: 'pro' });
+    t.is(await status('nope'), 'unknown');
+    void login;
+    await registry.close();
+  });
+
+  test(`${name}: two principal objects with the same id are one principal (seed 004)`, async (t) => {
+    const { registry, status } = await setup({ maxSessions: 1 });
+    const id = `member-${randomUUID()}`;
+    class Member {
+      constructor(readonly id: string, readonly name: string) {}
+    }
+    t.true((await registry.admit({ principal: new Member(id, 'Kim'), sessionId: 'first' })).admitted);
+    const second = await registry.admit({ principal: new Member(id, 'Kim (again)'), sessionId: 'second' });
+    t.true(second.admitted);
+    t.deepEqual(second.admitted ? second.evicted.map((s) => s.sessionId) : [], ['first']);
+    t.is(await status('first', id), 'ended:evicted');
+    t.is(await status('second', id), 'active');
+    await registry.close();
+  });
+
+  test(`${name}: over the limit, evicts the least recently seen`, async (t) => {
+    const { registry, login, status, advance, activeIds } = await setup({ maxSessions: 3 });
+    await login('a');
+    advance(MINUTE);
+    await login('b');
+    advance(MINUTE);
+    await login('c');
+    advance(2 * MINUTE);
+    t.is(await status('a'), 'active'); // touched: now the most recently seen
+    advance(MINUTE);
+    const d = await login('d');
+    t.deepEqual(d.admitted ? d.evicted.map((s) => s.sessionId) : 'refused', ['b']);
+    t.is(await status('b'), 'ended:evicted');
+    t.deepEqual(await activeIds(), ['a', 'c', 'd']);
+    const e = await login('e');
+    t.deepEqual(e.admitted ? e.evicted.map((s) => s.sessionId) : 'refused', ['c']);
+    await registry.close();
+  });
+
+  test(`${name}: oldest-created evicts by creation, however active`, async (t) => {
+    const { registry, login, status, advance, activeIds } = await setup({ maxSessions: 2, policy: oldestCreated() });
+    await login('a');
+    advance(MINUTE);
+    await login('b');
+    advance(2 * MINUTE);
+    t.is(await status('a'), 'active');
+    await login('c');
+    t.is(await status('a'), 'ended:evicted');
+    t.deepEqual(await activeIds(), ['b', 'c']);
+    await registry.close();
+  });
+
+  test(`${name}: reject mode refuses the new login, names the holders, keeps the first`, async (t) => {
+    const { registry, login, status, user } = await setup({ maxSessions: 1, onLimit: 'reject' });
+    const rejected: string[] = [];
+    registry.on('rejected', (r) => rejected.push(r.candidate.sessionId));
+    await registry.admit({ principal: user, sessionId: 'first', deviceId: 'desktop' });
+    const second = await login('second', { deviceId: 'phone' });
+    t.false(second.admitted);
+    if (!second.admitted) {
+      t.is(second.code, 'ERR_SESSION_LIMIT');
+      t.is(second.limit, 1);
+      t.deepEqual(second.holders.map((s) => [s.sessionId, s.deviceId]), [['first', 'desktop']]);
+    }
+    t.deepEqual(rejected, ['second']);
+    t.is(await status('first'), 'active');
+    t.is(await status('second'), 'unknown');
+    await registry.close();
+  });
+
+  test(`${name}: same-device-first replaces the device's session without counting it`, async (t) => {
+    const { registry, login, status, activeIds } = await setup({ maxSessions: 2, policy: sameDeviceFirst() });
+    await login('a1', { deviceId: 'A' });
+    await login('b1', { deviceId: 'B' });
+    const again = await login('a2', { deviceId: 'A' });
+    t.true(again.admitted);
+    if (again.admitted) {
+      t.deepEqual(again.replaced.map((s) => s.sessionId), ['a1']);
+      t.deepEqual(again.evicted, []);
+    }
+    t.is(await status('a1'), 'ended:replaced');
+    t.deepEqual(await activeIds(), ['a2', 'b1']);
+    await registry.close();
+  });
+
+  test(`${name}: idle-first evicts only idle sessions and refuses when all are in use`, async (t) => {
+    const { registry, login, status, advance } = await setup({ maxSessions: 1, policy: idleFirst({ idleFor: 5 * MINUTE }) });
+    await login('user-device');
+    advance(MINUTE);
+    const attacker = await login('attacker');
+    t.false(attacker.admitted);
+    t.is(await status('user-device'), 'active');
+    advance(6 * MINUTE);
+    const later = await login('attacker-2');
+    t.true(later.admitted);
+    t.is(await status('user-device'), 'ended:evicted');
+    await registry.close();
+  });
+
+  test(`${name}: re-admitting an active session id is a no-op, an ended one is refused`, async (t) => {
+    const { registry, login, status, user } = await setup({ maxSessions: 1 });
+    await login('s1');
+    const again = await login('s1');
+    t.true(again.admitted && again.alreadyActive && again.evicted.length === 0);
+    t.is(await status('s1'), 'active');
+    await registry.end('s1', user);
+    const revived = await login('s1');
+    t.false(revived.admitted);
+    t.is(revived.admitted ? undefined : revived.code, 'ERR_SESSION_ENDED');
+    t.is(await status('s1'), 'ended:logout');
+    await registry.close();
+  });
+
+  test(`${name}: idle and absolute timeouts end sessions with their reason`, async (t) => {
+    const { registry, login, status, advance } = await setup({ idleTimeout: 10 * MINUTE, absoluteTimeout: 60 * MINUTE });
+    await login('idle');
+    await login('busy');
+    for (let i = 0; i < 6; i++) {
+      advance(9 * MINUTE);
+      t.is(await status('busy'), 'active');
+    }
+    t.is(await status('idle'), 'ended:idle');
+    advance(9 * MINUTE);
+    t.is(await status('busy'), 'ended:absolute');
+    await registry.close();
+  });
+
+  test(`${name}: expired sessions never hold a slot, even unswept, even in reject mode (seed 002)`, async (t) => {
+    const { registry, login, advance } = await setup({ maxSessions: 2, onLimit: 'reject', idleTimeout: 10 * MINUTE });
+    const expired: string[] = [];
+    registry.on('expired', (s) => expired.push(`${s.sessionId}:${s.endReason}`));
+    await login('zombie-1');
+    await login('zombie-2');
+    t.false((await login('too-many')).admitted);
+    advance(11 * MINUTE);
+    t.true((await login('fresh')).admitted);
+    t.deepEqual(expired.sort(), ['zombie-1:idle', 'zombie-2:idle']);
+    await registry.close();
+  });
+
+  test(`${name}: an ended session tells its reason until retention passes, then is forgotten`, async (t) => {
+    const { registry, login, status, advance } = await setup({ maxSessions: 1, tombstoneRetention: 60 * MINUTE, idleTimeout: Infinity });
+    await login('old');
+    await login('new');
+    advance(59 * MINUTE);
+    t.is(await status('old'), 'ended:evicted');
+    advance(2 * MINUTE);
+    t.is(await status('old'), 'unknown');
+    t.is(await status('new'), 'active');
+    await registry.close();
+  });
+
+  test(`${name}: no revival: checks and touches after an end keep it ended`, async (t) => {
+    const { registry, login, status, advance, user } = await setup();
+    await login('s1');
+    advance(5 * MINUTE);
+    const [, ended] = await Promise.all([registry.check('s1', user), registry.end('s1', user, 'revoked')]);
+    t.is(ended?.endReason, 'revoked');
+    for (let i = 0; i < 3; i++) {
+      advance(2 * MINUTE);
+      t.is(await status('s1'), 'ended:revoked');
+    }
+    t.deepEqual(await registry.list(user), []);
+    await registry.close();
+  });
+
+  test(`${name}: end, end all, and end all but the current`, async (t) => {
+    const { registry, login, status, user, activeIds } = await setup();
+    await login('a');
+    await login('b');
+    await login('c');
+    t.is((await registry.end('a', user))?.sessionId, 'a');
+    t.is(await registry.end('a', user), undefined);
+    t.is(await status('a'), 'ended:logout');
+    const others = await registry.endAll(user, { except: 'c' });
+    t.deepEqual(others.map((s) => s.sessionId), ['b']);
+    t.deepEqual(await activeIds(), ['c']);
+    const all = await registry.endAll(user, { reason: 'revoked' });
+    t.deepEqual(all.map((s) => s.sessionId), ['c']);
+    t.is(await status('c'), 'ended:revoked');
+    const listed = await registry.list(user, { includeEnded: true });
+    t.deepEqual(listed.map((s) => `${s.sessionId}:${s.endReason}`).sort(), ['a:logout', 'b:logout', 'c:revoked']);
+    await registry.close();
+  });
+
+  test(`${name}: a principal cannot end or see another principal's session`, async (t) => {
+    const { registry, login, status, user } = await setup();
+    const other = `other-${randomUUID()}`;
+    await login('mine');
+    await registry.admit({ principal: other, sessionId: 'theirs' });
+    t.is(await registry.end('theirs', user), undefined);
+    t.is(await status('theirs', other), 'active');
+    t.is(await status('theirs', user), 'unknown');
+    t.deepEqual((await registry.list(user)).map((s) => s.sessionId), ['mine']);
+    await registry.close();
+  });
+
+  test(`${name}: sweep ends expired sessions once and reports them`, async (t) => {
+    const { registry, login, advance, user } = await setup({ idleTimeout: 10 * MINUTE });
+    await login('a');
+    await login('b');
+    advance(5 * MINUTE);
+    t.is(await registry.sweep(), 0);
+    advance(6 * MINUTE);
+    t.is(await registry.sweep(), 2);
+    t.is(await registry.sweep(), 0);
+    const listed = await registry.list(user, { includeEnded: true });
+    t.deepEqual(listed.map((s) => `${s.sessionId}:${s.endReason}`).sort(), ['a:idle', 'b:idle']);
+    await registry.close();
+  });
+
+  test(`${name}: touches are throttled by touchInterval`, async (t) => {
+    const { registry, login, advance, user } = await setup({ touchInterval: 5 * MINUTE });
+    await login('s');
+    const created = (await registry.list(user))[0]!.createdAt;
+    advance(2 * MINUTE);
+    await registry.check('s', user);
+    t.is((await registry.list(user))[0]!.lastSeenAt, created);
+    advance(4 * MINUTE);
+    await registry.check('s', user);
+    t.is((await registry.list(user))[0]!.lastSeenAt, created + 6 * MINUTE);
+    await registry.close();
+  });
+
+  test(`${name}: concurrent logins of one principal with max 1 leave exactly one active`, async (t) => {
+    const { registry, login, activeIds } = await setup({ maxSessions: 1 });
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => login(`c${i}`)));
+    t.true(results.every((r) => r.admitted));
+    t.is((await activeIds()).length, 1);
+    await registry.close();
+  });
+
+  test(`${name}: concurrent logins in reject mode admit exactly the limit`, async (t) => {
+    const { registry, login, activeIds } = await setup({ maxSessions: 3, onLimit: 'reject' });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => login(`r${i}`)));
+    t.is(results.filter((r) => r.admitted).length, 3);
+    t.true(results.filter((r) => !r.admitted).every((r) => !r.admitted && r.code === 'ERR_SESSION_LIMIT'));
+    t.is((await activeIds()).length, 3);
+    await registry.close();
+  });
+
+  test(`${name}: tombstones per principal are bounded`, async (t) => {
+    const { registry, login, user } = await setup({ maxSessions: 1, maxTombstones: 4 });
+    for (let i = 0; i < 12; i++) await login(`s${i}`);
+    const all = await registry.list(user, { includeEnded: true });
+    t.true(all.filter((s) => s.state === 'ended').length <= 4 + 1);
+    t.deepEqual(all.filter((s) => s.state === 'active').map((s) => s.sessionId), ['s11']);
+    await registry.close();
+  });
+
+  test(`${name}: hostile keys are plain data (no prototype pollution)`, async (t) => {
+    const { registry, status } = await setup();
+    for (const key of ['__proto__', 'constructor', 'prototype', 'a}{b', 'hasOwnProperty']) {
+      t.true((await registry.admit({ principal: key, sessionId: '__proto__' })).admitted, key);
+      t.is(await status('__proto__', key), 'active');
+      t.is(await status('constructor', key), 'unknown');
+    }
+    t.is(({} as Record<string, unknown>).sessionId, undefined);
+    t.is(Object.getPrototypeOf({}), Object.prototype);
+    await registry.close();
+  });
+}
