@@ -1,0 +1,134 @@
+import test from 'ava';
+import { SessionRegistry, type SessionInfo } from '@session-policy/core';
+
+const MIN = 60_000;
+
+test('options are validated at construction with an error naming the option', (t) => {
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ maxSessions: 0 }, 'maxSessions'],
+    [{ maxSessions: 1.5 }, 'maxSessions'],
+    [{ onLimit: 'drop' }, 'onLimit'],
+    [{ idleTimeout: -1 }, 'idleTimeout'],
+    [{ idleTimeout: 0 }, 'idleTimeout'],
+    [{ idleTimeout: 10 * MIN, touchInterval: 10 * MIN }, 'touchInterval'],
+    [{ tombstoneRetention: Infinity }, 'tombstoneRetention'],
+    [{ policy: { name: 'x' } }, 'policy'],
+    [{ onStoreError: 'maybe' }, 'onStoreError'],
+    [{ clock: 5 }, 'clock'],
+    [{ store: {} }, 'store'],
+    [{ maxSessionIdLength: 0 }, 'maxSessionIdLength'],
+  ];
+  for (const [options, option] of cases) {
+    const error = t.throws(() => new SessionRegistry(options as never), { code: 'ERR_INVALID_OPTION' } as never, option);
+    t.is((error as { option?: string }).option, option);
+  }
+});
+
+test('events tell the whole story: admitted, evicted, expired, ended, rejected', async (t) => {
+  let now = 0;
+  const registry = new SessionRegistry({ maxSessions: 1, idleTimeout: 10 * MIN, clock: () => now });
+  const log: string[] = [];
+  const tag = (s: SessionInfo) => `${s.sessionId}${s.endReason ? `:${s.endReason}` : ''}`;
+  registry.on('admitted', (s) => log.push(`admitted ${tag(s)}`));
+  registry.on('evicted', (s) => log.push(`evicted ${tag(s)}`));
+  registry.on('expired', (s) => log.push(`expired ${tag(s)}`));
+  registry.on('ended', (s, origin) => log.push(`ended ${tag(s)} ${origin}`));
+  registry.on('rejected', (r) => log.push(`rejected ${r.candidate.sessionId} ${r.code}`));
+  await registry.admit({ principal: 'u', sessionId: 'a' });
+  await registry.admit({ principal: 'u', sessionId: 'b' });
+  await registry.admit({ principal: 'u', sessionId: 'a' });
+  now += 11 * MIN;
+  await registry.check('b', 'u');
+  t.deepEqual(log, [
+    'admitted a',
+    'evicted a:evicted',
+    'ended a:evicted local',
+    'admitted b',
+    'rejected a ERR_SESSION_ENDED',
+    'expired b:idle',
+    'ended b:idle local',
+  ]);
+  const stats = registry.stats();
+  t.like(stats, { admitted: 2, rejected: 1, active: 0 });
+  t.like(stats.ended, { evicted: 1, idle: 1, logout: 0 });
+  await registry.close();
+});
+
+test('per-role limits: maxSessions as a function of the principal', async (t) => {
+  const registry = new SessionRegistry({
+    maxSessions: (principal) => ((principal as { role: string }).role === 'admin' ? 3 : 1),
+  });
+  for (const sid of ['a1', 'a2', 'a3']) await registry.admit({ principal: { id: 'root', role: 'admin' }, sessionId: sid });
+  for (const sid of ['u1', 'u2', 'u3']) await registry.admit({ principal: { id: 'joe', role: 'user' }, sessionId: sid });
+  t.is((await registry.list('root')).length, 3);
+  t.deepEqual((await registry.list('joe')).map((s) => s.sessionId), ['u3']);
+  const broken = new SessionRegistry({ maxSessions: () => 0 });
+  await t.throwsAsync(broken.admit({ principal: 'x', sessionId: 's' }), { code: 'ERR_INVALID_OPTION' } as never);
+  await Promise.all([registry.close(), broken.close()]);
+});
+
+test('hostile input on the request path is "invalid", never a throw', async (t) => {
+  const registry = new SessionRegistry();
+  await registry.admit({ principal: 'u', sessionId: 'good' });
+  for (const [sid, principal] of [
+    ['x'.repeat(10_000), 'u'],
+    ['bad\u0000id', 'u'],
+    ['with space', 'u'],
+    [undefined, 'u'],
+    [{ toString: () => 'good' }, 'u'],
+    ['good', undefined],
+    ['good', { id: {} }],
+    ['good', NaN],
+  ] as Array<[unknown, unknown]>) {
+    const result = await registry.check(sid, principal);
+    t.is(result.status, 'invalid');
+  }
+  await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 'x'.repeat(10_000) }), { code: 'ERR_INVALID_SESSION_ID' } as never);
+  await t.throwsAsync(registry.admit({ principal: null, sessionId: 'ok' }), { code: 'ERR_INVALID_PRINCIPAL' } as never);
+  await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 'ok', deviceId: 'd'.repeat(5000) }), { code: 'ERR_INVALID_OPTION' } as never);
+  await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 'ok', attributes: [] as never }), { code: 'ERR_INVALID_OPTION' } as never);
+  await t.throwsAsync(registry.end('good', 'u', 'bored' as never), { code: 'ERR_INVALID_OPTION' } as never);
+  t.is((await registry.check('good', 'u')).status, 'active');
+  await registry.close();
+});
+
+test('attributes are stored as JSON data: __proto__ tricks stay inert', async (t) => {
+  const registry = new SessionRegistry();
+  const attributes = JSON.parse('{"__proto__": {"polluted": true}, "plan": "pro"}') as Record<string, unknown>;
+  await registry.admit({ principal: 'u', sessionId: 's', attributes });
+  const [s] = await registry.list('u');
+  t.is(s?.attributes?.plan, 'pro');
+  t.is(({} as Record<string, unknown>).polluted, undefined);
+  await registry.close();
+});
+
+test('a closed registry refuses work with ERR_CLOSED', async (t) => {
+  const registry = new SessionRegistry();
+  await registry.close();
+  await registry.close();
+  await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 's' }), { code: 'ERR_CLOSED' } as never);
+  t.is((await registry.check('s', 'u')).status, 'invalid');
+});
+
+test('the sweep timer ends expired sessions and does not keep the process alive', async (t) => {
+  let now = 0;
+  const registry = new SessionRegistry({ idleTimeout: MIN, touchInterval: 1000, clock: () => now, sweepInterval: 20 });
+  const expired: string[] = [];
+  registry.on('expired', (s) => expired.push(s.sessionId));
+  await registry.admit({ principal: 'u', sessionId: 'zombie' });
+  now += 2 * MIN;
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  t.deepEqual(expired, ['zombie']);
+  t.is(registry.stats().swept, 1);
+  await registry.close();
+});
+
+test('await using closes the registry at the end of the scope', async (t) => {
+  let closed: SessionRegistry;
+  {
+    await using registry = new SessionRegistry();
+    closed = registry;
+    await registry.admit({ principal: 'u', sessionId: 's' });
+  }
+  await t.throwsAsync(closed.list('u'), { code: 'ERR_CLOSED' } as never);
+});
