@@ -57,7 +57,7 @@ export { DeadlineQueue } from './deadline-queue.js';
 export { LruKeyvStore, type LruKeyvStoreOptions } from './lru-keyv-store.js';
 export { KeyvSessionStore, type KeyvSessionStoreOptions } from './keyv-store.js';
 export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export { resolveOptions, type MaxSessions, type SessionRegistryOptions } from './options.js';
+export { type MaxSessions, type SessionRegistryOptions } from './options.js';
 export {
   SessionRegistry,
   type AdmitResult,
