@@ -68,3 +68,21 @@ export {
   type RegistryEvents,
   type RegistryStats,
 } from './registry.js';
+export { ConnectionLimitError, type ConnectionLimitScope } from './live/connection-limit-error.js';
+export {
+  SESSION_ENDED_EVENT,
+  STREAM_CLOSED_EVENT,
+  type AttachOptions,
+  type LiveConnection,
+  type LiveEndReason,
+  type LiveHandle,
+  type StreamCloseReason,
+} from './live/live-connection.js';
+export {
+  LiveConnections,
+  type LiveConnectionsOptions,
+  type LiveConnectionsStats,
+  type LiveSession,
+  type LiveTarget,
+} from './live/live-connections.js';
+export { openEventStream, sendSessionEnded, formatServerSentEvent, type EventStreamOptions } from './live/event-stream.js';
