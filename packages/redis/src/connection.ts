@@ -1,0 +1,156 @@
+import type { RedisClientType, RedisClusterType } from '@keyv/redis';
+import type { Script } from './scripts.js';
+
+/** A node-redis client or cluster client, whatever its modules and RESP version. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
+/** A node-redis cluster client, whatever its modules and RESP version. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRedisCluster = RedisClusterType<any, any, any, any, any>;
+
+/** Where a {@link Connection} reports problems that are not an operation's failure. */
+export type ProblemListener = (error: Error) => void;
+
+/**
+ * The store's use of one node-redis client or cluster: connecting once, sending commands
+ * that fail fast (never queued while Redis is away, never awaited longer than the
+ * command timeout), and running Lua scripts by SHA with a fallback to the source when a
+ * node does not have them (a fresh, restarted or newly promoted node; on a cluster,
+ * `EVAL` goes to the same slot's node, so each node loads the scripts it is asked for).
+ */
+export class Connection {
+  /** Whether this is a cluster client. */
+  readonly isCluster: boolean;
+  readonly #client: AnyRedisClient | AnyRedisCluster;
+  readonly #timeout: number;
+  readonly #report: ProblemListener;
+  readonly #onError = (error: Error): void => this.#problem(error);
+  readonly #onReady = (): void => {
+    this.#reported = false;
+  };
+  #connecting: Promise<unknown> | undefined;
+  #reported = false;
+  #closed = false;
+
+  /**
+   * @param client - the client (connected or not; it is connected on first use).
+   * @param timeout - the command timeout, in milliseconds.
+   * @param report - where connection errors go (once per outage).
+   */
+  constructor(client: AnyRedisClient | AnyRedisCluster, timeout: number, report: ProblemListener) {
+    this.#client = client;
+    this.isCluster = isCluster(client);
+    this.#timeout = timeout;
+    this.#report = report;
+    // node-redis throws 'error' events nobody listens to: without this, a lost
+    // connection would crash the process.
+    client.on('error', this.#onError);
+    client.on('ready', this.#onReady);
+    if (this.isCluster) client.on('node-error', this.#onError);
+  }
+
+  /** The client (for the revocation bus to duplicate). */
+  get client(): AnyRedisClient | AnyRedisCluster {
+    return this.#client;
+  }
+
+  /**
+   * Runs a script on the node holding `keys[0]`.
+   *
+   * @param script - the script.
+   * @param keys - its keys (all in one hash slot).
+   * @param args - its arguments.
+   */
+  async run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    const tail = [String(script.numKeys), ...keys, ...args];
+    try {
+      return await this.send(keys[0], ['EVALSHA', script.sha, ...tail], false);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.send(keys[0], ['EVAL', script.source, ...tail], false);
+    }
+  }
+
+  /**
+   * Sends one command, failing within the command timeout.
+   *
+   * @param firstKey - the key that routes it on a cluster.
+   * @param args - the command and its arguments.
+   * @param readonly - whether it only reads (a cluster may send it to a replica).
+   */
+  async send(firstKey: string | undefined, args: string[], readonly: boolean): Promise<unknown> {
+    await this.#connect();
+    if (!this.isCluster && !(this.#client as AnyRedisClient).isReady) {
+      throw new Error('Redis is not connected (reconnecting)');
+    }
+    // `timeout` drops the command from node-redis's queue if it was not sent in time;
+    // the race bounds the wait for the reply of a command already sent.
+    const options = { timeout: this.#timeout };
+    const reply = this.isCluster
+      ? (this.#client as AnyRedisCluster).sendCommand(firstKey, readonly, args, options)
+      : (this.#client as AnyRedisClient).sendCommand(args, options);
+    return withTimeout(reply, this.#timeout, args[0] ?? 'command');
+  }
+
+  /** Closes the client (only for clients this store created). */
+  async close(owned: boolean): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#client.off('ready', this.#onReady);
+    if (!owned) {
+      this.#client.off('error', this.#onError);
+      if (this.isCluster) this.#client.off('node-error', this.#onError);
+      return;
+    }
+    const connecting = this.#connecting;
+    if (this.#client.isOpen) {
+      try {
+        this.#client.destroy();
+      } catch {
+        // already closed
+      }
+    }
+    await connecting?.catch(() => undefined);
+  }
+
+  #connect(): Promise<unknown> | undefined {
+    if (this.#closed) throw new Error('the connection is closed');
+    if (this.#client.isOpen) return undefined;
+    if (!this.#connecting) {
+      const connecting = (this.#client.connect() as Promise<unknown>).finally(() => {
+        if (this.#connecting === connecting) this.#connecting = undefined;
+      });
+      connecting.catch((error: unknown) => this.#problem(error as Error));
+      this.#connecting = connecting;
+    }
+    return withTimeout(this.#connecting, this.#timeout, 'connect');
+  }
+
+  #problem(error: Error): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    this.#report(error);
+  }
+}
+
+/**
+ * Whether a client is a node-redis cluster client.
+ *
+ * @param client - a client.
+ */
+export function isCluster(client: object): client is AnyRedisCluster {
+  return typeof (client as { getMasters?: unknown }).getMasters === 'function';
+}
+
+/**
+ * Waits for a promise at most `ms` milliseconds. The late outcome is swallowed, so a
+ * timed-out command never becomes an unhandled rejection.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  promise.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

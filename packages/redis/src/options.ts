@@ -1,0 +1,113 @@
+import { InvalidOptionError } from '@session-policy/core';
+
+/** Options of the near cache. @public */
+export interface NearCacheOptions {
+  /**
+   * How long a session seen active in Redis may be answered from memory, in milliseconds:
+   * the bound on how long a process may keep accepting a session ended elsewhere if the
+   * revocation bus fails silently. Default 1000.
+   */
+  readonly ttl?: number;
+  /** The most sessions kept. Default 10 000. */
+  readonly max?: number;
+}
+
+/** Options of {@link RedisSessionStore}. @public */
+export interface RedisSessionStoreOptions {
+  /**
+   * Prefix of every key and of the bus channel, so the store can share a Redis (and a
+   * prefix such as `myapp:`) with other applications. It must not hold `{` or `}` (it
+   * would capture the hash tag that keeps a principal on one cluster slot). All processes
+   * sharing sessions must use the same prefix. Default `'sp:'`.
+   */
+  readonly prefix?: string;
+  /**
+   * How long an operation may wait for Redis, in milliseconds, before it fails with
+   * `ERR_STORE`. Commands are never queued while Redis is unreachable: they fail at once.
+   * Default 1000.
+   */
+  readonly commandTimeout?: number;
+  /**
+   * Publish every end on the revocation bus and listen to other processes' ends
+   * (`watch`). Turning it off also turns off the near cache. Default `true`.
+   */
+  readonly bus?: boolean;
+  /**
+   * Answer checks of recently seen active sessions from memory (see
+   * {@link NearCacheOptions}), or `false` to always ask Redis. Needs the bus. Default
+   * `{ ttl: 1000, max: 10_000 }`.
+   */
+  readonly nearCache?: NearCacheOptions | false;
+  /**
+   * While the bus subscription is down, probe it this often (milliseconds); the near
+   * cache is bypassed until a probe comes back. Default 1000.
+   */
+  readonly busProbeInterval?: number;
+  /**
+   * Attempts of the optimistic admission used with custom eviction policies (those
+   * without a `descriptor`) before failing with `ERR_STORE`. Default 20.
+   */
+  readonly maxRetries?: number;
+  /**
+   * Close the Redis client when the store is closed. Default: `true` when the store built
+   * the client (from a URL), `false` for a client or Keyv instance you passed (you own it).
+   */
+  readonly closeClient?: boolean;
+}
+
+/** Options after validation and defaults. */
+export interface ResolvedRedisOptions {
+  readonly prefix: string;
+  readonly commandTimeout: number;
+  readonly bus: boolean;
+  readonly nearCache: { readonly ttl: number; readonly max: number } | undefined;
+  readonly busProbeInterval: number;
+  readonly maxRetries: number;
+  readonly closeClient: boolean | undefined;
+}
+
+/**
+ * Validates the options and fills in defaults; throws `ERR_INVALID_OPTION` naming the
+ * option otherwise.
+ *
+ * @param options - as given.
+ */
+export function resolveRedisOptions(options: RedisSessionStoreOptions): ResolvedRedisOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  const prefix = options.prefix ?? 'sp:';
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+    throw new InvalidOptionError('prefix', 'must be a string without "{" or "}" (they would break the cluster hash tag)');
+  }
+  const bus = options.bus ?? true;
+  if (typeof bus !== 'boolean') throw new InvalidOptionError('bus', 'must be true or false');
+  let nearCache: ResolvedRedisOptions['nearCache'];
+  if (options.nearCache !== false) {
+    if (options.nearCache !== undefined && !bus) {
+      throw new InvalidOptionError('nearCache', 'needs the bus (bus: true): without it nothing would invalidate the cache');
+    }
+    if (bus) {
+      const given = options.nearCache ?? {};
+      if (given === null || typeof given !== 'object') throw new InvalidOptionError('nearCache', 'must be an object or false');
+      nearCache = { ttl: positive(given.ttl, 1000, 'nearCache.ttl', false), max: positive(given.max, 10_000, 'nearCache.max', true) };
+    }
+  }
+  const closeClient = options.closeClient;
+  if (closeClient !== undefined && typeof closeClient !== 'boolean') throw new InvalidOptionError('closeClient', 'must be true or false');
+  return {
+    prefix,
+    commandTimeout: positive(options.commandTimeout, 1000, 'commandTimeout', false),
+    bus,
+    nearCache,
+    busProbeInterval: positive(options.busProbeInterval, 1000, 'busProbeInterval', false),
+    maxRetries: positive(options.maxRetries, 20, 'maxRetries', true),
+    closeClient,
+  };
+}
+
+function positive(value: unknown, fallback: number, name: string, integer: boolean): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw new InvalidOptionError(name, `must be a finite ${integer ? 'integer' : 'number'} greater than 0`);
+  }
+  return v;
+}

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+/** One Lua script, with its includes resolved. */
+export interface Script {
+  /** Its name (the file name without `-<numkeys>.lua`). */
+  readonly name: string;
+  /** How many of its arguments are keys. */
+  readonly numKeys: number;
+  /** The source sent with `EVAL` when a node does not have it yet. */
+  readonly source: string;
+  /** The SHA-1 of the source, for `EVALSHA`. */
+  readonly sha: string;
+}
+
+const DIR = new URL('./scripts/', import.meta.url);
+const INCLUDE = /^-- @include "([^"]+)"$/gm;
+
+/**
+ * Loads `scripts/<name>-<numKeys>.lua`, replacing each `-- @include "<path>"` line with
+ * the file it names (relative to the scripts folder).
+ *
+ * @param file - the file name, e.g. `admit-2.lua`.
+ */
+export function loadScript(file: string): Script {
+  const m = /^(.+)-(\d+)\.lua$/.exec(file);
+  if (!m) throw new Error(`script file names end in -<numkeys>.lua: ${file}`);
+  const source = readFileSync(new URL(file, DIR), 'utf8').replace(INCLUDE, (_, path: string) =>
+    readFileSync(new URL(path, DIR), 'utf8'),
+  );
+  return { name: m[1] as string, numKeys: Number(m[2]), source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** The store's scripts. */
+export const SCRIPTS = {
+  admit: loadScript('admit-2.lua'),
+  check: loadScript('check-2.lua'),
+  list: loadScript('list-2.lua'),
+  end: loadScript('end-2.lua'),
+  sweep: loadScript('sweep-2.lua'),
+  load: loadScript('load-2.lua'),
+  apply: loadScript('apply-2.lua'),
+} as const;

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+
+/** A `redis-server` started by a test on a free loopback port. */
+export interface RedisServer {
+  /** The port it listens on. */
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** Stops it (SIGTERM, then SIGKILL after 2 s). Idempotent. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (after {@link stop}); data is gone (no persistence). */
+  restart(): Promise<void>;
+}
+
+/** Options of {@link startRedisServer}. */
+export interface RedisServerOptions {
+  /** The port; default a free one. */
+  readonly port?: number;
+  /** Extra `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
+  readonly args?: readonly string[];
+  /** The binary. Default `/usr/bin/redis-server` (or `REDIS_SERVER` from the environment). */
+  readonly binary?: string;
+  /** Working directory (cluster config files go there). Default the OS temp dir. */
+  readonly dir?: string;
+}
+
+/**
+ * A free TCP port on 127.0.0.1 (the OS picks one, we release it).
+ */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Waits until something accepts TCP connections and answers PING on the port.
+ *
+ * @param port - the port.
+ * @param timeoutMs - give up after this long.
+ */
+export async function waitForRedis(port: number, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await ping(port)) return;
+    if (Date.now() > until) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+/**
+ * Starts `redis-server` on a free loopback port with persistence off (`--save ''
+ * --appendonly no`), waits until it answers, and returns a handle to stop it. Stop it in
+ * `test.after.always`.
+ *
+ * @param options - see {@link RedisServerOptions}.
+ */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const binary = options.binary ?? process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+  const port = options.port ?? (await freePort());
+  let child: ChildProcess | undefined;
+
+  const start = async (): Promise<void> => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(options.args ?? [])];
+    if (options.dir) args.push('--dir', options.dir);
+    const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = proc;
+    let failed: Error | undefined;
+    proc.on('error', (error) => {
+      failed = error;
+    });
+    proc.stderr?.resume();
+    try {
+      await waitForRedis(port);
+    } catch (error) {
+      proc.kill('SIGKILL');
+      throw failed ?? error;
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
+      proc.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      proc.kill('SIGTERM');
+    });
+  };
+
+  await start();
+  return { port, url: `redis://127.0.0.1:${port}`, stop, restart: start };
+}
