@@ -29,6 +29,7 @@ export class Connection {
     this.#reported = false;
   };
   #connecting: Promise<unknown> | undefined;
+  #ready: Promise<void> | undefined;
   #reported = false;
   #closed = false;
 
@@ -80,9 +81,6 @@ export class Connection {
    */
   async send(firstKey: string | undefined, args: string[], readonly: boolean): Promise<unknown> {
     await this.#connect();
-    if (!this.isCluster && !(this.#client as AnyRedisClient).isReady) {
-      throw new Error('Redis is not connected (reconnecting)');
-    }
     // `timeout` drops the command from node-redis's queue if it was not sent in time;
     // the race bounds the wait for the reply of a command already sent.
     const options = { timeout: this.#timeout };
@@ -113,17 +111,34 @@ export class Connection {
     await connecting?.catch(() => undefined);
   }
 
-  #connect(): Promise<unknown> | undefined {
+  /**
+   * Resolves once the client can take commands: connects it on first use, and while it
+   * is (re)connecting waits for it at most the command timeout, so nothing is ever
+   * queued for a Redis that is away.
+   */
+  async #connect(): Promise<void> {
     if (this.#closed) throw new Error('the connection is closed');
-    if (this.#client.isOpen) return undefined;
-    if (!this.#connecting) {
-      const connecting = (this.#client.connect() as Promise<unknown>).finally(() => {
+    const client = this.#client;
+    if (this.isCluster ? client.isOpen : (client as AnyRedisClient).isReady) return;
+    if (!client.isOpen && !this.#connecting) {
+      const connecting = (client.connect() as Promise<unknown>).finally(() => {
         if (this.#connecting === connecting) this.#connecting = undefined;
       });
       connecting.catch((error: unknown) => this.#problem(error as Error));
       this.#connecting = connecting;
     }
-    return withTimeout(this.#connecting, this.#timeout, 'connect');
+    if (this.isCluster) {
+      await withTimeout(this.#connecting ?? Promise.resolve(), this.#timeout, 'connect');
+      return;
+    }
+    // One listener for all waiting operations, however many.
+    this.#ready ??= new Promise<void>((resolve) => {
+      client.once('ready', () => {
+        this.#ready = undefined;
+        resolve();
+      });
+    });
+    await withTimeout(this.#ready, this.#timeout, 'connect (Redis is unreachable or reconnecting)');
   }
 
   #problem(error: Error): void {
