@@ -78,6 +78,7 @@ export class RevocationBus {
     await subscriber.connect();
     if (this.#closed) return;
     await subscriber.subscribe(this.#channel, (message: string) => this.#message(message));
+    this.#sendProbe();
   }
 
   #message(message: string): void {
