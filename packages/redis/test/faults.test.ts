@@ -1,0 +1,117 @@
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import test from 'ava';
+import { createClient } from '@keyv/redis';
+import { SessionRegistry, StoreError } from '@session-policy/core';
+import { RedisSessionStore } from '@session-policy/redis';
+import { freePort, startRedisServer, type RedisServer } from './helpers/redis-server.js';
+
+let server: RedisServer;
+
+test.before(async () => {
+  server = await startRedisServer();
+});
+
+test.after.always(async () => {
+  await server?.stop();
+});
+
+async function eventually(attempt: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await attempt().catch(() => false)) return;
+    if (Date.now() > end) throw new Error('did not recover in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function runChild(url: string): Promise<{ code: number | null; message: unknown }> {
+  const worker = new URL('./helpers/close-worker.ts', import.meta.url);
+  const child = fork(worker, [url], { execArgv: ['--conditions=development', '--import=tsx'] });
+  return new Promise((resolve) => {
+    let message: unknown;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('message', (m) => (message = m));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, message });
+    });
+  });
+}
+
+test.serial('Redis stopped mid-traffic: typed ERR_STORE errors, quickly; restarted: recovery without restarting Node', async (t) => {
+  const store = new RedisSessionStore(server.url, { prefix: `fault:${randomUUID()}:`, commandTimeout: 300, busProbeInterval: 100 });
+  const registry = new SessionRegistry({ store, maxSessions: 2 });
+  const problems: Error[] = [];
+  registry.on('error', (e) => problems.push(e));
+  try {
+    t.true((await registry.admit({ principal: 'u', sessionId: 'before' })).admitted);
+    let stop = false;
+    let ok = 0;
+    const failures: unknown[] = [];
+    const traffic = (async () => {
+      for (let i = 0; !stop; i++) {
+        const started = Date.now();
+        try {
+          await registry.admit({ principal: `u${i % 10}`, sessionId: `t${i}` });
+          ok++;
+        } catch (error) {
+          failures.push({ error, ms: Date.now() - started });
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 200));
+    await server.stop();
+    await new Promise((r) => setTimeout(r, 1000));
+    const down = await registry.check('before', 'u');
+    t.is(down.status, 'unavailable');
+    t.false(store.nearCacheActive, 'the near cache is off while the bus is down');
+    await server.restart();
+    await eventually(async () => (await registry.admit({ principal: 'after', sessionId: 'a1' })).admitted);
+    stop = true;
+    await traffic;
+    t.true(ok > 0);
+    t.true(failures.length > 0, 'some operations failed while Redis was down');
+    for (const f of failures as { error: unknown; ms: number }[]) {
+      t.true(f.error instanceof StoreError, String(f.error));
+      t.is((f.error as StoreError).code, 'ERR_STORE');
+      t.true(f.ms < 3000, `failed after ${f.ms} ms`);
+    }
+    t.true(problems.some((p) => p instanceof StoreError), 'the lost connection was reported through error events');
+    await eventually(async () => store.nearCacheActive);
+    t.is((await registry.check('a1', 'after')).status, 'active');
+  } finally {
+    await registry.close();
+  }
+});
+
+test.serial('a slow Redis (CLIENT PAUSE) fails within the command timeout, then serves again', async (t) => {
+  const store = new RedisSessionStore(server.url, { prefix: `slow:${randomUUID()}:`, commandTimeout: 300, bus: false });
+  const registry = new SessionRegistry({ store });
+  const admin = createClient({ url: server.url });
+  await admin.connect();
+  try {
+    await registry.admit({ principal: 'u', sessionId: 's1' });
+    await admin.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL']);
+    const started = Date.now();
+    const error = await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 's2' }));
+    t.is((error as StoreError | undefined)?.code, 'ERR_STORE');
+    t.true(Date.now() - started < 1400, `took ${Date.now() - started} ms`);
+    await eventually(async () => (await registry.check('s1', 'u')).status === 'active');
+    t.pass();
+  } finally {
+    admin.destroy();
+    await registry.close();
+  }
+});
+
+test.serial('a process whose Redis is down gets typed errors and still exits by itself after close()', async (t) => {
+  const dead = `redis://127.0.0.1:${await freePort()}`;
+  const { code, message } = await runChild(dead);
+  t.is(code, 0);
+  t.deepEqual(message, ['ERR_STORE', 'ERR_STORE', 'unavailable']);
+  const live = await runChild(server.url);
+  t.is(live.code, 0);
+  t.deepEqual(live.message, ['ok', 'ok', 'active']);
+});

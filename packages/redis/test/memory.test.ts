@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import test from 'ava';
+import { createClient } from '@keyv/redis';
+import { SessionRegistry } from '@session-policy/core';
+import { RedisSessionStore } from '@session-policy/redis';
+import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+
+let server: RedisServer;
+let admin: ReturnType<typeof createClient>;
+
+test.before(async () => {
+  server = await startRedisServer();
+  admin = createClient({ url: server.url });
+  await admin.connect();
+});
+
+test.after.always(async () => {
+  admin?.destroy();
+  await server?.stop();
+});
+
+async function countKeys(prefix: string): Promise<number> {
+  let n = 0;
+  for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) n += keys.length;
+  return n;
+}
+
+test('many short-lived sessions leave no keys behind, without any sweep', async (t) => {
+  const prefix = `mem:${randomUUID()}:`;
+  const store = new RedisSessionStore(server.url, { prefix });
+  // Short timeouts: every key must expire by its own TTL (session + retention).
+  const registry = new SessionRegistry({ store, maxSessions: 3, idleTimeout: 300, touchInterval: 50, tombstoneRetention: 300 });
+  try {
+    for (let batch = 0; batch < 10; batch++) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => registry.admit({ principal: `p${(batch * 100 + i) % 300}`, sessionId: `s${batch}-${i}` })),
+      );
+    }
+    await Promise.all(Array.from({ length: 50 }, (_, i) => registry.endAll(`p${i}`)));
+    const during = await countKeys(prefix);
+    t.true(during > 300, `${during} keys while sessions live`);
+    const deadline = Date.now() + 10_000;
+    let left = during;
+    while (left > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = await countKeys(prefix);
+    }
+    t.is(left, 0, 'every key expired by itself');
+    t.log(`${during} keys for 1000 logins of 300 principals → ${left} after the TTLs`);
+  } finally {
+    await registry.close();
+  }
+});
+
+test('every key the store writes has a TTL when sessions can expire', async (t) => {
+  const prefix = `ttl:${randomUUID()}:`;
+  const store = new RedisSessionStore(server.url, { prefix });
+  const registry = new SessionRegistry({ store, maxSessions: 2 });
+  try {
+    for (let i = 0; i < 20; i++) await registry.admit({ principal: `p${i % 5}`, sessionId: `s${i}` });
+    await registry.endAll('p0');
+    await registry.check('s1', 'p1');
+    let keys = 0;
+    for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+      for (const key of batch) {
+        keys++;
+        const ttl = await admin.pTTL(key);
+        t.true(ttl > 0, `${key} has TTL ${ttl}`);
+      }
+    }
+    t.true(keys > 0);
+  } finally {
+    await registry.close();
+  }
+});
