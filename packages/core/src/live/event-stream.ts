@@ -133,6 +133,7 @@ function tabParameter(req: IncomingMessage): string | undefined {
 class EventStreamConnection implements LiveConnection {
   #started = false;
   #stalled = false;
+  #drained = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -150,6 +151,9 @@ class EventStreamConnection implements LiveConnection {
     socket.setTimeout(0);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, this.heartbeatInterval);
+    this.res.on('drain', () => {
+      this.#drained = true;
+    });
     this.res.writeHead(200, streamHeaders(this.req.httpVersionMajor));
     this.res.write(`retry: ${this.retry}\n\n`);
   }
@@ -163,13 +167,15 @@ class EventStreamConnection implements LiveConnection {
 
   ping(): boolean {
     if (!this.#writable()) return false;
-    // Still unflushed since the last heartbeat: the peer has stopped reading.
+    // Backed up at two heartbeats in a row with no drain in between: the peer has
+    // stopped reading (a frozen or vanished client behind a buffer).
     if (this.res.writableNeedDrain) {
-      if (this.#stalled) return false;
+      if (this.#stalled && !this.#drained) return false;
       this.#stalled = true;
     } else {
       this.#stalled = false;
     }
+    this.#drained = false;
     this.res.write(': ping\n\n');
     return true;
   }
