@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: runs every benchmark present, in order. Each one is a
- * `<name>/run.ts` exporting `run({ quick })`; benchmarks not written yet are skipped.
+ * `<name>/run.ts` exporting `run({ quick })` (which may return its Markdown section, then
+ * printed); benchmarks not written yet are skipped.
  * `--quick` is the harness check CI may run (under a minute); without it the full set
  * runs (about ten minutes on a 2-core machine) and updates `RESULTS.md`.
  */
@@ -10,7 +11,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const BENCHMARKS = ['policies', 'stores', 'http'] as const;
 
 interface Benchmark {
-  run(options: { quick: boolean }): Promise<void>;
+  /** Runs the benchmark; a returned string is its Markdown section, printed here. */
+  run(options: { quick: boolean }): Promise<void | string>;
 }
 
 const quick = process.argv.slice(2).includes('--quick');
@@ -31,7 +33,8 @@ for (const name of BENCHMARKS) {
   const t = performance.now();
   const benchmark = (await import(pathToFileURL(path).href)) as Benchmark;
   if (typeof benchmark.run !== 'function') throw new Error(`benchmarks/${name}/run.ts must export run({ quick })`);
-  await benchmark.run({ quick });
+  const section = await benchmark.run({ quick });
+  if (typeof section === 'string') process.stdout.write(`\n## ${name}${quick ? ' (quick)' : ''}\n\n${section.trimEnd()}\n`);
   process.stderr.write(`bench: ${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
 }
 process.stderr.write(`bench: all done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);

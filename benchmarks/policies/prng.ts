@@ -23,20 +23,32 @@ export function mulberry32(seed: number): Random {
 }
 
 /**
- * Derives an independent seed from a base seed and a path of labels (FNV-1a over the
- * labels, mixed with the base). Each actor gets its own streams, so a policy that makes
- * one actor retry more does not shift the draws of every other actor.
+ * Derives an independent seed from a base seed and a path of labels: FNV-1a over the
+ * labels, combined with the avalanche-mixed seed (murmur3's finalizer), so that seeds
+ * differing in a few bits give unrelated streams rather than relabelled ones. Each
+ * actor gets its own streams, so a policy that makes one actor retry more does not
+ * shift the draws of every other actor.
  *
  * @param seed - the workload's seed.
  * @param labels - what the stream is for, e.g. `[principal, actor, 'visits']`.
  */
 export function deriveSeed(seed: number, ...labels: Array<string | number>): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
+  let h = 0x811c9dc5;
   for (const label of labels) {
     for (const ch of `${String(label)}/`) {
       h ^= ch.charCodeAt(0);
       h = Math.imul(h, 0x01000193) >>> 0;
     }
   }
-  return h;
+  return fmix32(h ^ fmix32(seed >>> 0));
+}
+
+function fmix32(x: number): number {
+  let h = x >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
 }

@@ -41,6 +41,8 @@ export interface RunMetrics {
     readonly evictions: number;
     readonly sessions: number;
     readonly checks: number;
+    /** Refusals where a session holding a slot was already past the idle timeout (must be 0). */
+    readonly staleHolders: number;
   };
 }
 
@@ -114,6 +116,7 @@ export async function simulate(workload: Workload, config: RunConfig): Promise<R
   let kicked = 0;
   let evictions = 0;
   let checks = 0;
+  let staleHolders = 0;
   let legitVisitTime = 0;
   let lockedOut = 0;
 
@@ -181,6 +184,7 @@ export async function simulate(workload: Workload, config: RunConfig): Promise<R
     }
     if (actor.legit) legitRefused++;
     else attackerRefused++;
+    if (result.holders.some((h) => now - h.lastSeenAt >= config.idleTimeout)) staleHolders++;
     actor.deniedSince ??= now;
     const retryAt = now + spec.retryEvery(actor.retries);
     if (retryAt < actor.visitEnd) queue.push(retryAt, { kind: 'retry', actor, visit: actor.visitNo });
@@ -294,7 +298,7 @@ export async function simulate(workload: Workload, config: RunConfig): Promise<R
       evictionsPerHour: evictions / (principalDays * 24),
       attackerDwellPct,
       lockedOutPct: legitVisitTime > 0 ? (100 * lockedOut) / legitVisitTime : 0,
-      counts: { legitLogins, legitRefused, attackerLogins, attackerRefused, kicked, evictions, sessions: truths.size, checks },
+      counts: { legitLogins, legitRefused, attackerLogins, attackerRefused, kicked, evictions, sessions: truths.size, checks, staleHolders },
     };
   }
 }
