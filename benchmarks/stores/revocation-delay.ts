@@ -1,0 +1,73 @@
+/**
+ * Revocation propagation delay of the Redis store: process A ends a session, process B
+ * (a child process with its own store, bus subscription and near cache) learns it through
+ * the revocation bus. Measures, per session, the time from A calling `end()` to B's
+ * registry emitting `ended` (origin `remote`), after which B's checks refuse the session.
+ *
+ *   node --conditions=development --import tsx benchmarks/stores/revocation-delay.ts [count]
+ *
+ * Starts its own redis-server on a free loopback port; prints p50/p90/p99/max in ms.
+ */
+import { fork } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { SessionRegistry } from '@session-policy/core';
+import { RedisSessionStore } from '@session-policy/redis';
+import { startRedisServer } from '../../packages/redis/test/helpers/redis-server.js';
+
+const wallClock = (): number => performance.timeOrigin + performance.now();
+
+if (process.argv[2] === '--listener') {
+  const [, , , url, prefix] = process.argv as [string, string, string, string, string];
+  const store = new RedisSessionStore(url, { prefix });
+  const registry = new SessionRegistry({ store });
+  registry.on('ended', (session, origin) => {
+    if (origin === 'remote') process.send?.({ id: session.sessionId, at: wallClock() });
+  });
+  const waitLive = setInterval(() => {
+    if (store.nearCacheActive) {
+      clearInterval(waitLive);
+      process.send?.('ready');
+    }
+  }, 10);
+  process.on('message', (m) => {
+    if (m === 'exit') void registry.close().then(() => process.exit(0));
+  });
+} else {
+  const count = Number(process.argv[2] ?? 500);
+  const server = await startRedisServer();
+  const prefix = 'bench-revocation:';
+  const child = fork(new URL(import.meta.url), ['--listener', server.url, prefix], {
+    execArgv: ['--conditions=development', '--import=tsx'],
+  });
+  const received = new Map<string, number>();
+  let waiting: ((value: void) => void) | undefined;
+  let ready: (() => void) | undefined;
+  const readyPromise = new Promise<void>((resolve) => (ready = resolve));
+  child.on('message', (m: 'ready' | { id: string; at: number }) => {
+    if (m === 'ready') return ready?.();
+    received.set(m.id, m.at);
+    waiting?.();
+  });
+  await readyPromise;
+
+  const registry = new SessionRegistry({ store: new RedisSessionStore(server.url, { prefix }) });
+  const delays: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `s${i}`;
+    await registry.admit({ principal: `user${i % 50}`, sessionId: id });
+    const arrived = new Promise<void>((resolve) => (waiting = resolve));
+    const started = wallClock();
+    await registry.end(id, `user${i % 50}`, 'revoked');
+    while (!received.has(id)) await Promise.race([arrived, new Promise((r) => setTimeout(r, 1000))]);
+    delays.push((received.get(id) as number) - started);
+  }
+  await registry.close();
+  child.send('exit');
+  await new Promise((resolve) => child.once('exit', resolve));
+  await server.stop();
+
+  delays.sort((a, b) => a - b);
+  const at = (q: number): string => (delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] as number).toFixed(2);
+  console.log(`revocation propagation over ${count} ends (end() called in A → 'ended' remote in B):`);
+  console.log(`  p50 ${at(0.5)} ms   p90 ${at(0.9)} ms   p99 ${at(0.99)} ms   max ${at(1)} ms`);
+}
