@@ -86,3 +86,17 @@ export {
   type LiveTarget,
 } from './live/live-connections.js';
 export { openEventStream, sendSessionEnded, formatServerSentEvent, type EventStreamOptions } from './live/event-stream.js';
+export type { SessionBinding } from './http/session-binding.js';
+export { SESSION_MARKER, readMarker, newSessionId, type SessionMarker } from './http/session-marker.js';
+export { sessionHandle, isSessionHandle } from './http/session-handle.js';
+export { toSessionView, type SessionView } from './http/session-view.js';
+export { prefersHtml } from './http/negotiation.js';
+export { endedAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from './http/answers.js';
+export type { RequestInfo } from './http/request-info.js';
+export { HttpPolicy, type EndedSession, type HttpPolicyOptions } from './http/http-policy.js';
+export {
+  RequestPolicy,
+  type LoginOptions,
+  type LoginResult,
+  type LogoutEverywhereOptions,
+} from './http/request-policy.js';

@@ -1,0 +1,181 @@
+/**
+ * Express middleware (Express 4 and 5) for session-policy: the per-request check, and the
+ * helpers on `req.sessionPolicy`. Works with express-session out of the box (the session
+ * id is `req.sessionID`) and with any other scheme through {@link ExpressPolicyOptions.getSessionId}.
+ *
+ * @packageDocumentation
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import {
+  HttpPolicy,
+  InvalidOptionError,
+  SESSION_MARKER,
+  readMarker,
+  type HttpAnswer,
+  type HttpPolicyOptions,
+  type RequestPolicy,
+  type SessionBinding,
+} from '@session-policy/core';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The session policy helpers for this request (set by the session-policy middleware). */
+      sessionPolicy: RequestPolicy;
+    }
+  }
+}
+
+/**
+ * Options of {@link sessionPolicy}: the shared {@link HttpPolicyOptions} (registry,
+ * redirect, custom ended handler) and, for session schemes other than express-session,
+ * how to read the session.
+ *
+ * @public
+ */
+export interface ExpressPolicyOptions extends HttpPolicyOptions {
+  /**
+   * The request's session id under another scheme (a JWT's `jti`, …). Give it with
+   * {@link getPrincipalKey}; express-session is then not used. Without rotation at login:
+   * issue the new token's id before calling `login()` so that this function returns it.
+   */
+  readonly getSessionId?: (req: Request) => string | undefined;
+  /** The principal key the request's session belongs to (a JWT's `sub`, …), or `undefined` when anonymous. */
+  readonly getPrincipalKey?: (req: Request) => string | undefined;
+  /** Ends the session under another scheme (clear the token cookie, …). Default: nothing. */
+  readonly destroySession?: (req: Request, res: Response) => void | Promise<void>;
+}
+
+/** The express-session parts the binding uses (so express-session's types are not required). */
+interface ExpressSession {
+  [key: string]: unknown;
+  regenerate(callback: (error?: unknown) => void): void;
+  destroy(callback: (error?: unknown) => void): void;
+}
+
+/** What express-session puts on the request. */
+interface SessionRequest {
+  session?: ExpressSession;
+  sessionID?: string;
+}
+
+/** express-session: the id is `req.sessionID`; the principal key lives in the session data. */
+class ExpressSessionBinding implements SessionBinding {
+  constructor(private readonly req: SessionRequest) {}
+
+  id(): string | undefined {
+    return this.req.session ? this.req.sessionID : undefined;
+  }
+
+  principalKey(): string | undefined {
+    return readMarker(this.req.session)?.key;
+  }
+
+  setPrincipalKey(key: string): void {
+    const session = this.req.session;
+    if (!session) throw new InvalidOptionError('session', 'express-session must run before the session-policy middleware');
+    session[SESSION_MARKER] = { key };
+  }
+
+  regenerate(): Promise<void> {
+    return call(this.req.session, 'regenerate');
+  }
+
+  destroy(): Promise<void> {
+    return call(this.req.session, 'destroy');
+  }
+}
+
+/** Another scheme, read through the options. */
+class CustomBinding implements SessionBinding {
+  constructor(
+    private readonly req: Request,
+    private readonly res: Response,
+    private readonly options: ExpressPolicyOptions,
+  ) {}
+
+  id(): string | undefined {
+    return this.options.getSessionId?.(this.req);
+  }
+
+  principalKey(): string | undefined {
+    return this.options.getPrincipalKey?.(this.req);
+  }
+
+  // The scheme carries the principal in its own token (a JWT's `sub`): nothing to store.
+  setPrincipalKey(): void {}
+
+  async destroy(): Promise<void> {
+    await this.options.destroySession?.(this.req, this.res);
+  }
+}
+
+function call(session: ExpressSession | undefined, method: 'regenerate' | 'destroy'): Promise<void> {
+  if (!session) {
+    if (method === 'destroy') return Promise.resolve();
+    return Promise.reject(new InvalidOptionError('session', 'express-session must run before the session-policy middleware'));
+  }
+  return new Promise((resolve, reject) => session[method]((error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * Writes a core answer on an Express response.
+ *
+ * @param res - the response.
+ * @param answer - the answer.
+ * @public
+ */
+export function sendAnswer(res: Response, answer: HttpAnswer): void {
+  res.status(answer.status).set(answer.headers).end(answer.body);
+}
+
+/**
+ * The session-policy middleware. Put it after the session middleware (express-session)
+ * and before your routes: it checks every tracked session (ended → destroyed and answered
+ * per configuration; store failure → 503 or pass per `onStoreError`), lets everything
+ * else through, and sets `req.sessionPolicy` (`login`, `logout`, `logoutEverywhere`,
+ * `sessions`, `revoke`, `session`, `registry`, `info.raw`).
+ *
+ * @example
+ * ```ts
+ * app.use(session({ secret, resave: false, saveUninitialized: false }));
+ * app.use(sessionPolicy({ registry: new SessionRegistry({ maxSessions: 2 }) }));
+ * app.post('/login', async (req, res) => {
+ *   const result = await req.sessionPolicy.login(user, { deviceId: req.body.deviceId });
+ *   if (!result.ok) return res.status(409).json({ holders: result.holders });
+ *   req.session.user = user.id;
+ *   res.json({ ok: true });
+ * });
+ * ```
+ * @param options - see {@link ExpressPolicyOptions}.
+ * @public
+ */
+export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
+  const policy = new HttpPolicy(options);
+  const custom = options.getSessionId !== undefined || options.getPrincipalKey !== undefined;
+  for (const name of ['getSessionId', 'getPrincipalKey', 'destroySession'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidOptionError(name, 'must be a function');
+  }
+  if (custom && (options.getSessionId === undefined || options.getPrincipalKey === undefined)) {
+    throw new InvalidOptionError(options.getSessionId ? 'getPrincipalKey' : 'getSessionId', 'getSessionId and getPrincipalKey go together');
+  }
+  return async function sessionPolicyMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const binding = custom ? new CustomBinding(req, res, options) : new ExpressSessionBinding(req as unknown as SessionRequest);
+    req.sessionPolicy = policy.request(binding, {
+      accept: req.headers.accept,
+      contentType: req.headers['content-type'],
+      userAgent: req.headers['user-agent'],
+      ip: req.ip,
+      raw: { req, res },
+    });
+    let answer: HttpAnswer | undefined;
+    try {
+      answer = await req.sessionPolicy.check();
+    } catch (error) {
+      // check() never throws for store failures; this is a session library failing.
+      return next(error);
+    }
+    if (answer) sendAnswer(res, answer);
+    else next();
+  };
+}

@@ -1,0 +1,176 @@
+// The Express example: express-session keeps the session, @session-policy/express
+// enforces the policy. Routes and answers follow docs/EXAMPLE-CONTRACT (the same in the
+// Koa and hapi examples).
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import {
+  SessionPolicyError,
+  SessionRegistry,
+  prefersHtml,
+  type EvictionPolicy,
+  type SessionRegistryOptions,
+  type SessionStore,
+} from '@session-policy/core';
+import { sessionPolicy } from '@session-policy/express';
+import { devicesPage, limitPage, loginPage } from './pages.js';
+import { DEFAULT_USERS, authenticate } from './users.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    user?: string;
+  }
+}
+
+/** How to start the example. */
+export interface ExampleOptions {
+  /** 0 = a free port. Default 0. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 2. */
+  maxSessions?: number;
+  onLimit?: 'evict' | 'reject';
+  policy?: EvictionPolicy;
+  idleTimeout?: number;
+  clock?: () => number;
+  store?: SessionStore;
+  /** A registry to use as is (wins over the registry options above; not closed by close()). */
+  registry?: SessionRegistry;
+  onStoreError?: 'fail-closed' | 'fail-open';
+  /** user name → password. Default alice/alice-pw, bob/bob-pw, carol/carol-pw. */
+  users?: Record<string, string>;
+  /** The session cookie's signing secret. Default: random per start. */
+  secret?: string;
+}
+
+/** A started example. */
+export interface RunningExample {
+  url: string;
+  registry: SessionRegistry;
+  close(): Promise<void>;
+}
+
+/** The registry options an example's options describe (only those given). */
+function registryOptions(options: ExampleOptions): SessionRegistryOptions {
+  const { onLimit, policy, idleTimeout, clock, store, onStoreError } = options;
+  const given = Object.entries({ onLimit, policy, idleTimeout, clock, store, onStoreError }).filter(([, v]) => v !== undefined);
+  return { maxSessions: options.maxSessions ?? 2, ...Object.fromEntries(given) };
+}
+
+const yes = (value: unknown) => value === true || value === 'true' || value === 'on';
+const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['content-type']);
+
+/** Starts the example on a real listening server. */
+export async function startExample(options: ExampleOptions = {}): Promise<RunningExample> {
+  const registry = options.registry ?? new SessionRegistry(registryOptions(options));
+  const users = options.users ?? DEFAULT_USERS;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  app.use(express.json({ limit: '16kb' }));
+  app.use(
+    session({
+      name: 'sid',
+      secret: options.secret ?? randomBytes(32).toString('hex'),
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax' },
+    }),
+  );
+  app.use(sessionPolicy({ registry, redirectTo: '/' }));
+  app.use((_req, res, next) => {
+    res.set('cache-control', 'no-store');
+    next();
+  });
+
+  app.get('/', async (req, res) => {
+    const ended = typeof req.query.ended === 'string' ? req.query.ended : undefined;
+    const user = req.session.user;
+    if (!user) return void res.type('html').send(loginPage({ ended }));
+    res.type('html').send(devicesPage({ user, sessions: await req.sessionPolicy.sessions(), ended }));
+  });
+
+  app.post('/login', async (req, res) => {
+    const { username, password, deviceId, signOut } = (req.body ?? {}) as Record<string, unknown>;
+    const user = authenticate(users, username, password);
+    if (!user) {
+      res.status(401);
+      return void (html(req) ? res.type('html').send(loginPage({ error: 'Wrong user name or password.' })) : res.json({ error: 'bad_credentials' }));
+    }
+    const device = typeof deviceId === 'string' && deviceId !== '' ? deviceId : undefined;
+    const result = await req.sessionPolicy.login({ id: user }, { deviceId: device, signOut: signOut as string | undefined });
+    if (!result.ok) {
+      res.status(409);
+      if (html(req)) return void res.type('html').send(limitPage({ username: user, password: String(password), deviceId: device, ...result }));
+      return void res.json({ error: 'session_limit', limit: result.limit, holders: result.holders });
+    }
+    req.session.user = user;
+    html(req) ? res.redirect(303, '/') : res.json({ ok: true, user });
+  });
+
+  app.post('/logout', async (req, res) => {
+    await req.sessionPolicy.logout();
+    html(req) ? res.redirect(303, '/') : res.json({ ok: true });
+  });
+
+  // Anonymous requests stop here; everything below needs a signed-in user.
+  app.use((req, res, next) => {
+    if (req.session?.user) return next();
+    res.status(401);
+    html(req) ? res.type('html').send(loginPage({ error: 'Please sign in.' })) : res.json({ error: 'not_logged_in' });
+  });
+
+  app.post('/logout-everywhere', async (req, res) => {
+    const ended = await req.sessionPolicy.logoutEverywhere({ keepCurrent: yes(req.body?.keepCurrent) });
+    html(req) ? res.redirect(303, '/') : res.json({ ended });
+  });
+
+  app.get('/api/me', (req, res) => {
+    res.json({ user: req.session.user });
+  });
+
+  app.get('/api/data', (req, res) => {
+    res.json({ user: req.session.user, data: `secret data for ${req.session.user}` });
+  });
+
+  app.get('/api/sessions', async (req, res) => {
+    res.json({ sessions: await req.sessionPolicy.sessions() });
+  });
+
+  app.delete('/api/sessions/:handle', async (req, res) => {
+    if (await req.sessionPolicy.revoke(req.params.handle)) return void res.status(204).end();
+    res.status(404).json({ error: 'not_found' });
+  });
+
+  app.post('/sessions/:handle/revoke', async (req, res) => {
+    if (await req.sessionPolicy.revoke(req.params.handle)) return void res.redirect(303, '/');
+    res.status(404).type('html').send(loginPage({ error: 'No such session.' }));
+  });
+
+  app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const code = error instanceof SessionPolicyError ? error.code : undefined;
+    if (code === 'ERR_STORE' || code === 'ERR_CLOSED') return void res.status(503).json({ error: 'session_store_unavailable' });
+    if (code?.startsWith('ERR_INVALID') || (error as { status?: number }).status === 400) {
+      return void res.status(400).json({ error: 'bad_request' });
+    }
+    console.error(error);
+    res.status(500).json({ error: 'internal' });
+  });
+
+  const server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    registry,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!options.registry) await registry.close();
+    },
+  };
+}

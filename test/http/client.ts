@@ -1,0 +1,75 @@
+import makeFetchCookie from 'fetch-cookie';
+import { CookieJar } from 'tough-cookie';
+
+/** An answer, with its body parsed when it is JSON. */
+export interface Answer {
+  readonly status: number;
+  readonly location: string | null;
+  readonly type: string;
+  readonly text: string;
+  // Tests read fields of JSON answers freely.
+  readonly json: any;
+}
+
+/**
+ * A browser-like HTTP client: a real cookie jar (tough-cookie through fetch-cookie),
+ * redirects not followed (the tests look at them), a user agent of its own.
+ */
+export class Client {
+  readonly jar = new CookieJar();
+  readonly #fetch: typeof fetch;
+
+  constructor(
+    readonly base: string,
+    readonly userAgent = 'scenario-client/1.0',
+  ) {
+    this.#fetch = makeFetchCookie(fetch, this.jar) as unknown as typeof fetch;
+  }
+
+  /** A JSON API call (`Accept: application/json`, JSON body). */
+  api(method: string, path: string, body?: unknown): Promise<Answer> {
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return this.#send(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  }
+
+  /** A browser navigation or form post (`Accept: text/html`, urlencoded body). */
+  page(method: string, path: string, form?: Record<string, string>): Promise<Answer> {
+    const headers: Record<string, string> = {
+      accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+      'user-agent': this.userAgent,
+    };
+    if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
+    return this.#send(path, { method, headers, ...(form ? { body: new URLSearchParams(form).toString() } : {}) });
+  }
+
+  /** Logs in through the JSON API. */
+  login(username: string, deviceId?: string, extra: Record<string, unknown> = {}): Promise<Answer> {
+    return this.api('POST', '/login', { username, password: `${username}-pw`, ...(deviceId ? { deviceId } : {}), ...extra });
+  }
+
+  /** The `Cookie` header this client sends. */
+  cookies(): Promise<string> {
+    return this.jar.getCookieString(this.base);
+  }
+
+  /** Copies a `Cookie` header into this client's jar (replaying another client's cookies). */
+  async setCookies(header: string): Promise<void> {
+    for (const pair of header.split('; ')) if (pair) await this.jar.setCookie(pair, this.base);
+  }
+
+  async #send(path: string, init: RequestInit): Promise<Answer> {
+    const response = await this.#fetch(new URL(path, this.base), { ...init, redirect: 'manual' });
+    const text = await response.text();
+    const type = response.headers.get('content-type') ?? '';
+    return { status: response.status, location: response.headers.get('location'), type, text, json: type.includes('json') ? JSON.parse(text) : undefined };
+  }
+}
+
+/** A request with a hand-made `Cookie` header and no jar. */
+export async function rawGet(base: string, path: string, cookie: string, accept = 'application/json'): Promise<Answer> {
+  const response = await fetch(new URL(path, base), { headers: { cookie, accept }, redirect: 'manual' });
+  const text = await response.text();
+  const type = response.headers.get('content-type') ?? '';
+  return { status: response.status, location: response.headers.get('location'), type, text, json: type.includes('json') ? JSON.parse(text) : undefined };
+}
