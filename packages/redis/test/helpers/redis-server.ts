@@ -19,7 +19,7 @@ export interface RedisServerOptions {
   readonly port?: number;
   /** Extra `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
   readonly args?: readonly string[];
-  /** The binary. Default `/usr/bin/redis-server` (or `REDIS_SERVER` from the environment). */
+  /** The binary. Default `REDIS_SERVER` from the environment, else `redis-server` on the PATH. */
   readonly binary?: string;
   /** Working directory (cluster config files go there). Default the OS temp dir. */
   readonly dir?: string;
@@ -78,7 +78,7 @@ function ping(port: number): Promise<boolean> {
  * @param options - see {@link RedisServerOptions}.
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const binary = options.binary ?? process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+  const binary = options.binary ?? process.env.REDIS_SERVER ?? 'redis-server';
   const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
 
