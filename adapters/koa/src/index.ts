@@ -1,0 +1,146 @@
+/**
+ * Koa middleware (Koa 2 and 3) for session-policy: the per-request check, and the helpers
+ * on `ctx.sessionPolicy`. Works with koa-session out of the box, in cookie mode and in
+ * external-store mode alike.
+ *
+ * koa-session's cookie mode keeps the whole session in the cookie and has no server-side
+ * id, so the adapter keeps an id of its own inside the session data (`sessionPolicy.id`,
+ * 144 random bits, issued at each login), next to the principal key. That id is what the
+ * registry tracks: a copy of the cookie made before a logout, eviction or revocation is
+ * refused by the registry, which the cookie alone could never do. In external-store mode
+ * the same id is used, and the store's key is rotated at login too.
+ *
+ * @packageDocumentation
+ */
+import type { Context, Middleware } from 'koa';
+import {
+  HttpPolicy,
+  InvalidOptionError,
+  SESSION_MARKER,
+  newSessionId,
+  readMarker,
+  type HttpAnswer,
+  type HttpPolicyOptions,
+  type RequestPolicy,
+  type SessionBinding,
+} from '@session-policy/core';
+
+declare module 'koa' {
+  interface DefaultContext {
+    /** The session policy helpers for this request (set by the session-policy middleware). */
+    sessionPolicy: RequestPolicy;
+  }
+}
+
+/**
+ * Options of {@link sessionPolicy}: the shared {@link HttpPolicyOptions} (registry,
+ * redirect, custom ended handler) and, for a session mechanism other than koa-session,
+ * how to reach it.
+ *
+ * @public
+ */
+export interface KoaPolicyOptions extends HttpPolicyOptions {
+  /** The request's session under another mechanism. Default: koa-session's `ctx.session`. */
+  readonly binding?: (ctx: Context) => SessionBinding;
+}
+
+/** The koa-session parts the binding uses. */
+interface KoaSession {
+  [key: string]: unknown;
+  readonly externalKey?: string;
+  regenerate(): Promise<void>;
+  toJSON?(): Record<string, unknown>;
+}
+
+/** koa-session: our own id and the principal key live in the session data. */
+class KoaSessionBinding implements SessionBinding {
+  #fresh: string | undefined;
+
+  constructor(private readonly ctx: { session?: KoaSession | null }) {}
+
+  id(): string | undefined {
+    return this.#fresh ?? readMarker(this.ctx.session)?.id;
+  }
+
+  principalKey(): string | undefined {
+    return readMarker(this.ctx.session)?.key;
+  }
+
+  setPrincipalKey(key: string): void {
+    const session = this.#session();
+    session[SESSION_MARKER] = { id: this.id() ?? newSessionId(), key };
+  }
+
+  async regenerate(): Promise<void> {
+    const session = this.#session();
+    // The session's data only: koa-session keeps its own state in `_`-prefixed fields.
+    for (const name of Object.keys(session.toJSON?.() ?? session)) delete session[name];
+    // External-store mode: a new store key too, and the old one destroyed.
+    if (session.externalKey !== undefined) await session.regenerate();
+    this.#fresh = newSessionId();
+  }
+
+  destroy(): void {
+    this.#fresh = undefined;
+    this.ctx.session = null;
+  }
+
+  #session(): KoaSession {
+    const session = this.ctx.session;
+    if (!session) throw new InvalidOptionError('session', 'koa-session must run before the session-policy middleware');
+    return session;
+  }
+}
+
+/**
+ * Writes a core answer on a Koa context.
+ *
+ * @param ctx - the context.
+ * @param answer - the answer.
+ * @public
+ */
+export function sendAnswer(ctx: Context, answer: HttpAnswer): void {
+  ctx.status = answer.status;
+  ctx.set(answer.headers as Record<string, string>);
+  ctx.body = answer.body;
+}
+
+/**
+ * The session-policy middleware. Put it after koa-session and before your routes: it
+ * checks every tracked session (ended → destroyed and answered per configuration; store
+ * failure → 503 or pass per `onStoreError`), lets everything else through, and sets
+ * `ctx.sessionPolicy` (`login`, `logout`, `logoutEverywhere`, `sessions`, `revoke`,
+ * `session`, `registry`, `info.raw`).
+ *
+ * @example
+ * ```ts
+ * app.keys = [secret];
+ * app.use(session({ key: 'sid' }, app));
+ * app.use(sessionPolicy({ registry: new SessionRegistry({ maxSessions: 2 }) }));
+ * // in the login route, after checking the password:
+ * const result = await ctx.sessionPolicy.login(user, { deviceId });
+ * if (result.ok) ctx.session.user = user.id;
+ * ```
+ * @param options - see {@link KoaPolicyOptions}.
+ * @public
+ */
+export function sessionPolicy(options: KoaPolicyOptions): Middleware {
+  const policy = new HttpPolicy(options);
+  if (options.binding !== undefined && typeof options.binding !== 'function') {
+    throw new InvalidOptionError('binding', 'must be a function (ctx) => SessionBinding');
+  }
+  const bind = options.binding ?? ((ctx: Context) => new KoaSessionBinding(ctx as unknown as { session?: KoaSession | null }));
+  return async function sessionPolicyMiddleware(ctx, next) {
+    const { headers } = ctx.request;
+    ctx.sessionPolicy = policy.request(bind(ctx), {
+      accept: headers.accept,
+      contentType: headers['content-type'],
+      userAgent: headers['user-agent'],
+      ip: ctx.ip,
+      raw: { req: ctx.req, res: ctx.res },
+    });
+    const answer = await ctx.sessionPolicy.check();
+    if (answer) sendAnswer(ctx, answer);
+    else await next();
+  };
+}
