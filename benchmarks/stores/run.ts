@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createMemoryStore, type SessionStore } from '@session-policy/core';
 import { measureStore, type Row } from './harness.js';
-import { redisVariants } from './redis-variants.js';
+import { redisVariants, stopRedis } from './redis-variants.js';
 
 /** A store to measure: its name and a factory (with a teardown). */
 export interface Variant {
@@ -41,6 +41,7 @@ export async function run({ quick }: { quick: boolean }): Promise<string> {
       }
     }
   }
+  await stopRedis();
   const memoryLine = quick ? '' : memoryPerSession(1_000_000);
   return render(rows, sizes, memoryLine);
 }
