@@ -1,0 +1,185 @@
+/**
+ * The hapi plugin (hapi 21) for session-policy: the check at `onCredentials` (the point of
+ * the lifecycle where the session's credentials are known), and the helpers on
+ * `request.sessionPolicy`. Works with @hapi/cookie out of the box.
+ *
+ * @hapi/cookie keeps the whole session in an encrypted cookie and has no server-side id,
+ * so the plugin keeps an id of its own inside the session (`sessionPolicy.id`, 144 random
+ * bits, issued at each login), next to the principal key. That id is what the registry
+ * tracks: a copy of the cookie made before a logout, eviction or revocation is refused.
+ *
+ * @packageDocumentation
+ */
+import { createRequire } from 'node:module';
+import type { Plugin, Request, ResponseToolkit, Server } from '@hapi/hapi';
+import {
+  HttpPolicy,
+  InvalidOptionError,
+  SESSION_MARKER,
+  SessionRegistry,
+  newSessionId,
+  readMarker,
+  type HttpAnswer,
+  type HttpPolicyOptions,
+  type RequestPolicy,
+  type SessionBinding,
+  type SessionRegistryOptions,
+} from '@session-policy/core';
+
+declare module '@hapi/hapi' {
+  interface Request {
+    /** The session policy helpers for this request (decorated by the session-policy plugin). */
+    sessionPolicy: RequestPolicy;
+  }
+}
+
+/**
+ * Options of the {@link plugin}: the shared {@link HttpPolicyOptions} (redirect, custom
+ * ended handler), the registry, and how to reach the session.
+ *
+ * @public
+ */
+export interface HapiPolicyOptions extends Omit<HttpPolicyOptions, 'registry'> {
+  /**
+   * The session registry, or options to create one. A registry the plugin creates is
+   * closed when the server stops; one you pass stays yours to close.
+   */
+  readonly registry: SessionRegistry | SessionRegistryOptions;
+  /** The name of @hapi/cookie's request decoration (its `requestDecoratorName`). Default `cookieAuth`. */
+  readonly cookieDecoration?: string;
+  /** The request's session under another mechanism (@hapi/yar, …). Default: @hapi/cookie. */
+  readonly binding?: (request: Request) => SessionBinding;
+}
+
+/** The @hapi/cookie decoration parts the binding uses. */
+interface CookieAuth {
+  set(session: object): void;
+  clear(): void;
+}
+
+/** @hapi/cookie: our own id and the principal key live in the cookie's session. */
+class CookieBinding implements SessionBinding {
+  #fresh: string | undefined;
+
+  constructor(
+    private readonly request: Request,
+    private readonly decoration: string,
+  ) {}
+
+  id(): string | undefined {
+    return this.#fresh ?? readMarker(this.request.auth.artifacts)?.id;
+  }
+
+  principalKey(): string | undefined {
+    return readMarker(this.request.auth.artifacts)?.key;
+  }
+
+  setPrincipalKey(key: string): void {
+    const session = { ...(this.request.auth.artifacts ?? {}), [SESSION_MARKER]: { id: this.id() ?? newSessionId(), key } };
+    this.#cookieAuth().set(session);
+  }
+
+  async regenerate(): Promise<void> {
+    this.#cookieAuth().clear();
+    this.#fresh = newSessionId();
+  }
+
+  destroy(): void {
+    this.#fresh = undefined;
+    this.#cookieAuth().clear();
+  }
+
+  #cookieAuth(): CookieAuth {
+    const auth = (this.request as unknown as Record<string, CookieAuth | undefined>)[this.decoration];
+    if (!auth) throw new InvalidOptionError('cookieDecoration', `request.${this.decoration} is missing: register @hapi/cookie and a cookie strategy first`);
+    return auth;
+  }
+}
+
+/**
+ * Turns a core answer into a hapi response.
+ *
+ * @param h - the response toolkit.
+ * @param answer - the answer.
+ * @public
+ */
+export function toResponse(h: ResponseToolkit, answer: HttpAnswer) {
+  const response = h.response(answer.body).code(answer.status);
+  for (const [name, value] of Object.entries(answer.headers)) response.header(name, value);
+  return response;
+}
+
+function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: (request: Request) => SessionBinding } {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  if (options.registry === null || typeof options.registry !== 'object') {
+    throw new InvalidOptionError('registry', 'must be a SessionRegistry or the options to create one');
+  }
+  const decoration = options.cookieDecoration ?? 'cookieAuth';
+  if (typeof decoration !== 'string' || decoration === '') throw new InvalidOptionError('cookieDecoration', 'must be a non-empty string');
+  if (options.binding !== undefined && typeof options.binding !== 'function') {
+    throw new InvalidOptionError('binding', 'must be a function (request) => SessionBinding');
+  }
+  const owned = !(options.registry instanceof SessionRegistry);
+  const registry = options.registry instanceof SessionRegistry ? options.registry : new SessionRegistry(options.registry);
+  try {
+    const policy = new HttpPolicy({ ...options, registry });
+    return { policy, owned, bind: options.binding ?? ((request) => new CookieBinding(request, decoration)) };
+  } catch (error) {
+    if (owned) void registry.close();
+    throw error;
+  }
+}
+
+const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+
+/**
+ * The session-policy plugin. Register it after @hapi/cookie. Every request gets
+ * `request.sessionPolicy` (`login`, `logout`, `logoutEverywhere`, `sessions`, `revoke`,
+ * `session`, `registry`, `info.raw`); every request that authenticates (any auth mode,
+ * `try` included) has its tracked session checked at `onCredentials`: an ended session is
+ * cleared and answered per configuration, a store failure gets 503 or passes per
+ * `onStoreError`. Routes with `auth: false` are not checked.
+ *
+ * @example
+ * ```ts
+ * await server.register(Cookie);
+ * server.auth.strategy('session', 'cookie', { cookie: { password, isSecure: false } });
+ * server.auth.default({ strategy: 'session', mode: 'try' });
+ * await server.register({ plugin, options: { registry: { maxSessions: 2 } } });
+ * // in the login handler, after checking the password:
+ * const result = await request.sessionPolicy.login(user, { deviceId });
+ * if (result.ok) request.cookieAuth.set('user', user.id);
+ * ```
+ * @public
+ */
+export const plugin: Plugin<HapiPolicyOptions> = {
+  name: pkg.name,
+  version: pkg.version,
+  requirements: { hapi: '>=21.0.0', node: '>=20.19.0' },
+  register(server: Server, options: HapiPolicyOptions) {
+    const { policy, owned, bind } = validate(options);
+    server.decorate(
+      'request',
+      'sessionPolicy',
+      (request: Request) => {
+        const headers = request.headers as Record<string, string | undefined>;
+        return policy.request(bind(request), {
+          accept: headers.accept,
+          contentType: headers['content-type'],
+          userAgent: headers['user-agent'],
+          ip: request.info.remoteAddress,
+          raw: request.raw,
+        });
+      },
+      { apply: true },
+    );
+    server.ext('onCredentials', async (request, h) => {
+      const answer = await request.sessionPolicy.check();
+      return answer ? toResponse(h, answer).takeover() : h.continue;
+    });
+    // Nothing the plugin opened holds connections, so onPreStop has nothing to release; a
+    // registry it created is closed after the in-flight requests are done (closing it
+    // before would answer them 503).
+    if (owned) server.ext('onPostStop', () => policy.registry.close());
+  },
+};
