@@ -82,10 +82,17 @@ export {
   LiveConnections,
   type LiveConnectionsOptions,
   type LiveConnectionsStats,
-  type LiveSession,
+  type LiveSessionKey,
   type LiveTarget,
 } from './live/live-connections.js';
-export { openEventStream, sendSessionEnded, formatServerSentEvent, type EventStreamOptions } from './live/event-stream.js';
+export {
+  openEventStream,
+  sendSessionEnded,
+  sessionEndedStreamAnswer,
+  acceptsEventStream,
+  formatServerSentEvent,
+  type EventStreamOptions,
+} from './live/event-stream.js';
 export type { SessionBinding } from './http/session-binding.js';
 export { SESSION_MARKER, readMarker, newSessionId, type SessionMarker } from './http/session-marker.js';
 export { sessionHandle, isSessionHandle } from './http/session-handle.js';

@@ -9,7 +9,7 @@ import {
   type LiveEndReason,
   type LiveHandle,
 } from './live-connection.js';
-import type { LiveConnections, LiveSession } from './live-connections.js';
+import type { LiveConnections, LiveSessionKey } from './live-connections.js';
 
 /**
  * Options of {@link openEventStream}.
@@ -20,7 +20,7 @@ export interface EventStreamOptions {
   /** The manager the stream is attached to. */
   readonly connections: LiveConnections;
   /** The session of the request, as just checked (`check.session`). */
-  readonly session: LiveSession;
+  readonly session: LiveSessionKey;
   /**
    * The stream's connection id (see {@link AttachOptions.connectionId}). Default: the
    * request's `tab` query parameter, when it is a valid id (the browser helper sends it).
@@ -89,8 +89,36 @@ export function openEventStream(req: IncomingMessage, res: ServerResponse, optio
  * @public
  */
 export function sendSessionEnded(res: ServerResponse, reason: LiveEndReason): void {
-  res.writeHead(200, streamHeaders(res.req?.httpVersionMajor ?? 1));
-  res.end(formatServerSentEvent(SESSION_ENDED_EVENT, { reason }, FINAL_RETRY));
+  const answer = sessionEndedStreamAnswer(reason, res.req?.httpVersionMajor ?? 1);
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
+}
+
+/**
+ * The same answer as {@link sendSessionEnded} as plain data (status, headers, body), for
+ * adapters that write answers themselves: return it from the adapter's `onEnded` option
+ * when {@link acceptsEventStream} says the request is a stream request, so an ended
+ * session's stream is told why instead of getting a 401 it cannot read.
+ *
+ * @param reason - why the session ended.
+ * @param httpVersionMajor - the request's HTTP major version. Default 1.
+ * @public
+ */
+export function sessionEndedStreamAnswer(
+  reason: LiveEndReason,
+  httpVersionMajor = 1,
+): { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string } {
+  return { status: 200, headers: streamHeaders(httpVersionMajor), body: formatServerSentEvent(SESSION_ENDED_EVENT, { reason }, FINAL_RETRY) };
+}
+
+/**
+ * Whether a request's `Accept` header asks for an event stream (what `EventSource` sends).
+ *
+ * @param accept - the `Accept` header.
+ * @public
+ */
+export function acceptsEventStream(accept: string | undefined): boolean {
+  return accept !== undefined && /(^|[\s,])text\/event-stream\s*(;|,|$)/i.test(accept);
 }
 
 /**

@@ -53,7 +53,7 @@ export interface LiveConnectionsOptions {
  *
  * @public
  */
-export type LiveSession = Pick<SessionInfo, 'sessionId' | 'principalKey'>;
+export type LiveSessionKey = Pick<SessionInfo, 'sessionId' | 'principalKey'>;
 
 /**
  * Where to send an event: one session's connections, or all of a principal's.
@@ -183,7 +183,7 @@ export class LiveConnections {
    * @param connection - the connection; see {@link LiveConnection}.
    * @param options - see {@link AttachOptions}.
    */
-  attach(session: LiveSession, connection: LiveConnection, options: AttachOptions = {}): LiveHandle {
+  attach(session: LiveSessionKey, connection: LiveConnection, options: AttachOptions = {}): LiveHandle {
     if (this.#closed) throw new ClosedError('The live connections manager');
     const { sessionId, principalKey } = session ?? {};
     if (typeof sessionId !== 'string' || sessionId === '') throw new InvalidOptionError('session.sessionId', 'must be a non-empty string');

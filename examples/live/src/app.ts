@@ -1,0 +1,252 @@
+// The live example: express-session keeps the session, @session-policy/express enforces
+// the policy, and every signed-in page holds a Server-Sent Events stream bound to its
+// session (core's LiveConnections + openEventStream). When the session ends — logout in
+// another tab, a login elsewhere that evicts it, a revoke, "log out everywhere", a
+// timeout — the page's stream gets `session_ended` with the reason and is closed, and the
+// page (through @session-policy/browser) says so and never reconnects.
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import {
+  acceptsEventStream,
+  LiveConnections,
+  openEventStream,
+  prefersHtml,
+  sessionEndedStreamAnswer,
+  SessionPolicyError,
+  SessionRegistry,
+  toSessionView,
+  type EvictionPolicy,
+  type LiveConnectionsOptions,
+  type SessionRegistryOptions,
+  type SessionStore,
+} from '@session-policy/core';
+import { sessionPolicy } from '@session-policy/express';
+import { BROWSER_ASSETS, loadBrowserAssets } from './browser-assets.js';
+import { livePage, loginPage } from './pages.js';
+import { DEFAULT_USERS, authenticate } from './users.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    user?: string;
+  }
+}
+
+/** How to start the live example (the example contract's options, plus the live ones). */
+export interface LiveExampleOptions {
+  /** 0 = a free port. Default 0. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 2. */
+  maxSessions?: number;
+  onLimit?: 'evict' | 'reject';
+  policy?: EvictionPolicy;
+  idleTimeout?: number;
+  clock?: () => number;
+  store?: SessionStore;
+  /** A registry to use as is (wins over the registry options above; not closed by close()). */
+  registry?: SessionRegistry;
+  onStoreError?: 'fail-closed' | 'fail-open';
+  /** user name → password. Default alice/alice-pw, bob/bob-pw, carol/carol-pw. */
+  users?: Record<string, string>;
+  /** The session cookie's signing secret. Default: random per start. */
+  secret?: string;
+  /** Options of the live connections manager (caps, heartbeat). Default: heartbeat every 10 s, no caps. */
+  live?: LiveConnectionsOptions;
+  /** The `retry:` hint sent to the browser (milliseconds). Default 3000. */
+  retry?: number;
+}
+
+/** One request to the stream URL, as the server saw it. */
+export interface StreamRequest {
+  /** When it came (server clock, milliseconds since the epoch). */
+  readonly at: number;
+  /** The page's tab id (the `tab` query parameter), if any. */
+  readonly tab: string | undefined;
+}
+
+/** A started live example. */
+export interface RunningLiveExample {
+  url: string;
+  registry: SessionRegistry;
+  /** The live connections manager (open streams, caps, counters). */
+  live: LiveConnections;
+  /** Every request made to the stream URL so far. */
+  streamRequests(): readonly StreamRequest[];
+  close(): Promise<void>;
+}
+
+function registryOptions(options: LiveExampleOptions): SessionRegistryOptions {
+  const { onLimit, policy, idleTimeout, clock, store, onStoreError } = options;
+  const given = Object.entries({ onLimit, policy, idleTimeout, clock, store, onStoreError }).filter(([, v]) => v !== undefined);
+  return { maxSessions: options.maxSessions ?? 2, ...Object.fromEntries(given) };
+}
+
+const yes = (value: unknown) => value === true || value === 'true' || value === 'on';
+const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['content-type']);
+
+/** Starts the live example on a real listening server. */
+export async function startLiveExample(options: LiveExampleOptions = {}): Promise<RunningLiveExample> {
+  const registry = options.registry ?? new SessionRegistry(registryOptions(options));
+  const live = new LiveConnections(registry, options.live);
+  const users = options.users ?? DEFAULT_USERS;
+  const assets = loadBrowserAssets();
+  const streamRequests: StreamRequest[] = [];
+
+  // "Your devices" changes are pushed to every open page of the principal, each with its
+  // own "this device" mark.
+  const pushDevices = async (principalKey: string): Promise<void> => {
+    if (live.count({ principalKey }) === 0) return;
+    const sessions = await registry.list(principalKey);
+    for (const s of sessions) {
+      live.send({ sessionId: s.sessionId }, 'devices', {
+        sessions: sessions.map((other) => ({ ...toSessionView(other, s.sessionId), streams: live.count({ sessionId: other.sessionId }) })),
+      });
+    }
+  };
+  const onChange = (s: { principalKey: string }) => {
+    pushDevices(s.principalKey).catch(() => undefined);
+  };
+  registry.on('admitted', onChange);
+  registry.on('ended', onChange);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  app.use(express.json({ limit: '16kb' }));
+
+  app.get(`${BROWSER_ASSETS}:file`, (req, res) => {
+    const body = assets.get(req.params.file);
+    if (body === undefined) return void res.status(404).end();
+    res.type('text/javascript').set('cache-control', 'no-cache').send(body);
+  });
+
+  app.use(
+    session({
+      name: 'sid',
+      secret: options.secret ?? randomBytes(32).toString('hex'),
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax' },
+    }),
+  );
+  app.use('/events', (req, _res, next) => {
+    streamRequests.push({ at: Date.now(), tab: typeof req.query.tab === 'string' ? req.query.tab : undefined });
+    next();
+  });
+  app.use(
+    sessionPolicy({
+      registry,
+      redirectTo: '/',
+      // A stream request of an ended session is told why on the stream itself.
+      onEnded: ({ reason, request }) => (acceptsEventStream(request.accept) ? sessionEndedStreamAnswer(reason) : undefined),
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.set('cache-control', 'no-store');
+    next();
+  });
+
+  app.get('/', (req, res) => {
+    const ended = typeof req.query.ended === 'string' ? req.query.ended : undefined;
+    const user = req.session.user;
+    res.type('html').send(user ? livePage(user) : loginPage({ ended }));
+  });
+
+  app.post('/login', async (req, res) => {
+    const { username, password, deviceId } = (req.body ?? {}) as Record<string, unknown>;
+    const user = authenticate(users, username, password);
+    if (!user) {
+      res.status(401);
+      return void (html(req) ? res.type('html').send(loginPage({ error: 'Wrong user name or password.' })) : res.json({ error: 'bad_credentials' }));
+    }
+    const device = typeof deviceId === 'string' && deviceId !== '' ? deviceId : undefined;
+    const result = await req.sessionPolicy.login({ id: user }, { deviceId: device });
+    if (!result.ok) {
+      res.status(409);
+      if (html(req)) return void res.type('html').send(loginPage({ error: `Already signed in on ${result.limit} device(s): sign out there first.` }));
+      return void res.json({ error: 'session_limit', limit: result.limit, holders: result.holders });
+    }
+    req.session.user = user;
+    html(req) ? res.redirect(303, '/') : res.json({ ok: true, user });
+  });
+
+  app.post('/logout', async (req, res) => {
+    await req.sessionPolicy.logout();
+    html(req) ? res.redirect(303, '/') : res.json({ ok: true });
+  });
+
+  app.use((req, res, next) => {
+    if (req.session?.user) return next();
+    res.status(401);
+    html(req) ? res.type('html').send(loginPage({ error: 'Please sign in.' })) : res.json({ error: 'not_logged_in' });
+  });
+
+  // The adapter glue: a few lines, the raw req/res and the session the middleware checked.
+  app.get('/events', (req, res) => {
+    const current = req.sessionPolicy.session;
+    if (!current) return void res.status(401).json({ error: 'not_logged_in' });
+    const handle = openEventStream(req, res, { connections: live, session: current, ...(options.retry === undefined ? {} : { retry: options.retry }) });
+    if (!handle?.attached) return;
+    handle.send('hello', { user: req.session.user, tab: handle.connectionId });
+    pushDevices(current.principalKey).catch(() => undefined);
+  });
+
+  app.post('/logout-everywhere', async (req, res) => {
+    const ended = await req.sessionPolicy.logoutEverywhere({ keepCurrent: yes(req.body?.keepCurrent) });
+    html(req) ? res.redirect(303, '/') : res.json({ ended });
+  });
+
+  app.get('/api/me', (req, res) => {
+    res.json({ user: req.session.user });
+  });
+
+  app.get('/api/sessions', async (req, res) => {
+    res.json({ sessions: await req.sessionPolicy.sessions() });
+  });
+
+  app.delete('/api/sessions/:handle', async (req, res) => {
+    if (await req.sessionPolicy.revoke(req.params.handle)) return void res.status(204).end();
+    res.status(404).json({ error: 'not_found' });
+  });
+
+  app.post('/api/notify', (req, res) => {
+    const message = String((req.body as { message?: unknown } | undefined)?.message ?? '').slice(0, 200);
+    const principalKey = req.sessionPolicy.session?.principalKey;
+    const reached = principalKey ? live.send({ principalKey }, 'notice', { message, from: req.session.user }) : 0;
+    res.json({ reached });
+  });
+
+  app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const code = error instanceof SessionPolicyError ? error.code : undefined;
+    if (code === 'ERR_STORE' || code === 'ERR_CLOSED') return void res.status(503).json({ error: 'session_store_unavailable' });
+    if (code?.startsWith('ERR_INVALID') || (error as { status?: number }).status === 400) {
+      return void res.status(400).json({ error: 'bad_request' });
+    }
+    console.error(error);
+    res.status(500).json({ error: 'internal' });
+  });
+
+  const server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    registry,
+    live,
+    streamRequests: () => streamRequests,
+    async close() {
+      // Streams first: the HTTP server's close() waits for open responses.
+      live.close();
+      registry.off('admitted', onChange);
+      registry.off('ended', onChange);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!options.registry) await registry.close();
+    },
+  };
+}

@@ -1,0 +1,278 @@
+import { openTabChannel, type TabChannel, type TabMessage, type TabTransport } from './tab-channel.js';
+
+/**
+ * Where a {@link LiveSession} stands.
+ *
+ * - `idle`: not connected (not started, no session, or {@link LiveSession.disconnect}ed).
+ * - `connecting`: opening the stream, or the browser is retrying after a network error.
+ * - `open`: the stream is open.
+ * - `closed`: the server closed this stream alone (replaced by another stream of this
+ *   tab, a connection cap) or refused it; the session goes on. Nothing reconnects until
+ *   {@link LiveSession.connect} is called.
+ * - `ended`: the session ended. Nothing reconnects until {@link LiveSession.signedIn}.
+ *
+ * @public
+ */
+export type LiveStatus = 'idle' | 'connecting' | 'open' | 'closed' | 'ended';
+
+/**
+ * Who told this tab that its session ended: the `server` (a `session_ended` event),
+ * another `tab`, or this page itself (`local`, through {@link LiveSession.signOut}).
+ *
+ * @public
+ */
+export type EndSource = 'server' | 'tab' | 'local';
+
+/**
+ * Options of {@link connectLiveSession}.
+ *
+ * @public
+ */
+export interface LiveSessionOptions {
+  /** The URL of the session's event stream (same origin, so the session cookie goes along). */
+  readonly url: string;
+  /**
+   * Whether the page has a session now; asked before every connection and on every
+   * stream error, so a signed-out page never opens or keeps a stream (token apps:
+   * `() => localStorage.getItem('token') !== null`). Default: yes until told otherwise
+   * (cookie sessions, where the server answers for the session).
+   */
+  readonly hasSession?: () => boolean;
+  /** Connect at once. Default `true`. */
+  readonly autoConnect?: boolean;
+  /** The name of the channel between tabs. Default `'session-policy'`. */
+  readonly channel?: string;
+  /** Force how tabs talk (see {@link TabTransport}). Default: `BroadcastChannel` when available. */
+  readonly transport?: TabTransport;
+  /**
+   * This page's connection id, sent as the `tab` query parameter so that a reconnect
+   * replaces its old stream on the server instead of counting twice. Default: a random id
+   * per page load (a duplicated tab must not share it). `false` sends none.
+   */
+  readonly tabId?: string | false;
+  /** Names of the server's events to deliver to {@link LiveSessionOptions.onEvent}, besides `message`. */
+  readonly events?: readonly string[];
+  /** Called with each delivered event and its data (parsed as JSON when it is JSON). */
+  readonly onEvent?: (event: string, data: unknown) => void;
+  /** Called on every status change. */
+  readonly onStatus?: (status: LiveStatus) => void;
+  /** Called once when the session ends, with the reason (`logout`, `evicted`, `revoked`, `idle`, …). */
+  readonly onEnded?: (reason: string, source: EndSource) => void;
+  /** Called when the server closed or refused this stream alone (`replaced`, `connection_limit`, `refused`). */
+  readonly onStreamClosed?: (reason: string) => void;
+  /** Called when another tab signed in again. */
+  readonly onSignedIn?: () => void;
+  /** Where to go when the session ends: a URL, or a function of the reason and source. Default: stay. */
+  readonly redirect?: string | ((reason: string, source: EndSource) => string | undefined);
+}
+
+/**
+ * A page's live session: its event stream, open only while the page has a session, and
+ * its link to the other tabs. See {@link connectLiveSession}.
+ *
+ * @public
+ */
+export interface LiveSession {
+  /** Where it stands. */
+  readonly status: LiveStatus;
+  /** The reason the session ended, once it has. */
+  readonly endReason: string | undefined;
+  /** The connection id sent to the server, if any. */
+  readonly tabId: string | undefined;
+  /** How this tab talks to the others. */
+  readonly transport: TabTransport;
+  /** Opens the stream if the page has a session and it has not ended. */
+  connect(): void;
+  /** Closes the stream (the session goes on; other tabs are not told). */
+  disconnect(): void;
+  /**
+   * This page signed out (call it once the logout request is sent): closes the stream,
+   * tells every other tab, and calls `onEnded(reason, 'local')`.
+   *
+   * @param reason - default `logout`.
+   */
+  signOut(reason?: string): void;
+  /** This page signed in again: tells the other tabs and connects. */
+  signedIn(): void;
+  /** Closes the stream and stops listening to other tabs. */
+  destroy(): void;
+}
+
+const SESSION_ENDED = 'session_ended';
+const STREAM_CLOSED = 'stream_closed';
+
+/**
+ * Connects a page to its session's event stream and to the other tabs of its origin.
+ *
+ * - The stream is opened only while the page has a session (see
+ *   {@link LiveSessionOptions.hasSession}); on a `session_ended` event, on a stream error
+ *   while signed out, or on a sign-out in another tab, it is closed for good: no
+ *   reconnect loop.
+ * - A sign-out here or a `session_ended` from the server is broadcast to every tab.
+ * - The page reacts through `onEnded` (show a message) or `redirect`.
+ *
+ * @example
+ * ```js
+ * import { connectLiveSession } from '/assets/session-policy-browser/index.js';
+ * const live = connectLiveSession({
+ *   url: '/events',
+ *   events: ['devices'],
+ *   onEvent: (name, data) => render(name, data),
+ *   onEnded: (reason) => { status.textContent = `signed out: ${reason}`; },
+ * });
+ * logoutButton.onclick = async () => { await fetch('/logout', { method: 'POST' }); live.signOut(); };
+ * ```
+ * @param options - see {@link LiveSessionOptions}.
+ * @public
+ */
+export function connectLiveSession(options: LiveSessionOptions): LiveSession {
+  if (!options || typeof options.url !== 'string' || options.url === '') throw new TypeError('connectLiveSession: options.url must be the stream URL');
+  const hasSession = options.hasSession ?? (() => true);
+  const tabId = options.tabId === false ? undefined : (options.tabId ?? randomId());
+  const streamUrl = tabId === undefined ? options.url : `${options.url}${options.url.includes('?') ? '&' : '?'}tab=${encodeURIComponent(tabId)}`;
+  let source: EventSource | undefined;
+  let status: LiveStatus = 'idle';
+  let endReason: string | undefined;
+  let destroyed = false;
+
+  const setStatus = (next: LiveStatus): void => {
+    if (status === next) return;
+    status = next;
+    options.onStatus?.(next);
+  };
+
+  const closeStream = (): void => {
+    if (!source) return;
+    source.close();
+    source = undefined;
+  };
+
+  const end = (reason: string, from: EndSource): void => {
+    closeStream();
+    if (endReason !== undefined) return;
+    endReason = reason;
+    setStatus('ended');
+    if (from !== 'tab') channel.post({ type: 'signed-out', reason });
+    options.onEnded?.(reason, from);
+    const target = typeof options.redirect === 'function' ? options.redirect(reason, from) : options.redirect;
+    if (target !== undefined) location.assign(target);
+  };
+
+  const onTabMessage = (message: TabMessage): void => {
+    if (message.type === 'signed-out') end(message.reason, 'tab');
+    else options.onSignedIn?.();
+  };
+  const channel: TabChannel = openTabChannel(options.channel ?? 'session-policy', onTabMessage, options.transport);
+
+  const deliver = (name: string) => (event: MessageEvent) => options.onEvent?.(name, parseData(event.data));
+
+  const connect = (): void => {
+    if (destroyed || source || endReason !== undefined) return;
+    if (!hasSession()) {
+      setStatus('idle');
+      return;
+    }
+    const es = new EventSource(streamUrl);
+    source = es;
+    setStatus('connecting');
+    es.onopen = () => {
+      if (source === es) setStatus('open');
+    };
+    es.addEventListener(SESSION_ENDED, (event) => {
+      // Close before the server ends the response, so the browser never schedules a retry.
+      es.close();
+      const data = parseData((event as MessageEvent).data) as { reason?: unknown } | undefined;
+      end(typeof data?.reason === 'string' ? data.reason : 'logout', 'server');
+    });
+    es.addEventListener(STREAM_CLOSED, (event) => {
+      es.close();
+      if (source !== es) return;
+      source = undefined;
+      setStatus('closed');
+      const data = parseData((event as MessageEvent).data) as { reason?: unknown } | undefined;
+      options.onStreamClosed?.(typeof data?.reason === 'string' ? data.reason : 'closed');
+    });
+    es.addEventListener('message', deliver('message'));
+    for (const name of options.events ?? []) {
+      if (name !== SESSION_ENDED && name !== STREAM_CLOSED && name !== 'message') es.addEventListener(name, deliver(name));
+    }
+    es.onerror = () => {
+      if (source !== es) return;
+      if (!hasSession()) {
+        // Signed out behind our back (a token removed): never let the browser retry.
+        closeStream();
+        setStatus('idle');
+      } else if (es.readyState === EventSource.CLOSED) {
+        // Refused (401, 409, not an event stream): the browser will not retry, nor do we.
+        source = undefined;
+        setStatus('closed');
+        options.onStreamClosed?.('refused');
+      } else {
+        // A network error while signed in: the browser retries after the server's `retry:`.
+        setStatus('connecting');
+      }
+    };
+  };
+
+  const session: LiveSession = {
+    get status() {
+      return status;
+    },
+    get endReason() {
+      return endReason;
+    },
+    tabId,
+    transport: channel.transport,
+    connect,
+    disconnect() {
+      closeStream();
+      if (status !== 'ended') setStatus('idle');
+    },
+    signOut(reason = 'logout') {
+      end(reason, 'local');
+    },
+    signedIn() {
+      endReason = undefined;
+      setStatus('idle');
+      channel.post({ type: 'signed-in' });
+      connect();
+    },
+    destroy() {
+      destroyed = true;
+      closeStream();
+      channel.close();
+    },
+  };
+  if (options.autoConnect ?? true) connect();
+  return session;
+}
+
+/**
+ * Tells every other tab of this origin that the session ended, without a live session
+ * in this page (a plain logout form's handler, for instance).
+ *
+ * @param reason - default `logout`.
+ * @param channel - the channel name. Default `'session-policy'`.
+ * @param transport - force a transport (see {@link TabTransport}).
+ * @public
+ */
+export function broadcastSignOut(reason = 'logout', channel = 'session-policy', transport?: TabTransport): void {
+  const link = openTabChannel(channel, () => undefined, transport);
+  link.post({ type: 'signed-out', reason });
+  link.close();
+}
+
+function parseData(data: unknown): unknown {
+  if (typeof data !== 'string') return data;
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return data;
+  }
+}
+
+function randomId(): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
