@@ -97,14 +97,16 @@ export class KeyvSessionStore implements SessionStore {
     return this.#update('check', principalKey, timeouts, now, (records): { outcome: CheckOutcome; records: SessionInfo[]; changed: boolean } => {
       const refreshed = refresh(records, timeouts, now);
       const current = find(refreshed.records, sessionId);
-      if (!current) return { outcome: UNKNOWN, ...refreshed };
+      const others = refreshed.expired.filter((s) => s.sessionId !== sessionId);
+      const expired = others.length > 0 ? { expired: others } : {};
+      if (!current) return { outcome: { status: 'unknown', ...expired }, ...refreshed };
       if (current.state === 'ended') {
         const expiredNow = refreshed.expired.some((s) => s.sessionId === sessionId);
-        return { outcome: { status: 'ended', session: current, expiredNow }, ...refreshed };
+        return { outcome: { status: 'ended', session: current, expiredNow, ...expired }, ...refreshed };
       }
       const touched: SessionInfo = { ...current, lastSeenAt: now };
       const next = refreshed.records.map((r) => (r === current ? touched : r));
-      return { outcome: { status: 'active', session: touched }, records: next, changed: true };
+      return { outcome: { status: 'active', session: touched, ...expired }, records: next, changed: true };
     });
   }
 

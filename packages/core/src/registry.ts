@@ -232,9 +232,16 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     const { timeouts, touchInterval } = this.#options;
     try {
       const outcome = await this.store.check({ principalKey, sessionId: id, now: this.now(), timeouts, touchInterval });
-      if (outcome.status !== 'ended') return outcome;
-      if (outcome.expiredNow) this.#expired([outcome.session]);
-      return { status: 'ended', session: outcome.session, reason: outcome.session.endReason ?? 'logout' };
+      if (outcome.expired) this.#expired(outcome.expired);
+      switch (outcome.status) {
+        case 'active':
+          return { status: 'active', session: outcome.session };
+        case 'unknown':
+          return UNKNOWN;
+        case 'ended':
+          if (outcome.expiredNow) this.#expired([outcome.session]);
+          return { status: 'ended', session: outcome.session, reason: outcome.session.endReason ?? 'logout' };
+      }
     } catch (error) {
       const storeError = toStoreError('check', error);
       this.#report(storeError);
@@ -388,6 +395,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 }
+
+const UNKNOWN: CheckResult = Object.freeze({ status: 'unknown' });
 
 function checkReason(reason: EndReason): void {
   if (!END_REASONS.includes(reason)) throw new InvalidOptionError('reason', `must be one of ${END_REASONS.join(', ')}`);

@@ -88,10 +88,17 @@ export interface CheckRequest {
  *
  * @public
  */
-export type CheckOutcome =
+export type CheckOutcome = (
   | { readonly status: 'active'; readonly session: SessionInfo }
   | { readonly status: 'ended'; readonly session: SessionInfo; readonly expiredNow: boolean }
-  | { readonly status: 'unknown' };
+  | { readonly status: 'unknown' }
+) & {
+  /**
+   * Other sessions of the principal that this check found expired and ended on the way
+   * (a store that refreshes the whole principal when it writes a touch). Absent when none.
+   */
+  readonly expired?: readonly SessionInfo[];
+};
 
 /** Reading a principal's sessions. @public */
 export interface ListRequest {

@@ -198,17 +198,22 @@ export class RedisSessionStore implements SessionStore {
     }
     const epoch = this.#epoch;
     const keys = this.#layout.principal(principalKey);
-    const [status, record, corrupt] = (await this.#run('check', SCRIPTS.check, keys, principalKey, timeouts, now, [
+    const [status, record, corrupt, others] = (await this.#run('check', SCRIPTS.check, keys, principalKey, timeouts, now, [
       sessionId,
       String(touchInterval),
-    ])) as [string, string, string[]];
+    ])) as [string, string, string[], string[]];
     if (corrupt.length > 0) this.#corrupt(keys.sessions, corrupt);
-    if (status === 'unknown') return UNKNOWN;
+    let expired: { expired: SessionInfo[] } | undefined;
+    if (others.length > 0) {
+      expired = { expired: this.#decode(keys.sessions, principalKey, others) };
+      this.#forget(expired.expired);
+    }
+    if (status === 'unknown') return expired ? { status: 'unknown', ...expired } : UNKNOWN;
     const session = this.#decode(keys.sessions, principalKey, [record])[0];
-    if (!session || session.sessionId !== sessionId) return UNKNOWN;
-    if (status === 'active') return this.#remember(session, epoch);
+    if (!session || session.sessionId !== sessionId) return expired ? { status: 'unknown', ...expired } : UNKNOWN;
+    if (status === 'active') return expired ? { ...this.#remember(session, epoch), ...expired } : this.#remember(session, epoch);
     if (status === 'expired') this.#forget([session]);
-    return { status: 'ended', session, expiredNow: status === 'expired' };
+    return { status: 'ended', session, expiredNow: status === 'expired', ...expired };
   }
 
   /** @inheritdoc */

@@ -204,6 +204,21 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
+  test(`${name}: every expiry is reported once, including those a touch finds on the way`, async (t) => {
+    const { registry, login, status, advance, user } = await setup({ idleTimeout: 15 * MINUTE, touchInterval: MINUTE });
+    const expired: string[] = [];
+    registry.on('expired', (s) => expired.push(`${s.sessionId}:${s.endReason}`));
+    await login('old');
+    advance(10 * MINUTE);
+    await login('live');
+    advance(6 * MINUTE);
+    t.is(await status('live'), 'active');
+    await registry.list(user);
+    await registry.sweep();
+    t.deepEqual(expired, ['old:idle']);
+    await registry.close();
+  });
+
   test(`${name}: expired sessions never hold a slot, even unswept, even in reject mode (seed 002)`, async (t) => {
     const { registry, login, advance } = await setup({ maxSessions: 2, onLimit: 'reject', idleTimeout: 10 * MINUTE });
     const expired: string[] = [];

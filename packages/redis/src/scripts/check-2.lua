@@ -10,10 +10,11 @@
     ARGV[9]  session id
     ARGV[10] touch interval (ms): touch only when lastSeenAt is at least this old
 
-  Output: { status, record, corrupt[] }
+  Output: { status, record, corrupt[], others[] }
     status: 'active' (record is the live, possibly touched record),
             'ended' (a retained tombstone), 'expired' (ended by this call),
             'unknown' (absent or forgotten; record is '')
+    others: the principal's other sessions this call found expired and ended (encoded)
 ]]
 -- @include "includes/principal.lua"
 
@@ -21,16 +22,16 @@ local id = ARGV[9]
 local touchInterval = tonumber(ARGV[10])
 
 local value = redis.pcall('HGET', S.key, id)
-if type(value) == 'table' and value.err then return { 'unknown', '', { '*' } } end
-if not value then return { 'unknown', '', {} } end
+if type(value) == 'table' and value.err then return { 'unknown', '', { '*' }, {} } end
+if not value then return { 'unknown', '', {}, {} } end
 local current = parse(id, value)
-if not current then return { 'unknown', '', { id } } end
+if not current then return { 'unknown', '', { id }, {} } end
 if current.state == 'e' then
-  if S.now >= forgetAt(current) then return { 'unknown', '', {} } end
-  return { 'ended', value, {} }
+  if S.now >= forgetAt(current) then return { 'unknown', '', {}, {} } end
+  return { 'ended', value, {}, {} }
 end
 if S.now - current.last < touchInterval and not expiryReason(current) then
-  return { 'active', value, {} }
+  return { 'active', value, {}, {} }
 end
 
 local records, corrupt = load()
@@ -46,5 +47,9 @@ elseif r then
   status = 'expired'
 end
 persist(kept, expired, corrupt)
-if not r then return { status, '', corrupt } end
-return { status, encode(r), corrupt }
+local others = {}
+for _, e in ipairs(expired) do
+  if e.id ~= id then others[#others + 1] = encode(e) end
+end
+if not r then return { status, '', corrupt, others } end
+return { status, encode(r), corrupt, others }
