@@ -116,6 +116,19 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
+  test(`${name}: evict mode evicts a holder last seen by a clock a little ahead (two processes)`, async (t) => {
+    const store = await createStore();
+    const ahead = new SessionRegistry({ store, maxSessions: 1, clock: () => 1_000_001 });
+    const behind = new SessionRegistry({ store, maxSessions: 1, clock: () => 1_000_000 });
+    const user = `skew-${randomUUID()}`;
+    t.true((await ahead.admit({ principal: user, sessionId: 'first' })).admitted);
+    const second = await behind.admit({ principal: user, sessionId: 'second' });
+    t.true(second.admitted);
+    t.is((await ahead.check('first', user)).status, 'ended');
+    await ahead.close();
+    await behind.close();
+  });
+
   test(`${name}: oldest-created evicts by creation, however active`, async (t) => {
     const { registry, login, status, advance, activeIds } = await setup({ maxSessions: 2, policy: oldestCreated() });
     await login('a');

@@ -71,7 +71,8 @@ if excess > 0 then
   if onLimit == 'evict' then
     local eligible = {}
     for _, r in ipairs(remaining) do
-      if S.now - r.last >= minIdle then eligible[#eligible + 1] = r end
+      -- minIdle 0 means any holder, even one touched by a clock a little ahead of ours.
+      if minIdle <= 0 or S.now - r.last >= minIdle then eligible[#eligible + 1] = r end
     end
     local byLastSeen = order ~= 'created'
     table.sort(eligible, function(a, b)
