@@ -6,7 +6,7 @@ import type { SessionView } from '@session-policy/core';
 const STYLE = `
 body { font: 15px/1.45 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
-form.inline { display: inline; }
+form.inline, label.inline { display: inline; }
 label { display: block; margin: .5rem 0; } input[type=text], input[type=password] { padding: .35rem; width: 16rem; }
 button { padding: .35rem .8rem; border: 1px solid #445; border-radius: 4px; background: #f4f5f8; cursor: pointer; }
 button.danger { border-color: #a33; color: #a33; }
@@ -77,7 +77,7 @@ export function devicesPage(options: { user: string; sessions: readonly SessionV
 ${endedNotice(options.ended)}
 <h2>Your devices</h2>
 <table>
-<thead><tr><th>Device</th><th>User agent</th><th>IP</th><th>Created</th><th>Last seen</th><th></th></tr></thead>
+<thead><tr><th>Device</th><th>User agent</th><th>IP</th><th>Created (UTC)</th><th>Last seen (UTC)</th><th></th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -120,7 +120,7 @@ export function limitPage(options: {
     `<h1>Sign out another device?</h1>
 <p class="error" role="alert">${escapeHtml(options.username)} is already signed in on ${options.holders.length} device(s), the most allowed (${options.limit}).</p>
 <table>
-<thead><tr><th>Device</th><th>User agent</th><th>Last seen</th><th></th></tr></thead>
+<thead><tr><th>Device</th><th>User agent</th><th>Last seen (UTC)</th><th></th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
