@@ -85,13 +85,9 @@ test('redis-cluster: a principal key with {, } and other hostile characters keep
   await registry.close();
 });
 
-// Found while testing reshards under traffic: with the default policy (minIdle 0) the
-// admission script only evicts holders with `now - lastSeenAt >= 0`, so a holder touched
-// by a request whose clock read a millisecond later (another process, or a concurrent
-// request) is not evictable and the login is refused — the core's policy (and the memory
-// store) evicts it. Not cluster-specific. Remove `.failing` once admit-2.lua treats
-// minIdle 0 as "every holder is eligible".
-test.failing('redis-cluster: evict mode evicts a holder whose lastSeenAt is a millisecond ahead of the login', async (t) => {
+// Found while testing reshards under traffic (fixed in admit-2.lua): with minIdle 0 a
+// holder touched by a clock a millisecond ahead of the login's is still evictable.
+test('redis-cluster: evict mode evicts a holder whose lastSeenAt is a millisecond ahead of the login', async (t) => {
   const store = makeStore();
   const ahead = new SessionRegistry({ store, maxSessions: 1, clock: () => 1_000_001 });
   const behind = new SessionRegistry({ store, maxSessions: 1, clock: () => 1_000_000 });
