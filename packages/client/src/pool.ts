@@ -111,8 +111,8 @@ interface Bucket<P, S> {
   count: number;
   leased: number;
   generation: number;
-  /** Sessions discarded as expired and not yet replaced. */
-  replacing: number;
+  /** Generations discarded as expired and not yet replaced, oldest first. */
+  readonly replacing: number[];
 }
 
 /**
@@ -316,14 +316,14 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
     const key = this.#key(principal);
     let bucket = this.#buckets.get(key);
     if (!bucket) {
-      bucket = { key, principal, idle: [], waiters: [], count: 0, leased: 0, generation: 0, replacing: 0 };
+      bucket = { key, principal, idle: [], waiters: [], count: 0, leased: 0, generation: 0, replacing: [] };
       this.#buckets.set(key, bucket);
     } else bucket.principal = principal;
     return bucket;
   }
 
   #forgetIfEmpty(bucket: Bucket<P, S>): void {
-    if (bucket.count === 0 && bucket.waiters.length === 0 && bucket.replacing === 0) this.#buckets.delete(bucket.key);
+    if (bucket.count === 0 && bucket.waiters.length === 0 && bucket.replacing.length === 0) this.#buckets.delete(bucket.key);
   }
 
   #wait(bucket: Bucket<P, S>, signal: AbortSignal | undefined, timeout: number): Promise<Held<S> | null> {
@@ -366,8 +366,8 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
   }
 
   async #create(bucket: Bucket<P, S>): Promise<Held<S>> {
-    const renewal = bucket.replacing > 0;
-    if (renewal) bucket.replacing--;
+    const replaces = bucket.replacing.shift();
+    const renewal = replaces !== undefined;
     const { session, attempts } = await loginWithRetry({
       strategy: this.#strategy,
       principal: bucket.principal,
@@ -382,6 +382,7 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
     this.#counters.created++;
     if (renewal) this.#counters.renewals++;
     this.emit('login', { key: bucket.key, generation: held.generation, renewal, attempts });
+    if (renewal) this.emit('renewal', { key: bucket.key, from: replaces, to: held.generation });
     if (this.closed) {
       // Created after close(): log it out rather than lend it (acquire frees its place).
       this.#logout(bucket, held);
@@ -411,7 +412,11 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
         end();
         this.#counters.finalized++;
         this.emit('expired', { key: bucket.key, generation: held.generation });
-        if (!this.closed) bucket.replacing++;
+        if (!this.closed) {
+          bucket.replacing.push(held.generation);
+          // Only as many renewals as the cap can be pending; older ones are forgotten.
+          if (bucket.replacing.length > this.max) bucket.replacing.shift();
+        }
         this.#drop(bucket);
       },
       detach: () => {

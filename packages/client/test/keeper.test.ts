@@ -82,14 +82,21 @@ test('expiry in the middle of a burst: exactly one re-login, every caller succee
   keeper.on('renewal', (event) => renewals.push([event.from, event.to]));
   let done = 0;
   let retried = 0;
+  let revoked!: () => void;
+  const revocation = new Promise<void>((resolve) => (revoked = resolve));
 
   const calls = Array.from({ length: 100 }, async (_, i) => {
-    await new Promise((resolve) => setTimeout(resolve, i));
+    // The first half starts at once; the second half after the revocation, so the burst
+    // surely straddles it.
+    await (i < 50 ? new Promise((resolve) => setTimeout(resolve, i)) : revocation);
     const result = await keeper.run('alice', async (session, { attempt }) => {
       if (attempt === 2) retried++;
       return readData(session);
     });
-    if (++done === 30) t.is(upstream.revoke('alice'), 1);
+    if (++done === 30) {
+      t.is(upstream.revoke('alice'), 1);
+      revoked();
+    }
     return result;
   });
   const results = await Promise.all(calls);
