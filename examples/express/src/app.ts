@@ -44,6 +44,8 @@ export interface ExampleOptions {
   users?: Record<string, string>;
   /** The session cookie's signing secret. Default: random per start. */
   secret?: string;
+  /** The express module to build the app with (the tests run Express 4 through it). Default: Express 5. */
+  express?: typeof express;
 }
 
 /** A started example. */
@@ -60,6 +62,13 @@ function registryOptions(options: ExampleOptions): SessionRegistryOptions {
   return { maxSessions: options.maxSessions ?? 2, ...Object.fromEntries(given) };
 }
 
+// Express 4 does not catch rejected promises of async handlers; Express 5 does. This wrapper
+// makes both send store failures and bad input to the error handler below.
+const asyncRoute = (fn: (req: Request, res: Response) => Promise<void> | void) => (req: Request, res: Response, next: NextFunction) => {
+  Promise.resolve()
+    .then(() => fn(req, res))
+    .catch(next);
+};
 const yes = (value: unknown) => value === true || value === 'true' || value === 'on';
 const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['content-type']);
 
@@ -67,10 +76,11 @@ const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['cont
 export async function startExample(options: ExampleOptions = {}): Promise<RunningExample> {
   const registry = options.registry ?? new SessionRegistry(registryOptions(options));
   const users = options.users ?? DEFAULT_USERS;
-  const app = express();
+  const framework = options.express ?? express;
+  const app = framework();
   app.disable('x-powered-by');
-  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
-  app.use(express.json({ limit: '16kb' }));
+  app.use(framework.urlencoded({ extended: false, limit: '16kb' }));
+  app.use(framework.json({ limit: '16kb' }));
   app.use(
     session({
       name: 'sid',
@@ -86,14 +96,14 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     next();
   });
 
-  app.get('/', async (req, res) => {
+  app.get('/', asyncRoute(async (req, res) => {
     const ended = typeof req.query.ended === 'string' ? req.query.ended : undefined;
     const user = req.session.user;
     if (!user) return void res.type('html').send(loginPage({ ended }));
     res.type('html').send(devicesPage({ user, sessions: await req.sessionPolicy.sessions(), ended }));
-  });
+  }));
 
-  app.post('/login', async (req, res) => {
+  app.post('/login', asyncRoute(async (req, res) => {
     const { username, password, deviceId, signOut } = (req.body ?? {}) as Record<string, unknown>;
     const user = authenticate(users, username, password);
     if (!user) {
@@ -109,12 +119,12 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     }
     req.session.user = user;
     html(req) ? res.redirect(303, '/') : res.json({ ok: true, user });
-  });
+  }));
 
-  app.post('/logout', async (req, res) => {
+  app.post('/logout', asyncRoute(async (req, res) => {
     await req.sessionPolicy.logout();
     html(req) ? res.redirect(303, '/') : res.json({ ok: true });
-  });
+  }));
 
   // Anonymous requests stop here; everything below needs a signed-in user.
   app.use((req, res, next) => {
@@ -123,32 +133,32 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     html(req) ? res.type('html').send(loginPage({ error: 'Please sign in.' })) : res.json({ error: 'not_logged_in' });
   });
 
-  app.post('/logout-everywhere', async (req, res) => {
+  app.post('/logout-everywhere', asyncRoute(async (req, res) => {
     const ended = await req.sessionPolicy.logoutEverywhere({ keepCurrent: yes(req.body?.keepCurrent) });
     html(req) ? res.redirect(303, '/') : res.json({ ended });
-  });
+  }));
 
-  app.get('/api/me', (req, res) => {
+  app.get('/api/me', asyncRoute((req, res) => {
     res.json({ user: req.session.user });
-  });
+  }));
 
-  app.get('/api/data', (req, res) => {
+  app.get('/api/data', asyncRoute((req, res) => {
     res.json({ user: req.session.user, data: `secret data for ${req.session.user}` });
-  });
+  }));
 
-  app.get('/api/sessions', async (req, res) => {
+  app.get('/api/sessions', asyncRoute(async (req, res) => {
     res.json({ sessions: await req.sessionPolicy.sessions() });
-  });
+  }));
 
-  app.delete('/api/sessions/:handle', async (req, res) => {
+  app.delete('/api/sessions/:handle', asyncRoute(async (req, res) => {
     if (await req.sessionPolicy.revoke(req.params.handle)) return void res.status(204).end();
     res.status(404).json({ error: 'not_found' });
-  });
+  }));
 
-  app.post('/sessions/:handle/revoke', async (req, res) => {
+  app.post('/sessions/:handle/revoke', asyncRoute(async (req, res) => {
     if (await req.sessionPolicy.revoke(req.params.handle)) return void res.redirect(303, '/');
     res.status(404).type('html').send(loginPage({ error: 'No such session.' }));
-  });
+  }));
 
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
