@@ -46,7 +46,7 @@ export interface SessionStrategy<P, S> {
    */
   key?(principal: P): string;
   /**
-   * Turns a session into plain JSON data, for {@link SessionPool.detach}. Default: the
+   * Turns a session into plain JSON data, for {@link PoolLease.detach}. Default: the
    * session itself (fine when it is plain data, such as a token).
    */
   serialize?(session: S): unknown;
