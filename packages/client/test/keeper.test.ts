@@ -363,3 +363,19 @@ test('principals are keyed by string, number or id; others need a key() function
   await t.throwsAsync(keeper.run({ name: 'no id' }, (s) => s), { code: 'ERR_INVALID_PRINCIPAL' } as never);
   await keeper.close();
 });
+
+test('close() during a login abandons it: waiting callers fail with ERR_KEEPER_CLOSED', async (t) => {
+  const upstream = await startUpstream({ loginDelay: 200 });
+  t.teardown(() => upstream.close());
+  const keeper = new SessionKeeper({ strategy: strategyFor(upstream) });
+  const waiting = Promise.allSettled([keeper.run('alice', readData), keeper.run('alice', readData)]);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  t.is(keeper.state('alice'), 'authenticating');
+  await keeper.close();
+  for (const outcome of await waiting) {
+    t.is(outcome.status, 'rejected');
+    t.is(((outcome as PromiseRejectedResult).reason as { code?: string }).code, 'ERR_KEEPER_CLOSED');
+  }
+  t.is(keeper.state('alice'), 'disconnected');
+  t.like(keeper.stats(), { logins: 1, created: 0, active: 0 });
+});
