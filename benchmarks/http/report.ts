@@ -1,0 +1,116 @@
+import type { Measurement } from './harness.js';
+import { BASELINE, SESSION_LIBRARIES, TARGETS, VARIANT_LABELS, type Framework, type Variant } from './variants.js';
+
+/** A median with the spread (min–max) it came from. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** One framework × variant over all rounds. */
+export interface Summary {
+  readonly framework: Framework;
+  readonly variant: Variant;
+  readonly rounds: number;
+  readonly rps: Spread;
+  readonly p99ms: Spread;
+  /** req/s over the baseline's in the same round, across rounds. */
+  readonly rpsRatio: Spread;
+  /** p99 over the baseline's in the same round, across rounds (above 1 = slower). */
+  readonly p99Ratio: Spread;
+  /** The lowest acceptable median req/s ratio, when the variant has one. */
+  readonly target?: number;
+  /** Whether the median req/s ratio reaches the target (undefined without a target). */
+  readonly met?: boolean;
+}
+
+/** The median (mean of the middle two for an even count) and the extremes. */
+export function spread(values: readonly number[]): Spread {
+  if (values.length === 0) throw new Error('spread of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+/**
+ * Per framework × variant: medians and spreads over the rounds, and ratios to the
+ * baseline taken round by round (each variant against the baseline measured seconds
+ * apart, so a slow patch of the machine cancels out) before the median.
+ *
+ * @param measurements - from `measureAll`.
+ */
+export function summarize(measurements: readonly Measurement[]): Summary[] {
+  const summaries: Summary[] = [];
+  const keys = new Map<string, { framework: Framework; variant: Variant }>();
+  for (const m of measurements) keys.set(`${m.framework}/${m.variant}`, { framework: m.framework, variant: m.variant });
+  for (const { framework, variant } of keys.values()) {
+    const mine = measurements.filter((m) => m.framework === framework && m.variant === variant);
+    const rpsRatios: number[] = [];
+    const p99Ratios: number[] = [];
+    for (const m of mine) {
+      const base = measurements.find((b) => b.framework === framework && b.variant === BASELINE && b.round === m.round);
+      if (!base) continue;
+      rpsRatios.push(m.rps / base.rps);
+      p99Ratios.push(m.p99ms / base.p99ms);
+    }
+    const ratio = (values: number[]) => (values.length ? spread(values) : { median: NaN, min: NaN, max: NaN });
+    const rpsRatio = ratio(rpsRatios);
+    const target = TARGETS[variant];
+    summaries.push({
+      framework,
+      variant,
+      rounds: mine.length,
+      rps: spread(mine.map((m) => m.rps)),
+      p99ms: spread(mine.map((m) => m.p99ms)),
+      rpsRatio,
+      p99Ratio: ratio(p99Ratios),
+      ...(target === undefined ? {} : { target, met: rpsRatio.median >= target }),
+    });
+  }
+  return summaries;
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)} %` : '–');
+const pctSpread = (s: Spread) => `${pct(s.median)} (${(s.min * 100).toFixed(0)}–${(s.max * 100).toFixed(0)})`;
+const int = (s: Spread) => `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
+const ms = (s: Spread) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+
+/**
+ * The result table: one row per framework × variant with req/s and p99 (median over the
+ * rounds, min–max in brackets), both as ratios to the baseline, and the target verdict.
+ *
+ * @param summaries - from {@link summarize}.
+ */
+export function renderTable(summaries: readonly Summary[]): string {
+  const lines = [
+    '| framework | variant | req/s | p99 ms | req/s vs baseline | p99 vs baseline | target (req/s) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const s of summaries) {
+    const baseline = s.variant === BASELINE;
+    const verdict = s.target === undefined ? '' : `≥ ${pct(s.target)}: **${s.met ? 'met' : 'missed'}**`;
+    lines.push(
+      `| ${s.framework} | ${VARIANT_LABELS[s.variant]} | ${int(s.rps)} | ${ms(s.p99ms)} | ${baseline ? '100 %' : pctSpread(s.rpsRatio)} | ${baseline ? '100 %' : pctSpread(s.p99Ratio)} | ${verdict} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** One line per missed target, or a line saying all were met. */
+export function renderVerdicts(summaries: readonly Summary[]): string {
+  const judged = summaries.filter((s) => s.target !== undefined);
+  const missed = judged.filter((s) => !s.met);
+  if (judged.length === 0) return '';
+  if (missed.length === 0) return `All ${judged.length} targets met (median req/s ratio to the session-library baseline).`;
+  return [
+    `Targets missed (median req/s ratio): ${missed.map((s) => `${s.framework} ${VARIANT_LABELS[s.variant]} ${pct(s.rpsRatio.median)} < ${pct(s.target!)}`).join('; ')}.`,
+    `Met: ${judged.length - missed.length} of ${judged.length}.`,
+  ].join(' ');
+}
+
+/** The session library of each framework, for the section's preamble. */
+export function librariesLine(frameworks: readonly Framework[]): string {
+  return frameworks.map((f) => `${f}: ${SESSION_LIBRARIES[f]}`).join(' · ');
+}

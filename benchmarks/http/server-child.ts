@@ -1,0 +1,99 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { HELLO, hasSession, type ServerConfig } from './variants.js';
+
+const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
+
+/** A variant's server running in its own process, logged in when the variant has a session. */
+export interface ServerChild {
+  readonly config: ServerConfig;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The request headers of a signed-in browser (`cookie`), empty for `bare`. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Stops the server and waits for its process to exit. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startServerChild}. */
+export interface ServerChildOptions {
+  /** Extra Node flags for the child (e.g. `--cpu-prof`). */
+  readonly nodeFlags?: readonly string[];
+  /** Give up starting after this long, in milliseconds. Default 60 000 (tsx compiles on a cold cache). */
+  readonly startTimeout?: number;
+}
+
+/**
+ * Starts a variant's server in a child process, waits for its port, and (for the session
+ * variants) logs in once through `POST /login`, keeps the cookies it set, and checks that
+ * `GET /hello` with them answers 200 `hello` — so the measured requests are those of a
+ * signed-in user, admitted by the policy.
+ *
+ * @param config - the variant.
+ * @param options - see {@link ServerChildOptions}.
+ */
+export async function startServerChild(config: ServerConfig, options: ServerChildOptions = {}): Promise<ServerChild> {
+  const child = fork(SERVER, [JSON.stringify(config)], {
+    execArgv: ['--conditions=development', '--import', 'tsx', ...(options.nodeFlags ?? [])],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const stop = () => stopChild(child);
+  try {
+    const port = await waitForPort(child, options.startTimeout ?? 60_000, () => stderr);
+    const url = `http://127.0.0.1:${port}`;
+    const headers: Record<string, string> = hasSession(config.variant) ? { cookie: await logIn(url) } : {};
+    const hello = await fetch(`${url}/hello`, { headers });
+    const body = await hello.text();
+    if (hello.status !== 200 || body !== HELLO) {
+      throw new Error(`${config.framework}/${config.variant}: GET /hello answered ${hello.status} ${JSON.stringify(body.slice(0, 100))}`);
+    }
+    return { config, url, headers, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function waitForPort(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      reject(new Error(`server child ${why}${stderr() ? `:\n${stderr()}` : ''}`));
+    };
+    const timer = setTimeout(() => fail(`gave no port within ${timeoutMs} ms`), timeoutMs);
+    child.once('message', (message: { port?: unknown }) => {
+      clearTimeout(timer);
+      if (typeof message?.port === 'number') resolve(message.port);
+      else fail(`sent ${JSON.stringify(message)}`);
+    });
+    child.once('exit', (code, signal) => fail(`exited (${signal ?? code}) before listening`));
+    child.once('error', (error) => fail(`failed: ${error.message}`));
+  });
+}
+
+/** `POST /login` and the `cookie` header that carries the session it set. */
+async function logIn(url: string): Promise<string> {
+  const response = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual' });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`POST /login answered ${response.status}`);
+  const cookies = response.headers.getSetCookie().map((line) => line.split(';', 1)[0]!.trim());
+  if (cookies.length === 0) throw new Error('POST /login set no cookie');
+  return cookies.join('; ');
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (child.connected) child.send('stop');
+    else child.kill('SIGTERM');
+  });
+}

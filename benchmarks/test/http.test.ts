@@ -1,0 +1,29 @@
+import test from 'ava';
+import { benchHttp } from '../http/run.js';
+import { BASELINE, FRAMEWORKS, TARGETS, VARIANTS, VARIANT_LABELS } from '../http/variants.js';
+
+// The quick mode end to end: real server children, real logins, real autocannon load.
+// It checks that the harness produced a complete table, never a timing target.
+test('quick mode measures every framework × variant and renders the whole table', async (t) => {
+  t.timeout(180_000);
+  const { measurements, summaries, section } = await benchHttp({ quick: true });
+
+  t.is(measurements.length, FRAMEWORKS.length * VARIANTS.length);
+  for (const framework of FRAMEWORKS) {
+    for (const variant of VARIANTS) {
+      const s = summaries.find((x) => x.framework === framework && x.variant === variant);
+      if (!s) return t.fail(`no summary for ${framework}/${variant}`);
+      t.true(s.rps.median > 0, `${framework}/${variant} req/s`);
+      t.true(s.p99ms.median > 0, `${framework}/${variant} p99`);
+      t.true(s.rpsRatio.median > 0 && Number.isFinite(s.rpsRatio.median), `${framework}/${variant} req/s ratio`);
+      t.true(s.p99Ratio.median > 0 && Number.isFinite(s.p99Ratio.median), `${framework}/${variant} p99 ratio`);
+      if (variant === BASELINE) t.is(s.rpsRatio.median, 1);
+      t.is(s.target, TARGETS[variant]);
+      const row = section.split('\n').find((line) => line.startsWith(`| ${framework} | ${VARIANT_LABELS[variant]} |`));
+      t.truthy(row, `table row for ${framework}/${variant}`);
+    }
+  }
+  // Each measured run really loaded a signed-in route: at least one 200 per run.
+  for (const m of measurements) t.true(m.responses > 0, `${m.framework}/${m.variant} responses`);
+  t.regex(section, /Command: `npm run bench:http -- --quick`/);
+});
