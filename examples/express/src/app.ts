@@ -44,6 +44,10 @@ export interface ExampleOptions {
   users?: Record<string, string>;
   /** The session cookie's signing secret. Default: random per start. */
   secret?: string;
+  /** express-session's store (share one between processes). Default: its memory store. */
+  sessionStore?: session.Store;
+  /** Sent as the `x-served-by` response header (tells which process answered). */
+  servedBy?: string;
   /** The express module to build the app with (the tests run Express 4 through it). Default: Express 5. */
   express?: typeof express;
 }
@@ -88,8 +92,16 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
       resave: false,
       saveUninitialized: false,
       cookie: { httpOnly: true, sameSite: 'lax' },
+      ...(options.sessionStore ? { store: options.sessionStore } : {}),
     }),
   );
+  if (options.servedBy) {
+    const servedBy = options.servedBy;
+    app.use((_req, res, next) => {
+      res.set('x-served-by', servedBy);
+      next();
+    });
+  }
   app.use(sessionPolicy({ registry, redirectTo: '/' }));
   app.use((_req, res, next) => {
     res.set('cache-control', 'no-store');
