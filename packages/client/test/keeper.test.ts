@@ -272,14 +272,14 @@ test('await using logs out on scope exit', async (t) => {
 });
 
 test('an aborted caller stops waiting; the shared login goes on for the others', async (t) => {
-  const upstream = await startUpstream({ loginDelay: 100 });
+  const upstream = await startUpstream({ loginDelay: 300 });
   t.teardown(() => upstream.close());
   const keeper = new SessionKeeper({ strategy: strategyFor(upstream) });
   const controller = new AbortController();
 
   const aborted = keeper.run('alice', readData, { signal: controller.signal });
   const patient = keeper.run('alice', readData);
-  setTimeout(() => controller.abort(new Error('caller gave up')), 10);
+  setImmediate(() => controller.abort(new Error('caller gave up')));
 
   await t.throwsAsync(aborted, { message: 'caller gave up' });
   t.is((await patient).user, 'alice');
@@ -369,7 +369,7 @@ test('close() during a login abandons it: waiting callers fail with ERR_KEEPER_C
   t.teardown(() => upstream.close());
   const keeper = new SessionKeeper({ strategy: strategyFor(upstream) });
   const waiting = Promise.allSettled([keeper.run('alice', readData), keeper.run('alice', readData)]);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await new Promise((resolve) => setImmediate(resolve));
   t.is(keeper.state('alice'), 'authenticating');
   await keeper.close();
   for (const outcome of await waiting) {

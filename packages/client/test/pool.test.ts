@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { SessionPool, cookieStrategy, type CookieSession, type DetachedSession } from '@session-policy/client';
@@ -117,11 +118,13 @@ test('close() fails the waiters, logs out idle sessions now and leased ones when
   const d = await pool.acquire('bob');
   const bobWaiter = pool.acquire('bob');
   let closed = false;
+  const idleLoggedOut = once(pool, 'logout');
   const closing = pool.close().then(() => (closed = true));
 
   await t.throwsAsync(bobWaiter, { code: 'ERR_POOL_CLOSED' } as never);
   await t.throwsAsync(pool.acquire('alice'), { code: 'ERR_POOL_CLOSED' } as never);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  const [event] = (await idleLoggedOut) as [{ key: string; generation: number }];
+  t.like(event, { key: 'alice', generation: 2 });
   t.is(upstream.counts.logouts, 1, 'the idle session is logged out at once');
   t.false(closed, 'close waits for leased sessions');
   a.release();
