@@ -44,19 +44,14 @@ export type ClientErrorCode =
  *
  * @public
  */
-export class ClientError extends SessionPolicyError {
-  // The core's ErrorCode union does not list the client's codes yet; until it does, the
-  // client narrows `code` to its own union (the runtime value is set by the base class).
-  // @ts-expect-error -- ClientErrorCode is not (yet) part of core's ErrorCode.
-  declare readonly code: ClientErrorCode;
-
+export class ClientError extends SessionPolicyError<ClientErrorCode> {
   /**
    * @param code - the stable code.
    * @param message - what happened and what to do about it.
    * @param options - standard `ErrorOptions` (`cause`).
    */
   constructor(code: ClientErrorCode, message: string, options?: ErrorOptions) {
-    super(code as unknown as SessionPolicyError['code'], message, options);
+    super(code, message, options);
   }
 }
 

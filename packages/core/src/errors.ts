@@ -32,19 +32,22 @@ export type ErrorCode =
 
 /**
  * The base class of every error this library throws or emits. Branch on {@link code}.
+ * Other packages of the family extend it with codes of their own (the client package's
+ * `ClientError` is a `SessionPolicyError<ClientErrorCode>`).
  *
+ * @typeParam C - the codes this error class may carry.
  * @public
  */
-export class SessionPolicyError extends Error {
+export class SessionPolicyError<C extends string = ErrorCode> extends Error {
   /** The stable code of this error. */
-  readonly code: ErrorCode;
+  readonly code: C;
 
   /**
    * @param code - the stable code.
    * @param message - what happened and what to do about it.
    * @param options - standard `ErrorOptions` (`cause`).
    */
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+  constructor(code: C, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
