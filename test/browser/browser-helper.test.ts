@@ -12,6 +12,8 @@ import { hasChromium, launchDevice, screenshotPath, SKIP_REASON, type Device } f
 const RETRY = 200;
 const requests = new Map<string, number>();
 const holding = new Set<ServerResponse>();
+// 'drops' streams, by page: the test cuts them (a network error) when it chooses.
+const droppable = new Map<string, ServerResponse>();
 const assets = loadBrowserAssets();
 
 const PAGE = `<!doctype html><html><body><p id="out"></p><script type="module">
@@ -52,7 +54,7 @@ const server = createServer((req, res) => {
   res.write(`retry: ${RETRY}\n\n`);
   if (kind === 'ends') res.end('event: session_ended\ndata: {"reason":"revoked"}\n\n');
   else if (kind === 'replaced') res.end('event: stream_closed\ndata: {"reason":"replaced"}\n\n');
-  else if (kind === 'drops') setTimeout(() => res.destroy(), 300);
+  else if (kind === 'drops') droppable.set(key, res);
   else {
     holding.add(res);
     res.on('close', () => holding.delete(res));
@@ -80,12 +82,12 @@ const pages: Page[] = [];
 test.afterEach.always(async () => {
   for (const page of pages.splice(0)) await page.close().catch(() => undefined);
 });
-async function open(kind: string, extra = ''): Promise<{ page: Page; count: () => number }> {
+async function open(kind: string, extra = ''): Promise<{ page: Page; count: () => number; drop: () => void }> {
   const id = `p${++ids}`;
   const page = await browser!.context.newPage();
   pages.push(page);
   await page.goto(`${base}/page?kind=${kind}&id=${id}${extra}`);
-  return { page, count: () => requests.get(`${kind}/${id}`) ?? 0 };
+  return { page, count: () => requests.get(`${kind}/${id}`) ?? 0, drop: () => droppable.get(`${kind}/${id}`)?.destroy() };
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,6 +123,9 @@ if (!hasChromium) {
     await signedOut.page.evaluate(() => {
       (window as unknown as { token: boolean }).token = false;
     });
+    signedOut.drop();
+    signedIn.drop();
+    await until(() => signedIn.count() >= 2, 'the signed-in page reconnects');
     await pause(RETRY * 15);
     t.is(signedOut.count(), 1, 'no reconnect once the token is gone');
     t.true(signedIn.count() >= 2, `the signed-in page reconnected after the network error (${signedIn.count()} requests)`);
