@@ -73,3 +73,65 @@ export async function rawGet(base: string, path: string, cookie: string, accept 
   const type = response.headers.get('content-type') ?? '';
   return { status: response.status, location: response.headers.get('location'), type, text, json: type.includes('json') ? JSON.parse(text) : undefined };
 }
+
+/** A Server-Sent Events stream read as text, as an `EventSource` would receive it. */
+export interface OpenStream {
+  readonly status: number;
+  readonly type: string;
+  /** Waits until the text received so far matches `pattern` (fails after `timeoutMs`); returns it. */
+  until(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves when the server has ended the stream. */
+  readonly ended: Promise<void>;
+  /** Drops the connection from the client side. */
+  cancel(): Promise<void>;
+}
+
+/** Opens `path` as an event stream with a hand-made `Cookie` header. */
+export async function openStream(base: string, path: string, cookie: string): Promise<OpenStream> {
+  const abort = new AbortController();
+  const response = await fetch(new URL(path, base), { headers: { cookie, accept: 'text/event-stream' }, signal: abort.signal });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let done = false;
+  let wake: () => void = () => {};
+  const ended = (async () => {
+    try {
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += decoder.decode(chunk.value, { stream: true });
+        wake();
+      }
+    } catch {
+      // cancelled by the client
+    }
+    done = true;
+    wake();
+  })();
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    ended,
+    async until(pattern, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(text)) {
+        if (done) throw new Error(`the stream ended without ${pattern}; it said: ${JSON.stringify(text)}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no ${pattern} within ${timeoutMs} ms; the stream said: ${JSON.stringify(text)}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      return text;
+    },
+    async cancel() {
+      abort.abort();
+      await ended;
+    },
+  };
+}

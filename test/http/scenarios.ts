@@ -3,7 +3,7 @@
 // starts its own real server on a free loopback port and talks to it with real cookie jars.
 import type { ExecutionContext, TestFn } from 'ava';
 import { createMemoryStore, type EvictionPolicy, type SessionRegistry, type SessionStore } from '@session-policy/core';
-import { Client, rawGet } from './client.js';
+import { Client, openStream, rawGet } from './client.js';
 import { FailingStore } from './failing-store.js';
 
 /** The options of the examples' contract that the scenarios use. */
@@ -316,6 +316,37 @@ export function registerScenarios(test: TestFn, start: StartExample): void {
     t.like(await alice.api('GET', '/api/me'), { status: 401, json: { error: 'session_ended', reason: 'unknown' } });
     t.like(await alice.api('GET', '/api/me'), { status: 401, json: { error: 'not_logged_in' } });
     t.is((await bob.api('GET', '/api/me')).status, 200);
+  });
+
+  test('live: a stream bound to the session is told why and closed when another login evicts it', async (t) => {
+    const app = await example(t, { maxSessions: 1 });
+    t.like(await rawGet(app.url, '/events', '', 'text/event-stream'), { status: 401, json: { error: 'not_logged_in' } });
+    const laptop = new Client(app.url);
+    await laptop.login('alice', 'laptop');
+    const cookie = await laptop.cookies();
+    const stream = await openStream(app.url, '/events', cookie);
+    t.is(stream.status, 200);
+    t.regex(stream.type, /^text\/event-stream/);
+    await stream.until(/^retry: \d+$/m);
+    await new Client(app.url).login('alice', 'phone');
+    t.regex(await stream.until(/event: session_ended/), /data: \{"reason":"evicted"\}/);
+    await stream.ended;
+    // Reconnecting with the evicted session's cookie: told why at once, in the stream.
+    const again = await openStream(app.url, '/events', cookie);
+    t.is(again.status, 200);
+    t.regex(await again.until(/event: session_ended/), /"reason":"evicted"/);
+    await again.ended;
+  });
+
+  test('live: logout everywhere from another device ends every stream of the user', async (t) => {
+    const app = await example(t, { maxSessions: 3 });
+    const [a, b, c] = [new Client(app.url), new Client(app.url), new Client(app.url)];
+    for (const [client, device] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) await client.login('alice', device);
+    const streams = [await openStream(app.url, '/events', await a.cookies()), await openStream(app.url, '/events', await b.cookies())];
+    await Promise.all(streams.map((s) => s.until(/^retry:/m)));
+    t.like(await c.api('POST', '/logout-everywhere', { keepCurrent: true }), { status: 200, json: { ended: 2 } });
+    for (const s of streams) t.regex(await s.until(/event: session_ended/), /"reason":"logout"/);
+    await Promise.all(streams.map((s) => s.ended));
   });
 
   test('store down, fail closed (default): 503 for tracked sessions, anonymous requests pass', async (t) => {

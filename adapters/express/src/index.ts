@@ -9,6 +9,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   HttpPolicy,
   InvalidOptionError,
+  noSessionAnswer,
+  type EventStreamOptions,
+  type LiveConnections,
   SESSION_MARKER,
   readMarker,
   type HttpAnswer,
@@ -177,5 +180,26 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
     }
     if (answer) sendAnswer(res, answer);
     else next();
+  };
+}
+
+/**
+ * A route handler that opens a Server-Sent Events stream bound to the request's session
+ * (put it after {@link sessionPolicy}): `text/event-stream`, heartbeats, a `retry:` hint,
+ * and a final `session_ended` event with the reason when the session ends anywhere.
+ * Signed-out requests get 401.
+ *
+ * @example
+ * ```ts
+ * const live = new LiveConnections(registry);
+ * app.get('/events', eventStream(live));
+ * ```
+ * @param connections - the live connections of the middleware's registry.
+ * @param options - the stream's options (connection id, `retry:`).
+ * @public
+ */
+export function eventStream(connections: LiveConnections, options?: Omit<EventStreamOptions, 'connections' | 'session'>): RequestHandler {
+  return (req, res) => {
+    if (req.sessionPolicy.openEventStream(connections, options) === 'no-session') sendAnswer(res, noSessionAnswer());
   };
 }

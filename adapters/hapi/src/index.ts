@@ -15,6 +15,9 @@ import type { Plugin, Request, ResponseToolkit, Server } from '@hapi/hapi';
 import {
   HttpPolicy,
   InvalidOptionError,
+  noSessionAnswer,
+  type EventStreamOptions,
+  type LiveConnections,
   SESSION_MARKER,
   SessionRegistry,
   newSessionId,
@@ -183,3 +186,19 @@ export const plugin: Plugin<HapiPolicyOptions> = {
     if (owned) server.ext('onPostStop', () => policy.registry.close());
   },
 };
+
+/**
+ * A route handler that opens a Server-Sent Events stream bound to the request's session
+ * on `request.raw` and returns `h.abandon`. The route must authenticate (`auth` mode
+ * `try` or `required`) so the plugin's check runs. Signed-out requests get 401.
+ *
+ * @param connections - the live connections of the plugin's registry.
+ * @param options - the stream's options (connection id, `retry:`).
+ * @public
+ */
+export function eventStreamHandler(connections: LiveConnections, options?: Omit<EventStreamOptions, 'connections' | 'session'>) {
+  return (request: Request, h: ResponseToolkit) => {
+    if (request.sessionPolicy.openEventStream(connections, options) === 'no-session') return toResponse(h, noSessionAnswer());
+    return h.abandon;
+  };
+}

@@ -16,6 +16,9 @@ import type { Context, Middleware } from 'koa';
 import {
   HttpPolicy,
   InvalidOptionError,
+  noSessionAnswer,
+  type EventStreamOptions,
+  type LiveConnections,
   SESSION_MARKER,
   newSessionId,
   readMarker,
@@ -142,5 +145,22 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
     const answer = await ctx.sessionPolicy.check();
     if (answer) sendAnswer(ctx, answer);
     else await next();
+  };
+}
+
+/**
+ * Middleware that opens a Server-Sent Events stream bound to the request's session (put
+ * it after {@link sessionPolicy}, on the stream's route): it writes to `ctx.res` itself
+ * and sets `ctx.respond = false`. Do not change the session on this route (koa-session
+ * would write its cookie after the stream's headers). Signed-out requests get 401.
+ *
+ * @param connections - the live connections of the middleware's registry.
+ * @param options - the stream's options (connection id, `retry:`).
+ * @public
+ */
+export function eventStream(connections: LiveConnections, options?: Omit<EventStreamOptions, 'connections' | 'session'>): Middleware {
+  return (ctx) => {
+    if (ctx.sessionPolicy.openEventStream(connections, options) === 'no-session') return sendAnswer(ctx, noSessionAnswer());
+    ctx.respond = false;
   };
 }

@@ -8,13 +8,14 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import session from 'express-session';
 import {
   SessionPolicyError,
+  LiveConnections,
   SessionRegistry,
   prefersHtml,
   type EvictionPolicy,
   type SessionRegistryOptions,
   type SessionStore,
 } from '@session-policy/core';
-import { sessionPolicy } from '@session-policy/express';
+import { eventStream, sessionPolicy } from '@session-policy/express';
 import { devicesPage, limitPage, loginPage } from './pages.js';
 import { DEFAULT_USERS, authenticate } from './users.js';
 
@@ -103,6 +104,9 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     });
   }
   app.use(sessionPolicy({ registry, redirectTo: '/' }));
+  // Live events: a stream bound to the session, closed with the reason when it ends.
+  const live = new LiveConnections(registry);
+  app.get('/events', eventStream(live));
   app.use((_req, res, next) => {
     res.set('cache-control', 'no-store');
     next();
@@ -190,6 +194,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
     registry,
     async close() {
+      live.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.registry) await registry.close();

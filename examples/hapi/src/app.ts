@@ -6,13 +6,14 @@ import Hapi, { type Request, type ResponseToolkit } from '@hapi/hapi';
 import Cookie from '@hapi/cookie';
 import {
   SessionPolicyError,
+  LiveConnections,
   SessionRegistry,
   prefersHtml,
   type EvictionPolicy,
   type SessionRegistryOptions,
   type SessionStore,
 } from '@session-policy/core';
-import { plugin as sessionPolicy } from '@session-policy/hapi';
+import { eventStreamHandler, plugin as sessionPolicy } from '@session-policy/hapi';
 import { devicesPage, limitPage, loginPage } from './pages.js';
 import { DEFAULT_USERS, authenticate } from './users.js';
 
@@ -98,7 +99,11 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     return html(request) ? page(h, 401, loginPage({ error: 'Please sign in.' })) : json(h, 401, { error: 'not_logged_in' });
   };
 
+  // Live events: a stream bound to the session, closed with the reason when it ends.
+  const live = new LiveConnections(registry);
+  server.ext('onPreStop', () => live.close());
   server.route([
+    { method: 'GET', path: '/events', handler: eventStreamHandler(live) },
     {
       method: 'GET',
       path: '/',

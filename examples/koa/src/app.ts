@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import Koa, { type Context } from 'koa';
 import session from 'koa-session';
 import {
+  LiveConnections,
   SessionPolicyError,
   SessionRegistry,
   prefersHtml,
@@ -14,7 +15,7 @@ import {
   type SessionRegistryOptions,
   type SessionStore,
 } from '@session-policy/core';
-import { sessionPolicy } from '@session-policy/koa';
+import { eventStream, sessionPolicy } from '@session-policy/koa';
 import { devicesPage, limitPage, loginPage } from './pages.js';
 import { DEFAULT_USERS, authenticate } from './users.js';
 
@@ -119,6 +120,9 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   });
   app.use(session({ key: 'sid', httpOnly: true, sameSite: 'lax', signed: true }, app));
   app.use(sessionPolicy({ registry, redirectTo: '/' }));
+  // Live events: a stream bound to the session, closed with the reason when it ends.
+  const live = new LiveConnections(registry);
+  const events = eventStream(live);
 
   app.use(async (ctx) => {
     const { method, path } = ctx;
@@ -153,6 +157,8 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
       await ctx.sessionPolicy.logout();
       return html(ctx) ? redirectHome(ctx) : json(ctx, 200, { ok: true });
     }
+
+    if (route === 'GET /events') return events(ctx, async () => {});
 
     // Everything below needs a signed-in user.
     if (!session?.user) {
@@ -190,6 +196,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
     registry,
     async close() {
+      live.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.registry) await registry.close();

@@ -98,7 +98,7 @@ export { SESSION_MARKER, readMarker, newSessionId, type SessionMarker } from './
 export { sessionHandle, isSessionHandle } from './http/session-handle.js';
 export { toSessionView, type SessionView } from './http/session-view.js';
 export { prefersHtml } from './http/negotiation.js';
-export { endedAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from './http/answers.js';
+export { endedAnswer, noSessionAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from './http/answers.js';
 export type { RequestInfo } from './http/request-info.js';
 export { HttpPolicy, type EndedSession, type HttpPolicyOptions } from './http/http-policy.js';
 export {

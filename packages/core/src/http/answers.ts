@@ -60,6 +60,16 @@ export function storeUnavailableAnswer(html: boolean): HttpAnswer {
   return { status: 503, headers: { ...headers, 'content-type': JSON_TYPE }, body: JSON.stringify({ error: 'session_store_unavailable' }) };
 }
 
+/**
+ * The answer to a request that needs a session and has none (a stream route opened
+ * while signed out): 401 with `{ "error": "not_logged_in" }`.
+ *
+ * @public
+ */
+export function noSessionAnswer(): HttpAnswer {
+  return json(401, { error: 'not_logged_in' });
+}
+
 function json(status: number, value: unknown): HttpAnswer {
   return { status, headers: { 'content-type': JSON_TYPE, 'cache-control': NO_STORE }, body: JSON.stringify(value) };
 }

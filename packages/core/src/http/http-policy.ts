@@ -1,6 +1,7 @@
 import { InvalidOptionError } from '../errors.js';
 import { SessionRegistry } from '../registry.js';
 import type { SessionInfo } from '../session.js';
+import { acceptsEventStream, sessionEndedStreamAnswer } from '../live/event-stream.js';
 import { endedAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from './answers.js';
 import { prefersHtml } from './negotiation.js';
 import type { RequestInfo } from './request-info.js';
@@ -94,7 +95,11 @@ export class HttpPolicy {
    */
   endedAnswer(reason: EndedReason, session: SessionInfo | undefined, request: RequestInfo): HttpAnswer {
     const html = prefersHtml(request.accept, request.contentType);
-    return this.#onEnded?.({ reason, session, html, request }) ?? endedAnswer(reason, html, this.redirectTo);
+    const custom = this.#onEnded?.({ reason, session, html, request });
+    if (custom) return custom;
+    // An EventSource cannot read a 401 or follow a redirect: tell a stream why, in the stream.
+    if (acceptsEventStream(request.accept)) return sessionEndedStreamAnswer(reason);
+    return endedAnswer(reason, html, this.redirectTo);
   }
 
   /**

@@ -1,4 +1,7 @@
 import { SessionPolicyError, InvalidSessionIdError } from '../errors.js';
+import { openEventStream, type EventStreamOptions } from '../live/event-stream.js';
+import type { LiveHandle } from '../live/live-connection.js';
+import type { LiveConnections } from '../live/live-connections.js';
 import type { SessionRegistry } from '../registry.js';
 import type { EndReason, SessionInfo } from '../session.js';
 import type { EndedReason, HttpAnswer } from './answers.js';
@@ -87,6 +90,26 @@ export class RequestPolicy {
     this.#binding = binding;
     this.registry = policy.registry;
     this.info = info;
+  }
+
+  /**
+   * Opens a Server-Sent Events stream bound to this request's active session (see
+   * {@link openEventStream}: headers, `retry:` hint, heartbeats, the final
+   * `session_ended` event, detach on disconnect) on the raw Node response the adapter
+   * passed in {@link RequestInfo.raw}. Returns `'no-session'` — nothing written — when the
+   * request has no active session, so the adapter can answer 401; the stream's handle
+   * otherwise (`undefined` when a connection cap refused it and answered 409).
+   *
+   * @param connections - the live connections of this registry.
+   * @param options - the stream's options, but the manager and the session.
+   */
+  openEventStream(
+    connections: LiveConnections,
+    options: Omit<EventStreamOptions, 'connections' | 'session'> = {},
+  ): LiveHandle | undefined | 'no-session' {
+    const raw = this.info.raw;
+    if (!this.session || !raw) return 'no-session';
+    return openEventStream(raw.req, raw.res, { ...options, connections, session: this.session });
   }
 
   /** The handle of the current session, if the request has a tracked one. */
