@@ -36,8 +36,8 @@ test.serial('scripts are per node: EVALSHA says NOSCRIPT until EVAL ran on that 
   const sha = createHash('sha1').update(source).digest('hex');
   const key = '{probe-script}:n';
   await t.throwsAsync(client.sendCommand(key, false, ['EVALSHA', sha, '1', key]), { message: /^NOSCRIPT/ });
-  t.is(await client.sendCommand(key, false, ['EVAL', source, '1', key]), 1);
-  t.is(await client.sendCommand(key, false, ['EVALSHA', sha, '1', key]), 2);
+  t.is(await client.sendCommand<number>(key, false, ['EVAL', source, '1', key]), 1);
+  t.is(await client.sendCommand<number>(key, false, ['EVALSHA', sha, '1', key]), 2);
   const owner = (await cluster.keyOwner(key)).port;
   for (const m of await cluster.masters()) t.deepEqual(await cluster.command(m.port, 'SCRIPT', 'EXISTS', sha), [m.port === owner ? 1 : 0]);
   await t.throwsAsync(client.sendCommand(key, false, ['EVAL', source, '2', key, '{other}:n']), { message: /^CROSSSLOT/ });
@@ -61,7 +61,7 @@ test.serial('ASK during a slot migration and MOVED after it are followed by the 
   });
   t.is(duringMove, 'before');
   t.is((await cluster.slotOwner(slot)).port, target.port);
-  t.is(await client.sendCommand(key, false, ['GET', key]), 'before');
+  t.is(await client.sendCommand<string>(key, false, ['GET', key]), 'before');
   await client.sendCommand(key, false, ['SET', key, 'after']);
   t.is(await cluster.command(target.port, 'GET', key), 'after');
 });

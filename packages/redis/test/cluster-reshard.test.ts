@@ -15,7 +15,7 @@ import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster.js
 // ERR_STORE reaching the caller.
 
 let cluster: RedisCluster;
-const clients: Array<ReturnType<typeof createCluster>> = [];
+const clients: Array<{ destroy(): void }> = [];
 const stores: RedisSessionStore[] = [];
 
 test.before(async () => {
