@@ -27,6 +27,8 @@ export interface Measurement extends LoadResult {
   readonly round: number;
   /** Its place in the round's order (0-based). */
   readonly slot: number;
+  /** The server process's CPU time (user + system) per response during the run, in µs. */
+  readonly cpuPerRequestUs: number;
 }
 
 /**
@@ -63,9 +65,13 @@ export async function measureAll(options: HarnessOptions): Promise<Measurement[]
           const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
           for (const [slot, variant] of order.entries()) {
             const child = children.get(variant)!;
+            const cpuBefore = await child.cpuMicros();
             const result = await load({ url: child.url, headers: child.headers, duration: options.duration, connections: options.connections });
-            measurements.push({ framework, variant, round, slot, ...result });
-            log(`  http: ${framework} round ${round + 1}/${options.rounds} ${variant}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99ms.toFixed(2)} ms`);
+            const cpuPerRequestUs = (await child.cpuMicros() - cpuBefore) / result.responses;
+            measurements.push({ framework, variant, round, slot, cpuPerRequestUs, ...result });
+            log(
+              `  http: ${framework} round ${round + 1}/${options.rounds} ${variant}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99ms.toFixed(2)} ms, ${cpuPerRequestUs.toFixed(0)} µs CPU/req`,
+            );
           }
         }
       } finally {

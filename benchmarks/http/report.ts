@@ -15,10 +15,14 @@ export interface Summary {
   readonly rounds: number;
   readonly rps: Spread;
   readonly p99ms: Spread;
+  /** Server CPU time per request, µs. */
+  readonly cpuUs: Spread;
   /** req/s over the baseline's in the same round, across rounds. */
   readonly rpsRatio: Spread;
   /** p99 over the baseline's in the same round, across rounds (above 1 = slower). */
   readonly p99Ratio: Spread;
+  /** CPU per request over the baseline's in the same round, across rounds (above 1 = costlier). */
+  readonly cpuRatio: Spread;
   /** The lowest acceptable median req/s ratio, when the variant has one. */
   readonly target?: number;
   /** Whether the median req/s ratio reaches the target (undefined without a target). */
@@ -49,11 +53,13 @@ export function summarize(measurements: readonly Measurement[]): Summary[] {
     const mine = measurements.filter((m) => m.framework === framework && m.variant === variant);
     const rpsRatios: number[] = [];
     const p99Ratios: number[] = [];
+    const cpuRatios: number[] = [];
     for (const m of mine) {
       const base = measurements.find((b) => b.framework === framework && b.variant === BASELINE && b.round === m.round);
       if (!base) continue;
       rpsRatios.push(m.rps / base.rps);
       p99Ratios.push(m.p99ms / base.p99ms);
+      cpuRatios.push(m.cpuPerRequestUs / base.cpuPerRequestUs);
     }
     const ratio = (values: number[]) => (values.length ? spread(values) : { median: NaN, min: NaN, max: NaN });
     const rpsRatio = ratio(rpsRatios);
@@ -64,8 +70,10 @@ export function summarize(measurements: readonly Measurement[]): Summary[] {
       rounds: mine.length,
       rps: spread(mine.map((m) => m.rps)),
       p99ms: spread(mine.map((m) => m.p99ms)),
+      cpuUs: spread(mine.map((m) => m.cpuPerRequestUs)),
       rpsRatio,
       p99Ratio: ratio(p99Ratios),
+      cpuRatio: ratio(cpuRatios),
       ...(target === undefined ? {} : { target, met: rpsRatio.median >= target }),
     });
   }
@@ -78,21 +86,22 @@ const int = (s: Spread) => `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.ma
 const ms = (s: Spread) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 
 /**
- * The result table: one row per framework × variant with req/s and p99 (median over the
- * rounds, min–max in brackets), both as ratios to the baseline, and the target verdict.
+ * The result table: one row per framework × variant with req/s, p99 and server CPU per
+ * request (median over the rounds, min–max in brackets), each as a ratio to the
+ * baseline, and the target verdict.
  *
  * @param summaries - from {@link summarize}.
  */
 export function renderTable(summaries: readonly Summary[]): string {
   const lines = [
-    '| framework | variant | req/s | p99 ms | req/s vs baseline | p99 vs baseline | target (req/s) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+    '| framework | variant | req/s | p99 ms | server CPU µs/req | req/s vs baseline | p99 vs baseline | CPU/req vs baseline | target (req/s) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const s of summaries) {
-    const baseline = s.variant === BASELINE;
+    const base = (ratio: Spread) => (s.variant === BASELINE ? '100 %' : pctSpread(ratio));
     const verdict = s.target === undefined ? '' : `≥ ${pct(s.target)}: **${s.met ? 'met' : 'missed'}**`;
     lines.push(
-      `| ${s.framework} | ${VARIANT_LABELS[s.variant]} | ${int(s.rps)} | ${ms(s.p99ms)} | ${baseline ? '100 %' : pctSpread(s.rpsRatio)} | ${baseline ? '100 %' : pctSpread(s.p99Ratio)} | ${verdict} |`,
+      `| ${s.framework} | ${VARIANT_LABELS[s.variant]} | ${int(s.rps)} | ${ms(s.p99ms)} | ${int(s.cpuUs)} | ${base(s.rpsRatio)} | ${base(s.p99Ratio)} | ${base(s.cpuRatio)} | ${verdict} |`,
     );
   }
   return lines.join('\n');

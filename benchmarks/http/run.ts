@@ -7,12 +7,14 @@
 //   npm run bench:http                  # full: 5 rounds × 2 s per variant (~3–4 min), updates RESULTS.md
 //   npm run bench:http -- --quick       # harness check: 1 round × 0.3 s (figures not meaningful)
 //   npm run bench:http -- --rounds 7 --duration 3 --frameworks express --no-write
+//   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5]
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureAll, type HarnessOptions, type Measurement } from './harness.js';
 import { librariesLine, renderTable, renderVerdicts, summarize, type Summary } from './report.js';
+import { profileVariants } from './profile.js';
 import { writeResultsBlock } from './results-section.js';
 import { FRAMEWORKS, VARIANTS, type Framework } from './variants.js';
 
@@ -107,8 +109,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       connections: { type: 'string' },
       frameworks: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
+      profile: { type: 'string' },
     },
   });
+  if (values.profile !== undefined) {
+    process.stdout.write(await profileVariants(values.profile.split(','), Number(values.duration ?? 5)));
+    process.exit(0);
+  }
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const frameworks = values.frameworks?.split(',') as Framework[] | undefined;
   for (const f of frameworks ?? []) if (!FRAMEWORKS.includes(f)) throw new Error(`unknown framework ${f} (${FRAMEWORKS.join(', ')})`);

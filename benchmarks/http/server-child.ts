@@ -11,6 +11,12 @@ export interface ServerChild {
   readonly url: string;
   /** The request headers of a signed-in browser (`cookie`), empty for `bare`. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The server process's CPU time so far (user + system), in microseconds. */
+  cpuMicros(): Promise<number>;
+  /** Starts recording a CPU profile in the server process. */
+  profileStart(): Promise<void>;
+  /** Stops recording and writes the `.cpuprofile` to `path`. */
+  profileStop(path: string): Promise<void>;
   /** Stops the server and waits for its process to exit. */
   stop(): Promise<void>;
 }
@@ -51,7 +57,18 @@ export async function startServerChild(config: ServerConfig, options: ServerChil
     if (hello.status !== 200 || body !== HELLO) {
       throw new Error(`${config.framework}/${config.variant}: GET /hello answered ${hello.status} ${JSON.stringify(body.slice(0, 100))}`);
     }
-    return { config, url, headers, stop };
+    return {
+      config,
+      url,
+      headers,
+      stop,
+      cpuMicros: async () => {
+        const { cpu } = await ask<{ cpu: NodeJS.CpuUsage }>(child, 'cpu', 'cpu');
+        return cpu.user + cpu.system;
+      },
+      profileStart: async () => void (await ask(child, { profile: 'start' }, 'profiled')),
+      profileStop: async (path) => void (await ask(child, { profile: 'stop', path }, 'profiled')),
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -83,6 +100,32 @@ async function logIn(url: string): Promise<string> {
   const cookies = response.headers.getSetCookie().map((line) => line.split(';', 1)[0]!.trim());
   if (cookies.length === 0) throw new Error('POST /login set no cookie');
   return cookies.join('; ');
+}
+
+/** Sends a message to the child and waits for its answer, the next message with `field` (or `profileError`). */
+function ask<T>(child: ChildProcess, message: unknown, field: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (answer: Record<string, unknown>) => {
+      if (answer?.profileError !== undefined) {
+        done();
+        reject(new Error(`server child: ${String(answer.profileError)}`));
+      } else if (answer?.[field] !== undefined) {
+        done();
+        resolve(answer as T);
+      }
+    };
+    const onExit = () => {
+      done();
+      reject(new Error('server child exited'));
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    child.send(message as object);
+  });
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

@@ -1,8 +1,12 @@
 // A server child of the HTTP benchmark: starts one variant's app on a free loopback port,
-// reports `{ port }` over IPC, and stops (closing its registry) on the message 'stop'.
+// reports `{ port }` over IPC, answers 'cpu' with its CPU usage, records a CPU profile
+// between `{ profile: 'start' }` and `{ profile: 'stop', path }` (so that start-up is not
+// in it), and stops (closing its registry) on the message 'stop'.
 // Its own process, so that the load generator never shares its event loop.
 //
 //   node --conditions=development --import tsx benchmarks/http/server.ts '{"framework":"express","variant":"session"}'
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { startExpress } from './express-app.js';
 import { startHapi } from './hapi-app.js';
@@ -24,6 +28,10 @@ const send = (message: unknown): void => {
 send({ port });
 
 process.on('message', (message) => {
+  // The parent reads this process's CPU time around each load run: CPU per request is
+  // the overhead measure that a busy shared machine disturbs least.
+  if (message === 'cpu') return send({ cpu: process.cpuUsage() });
+  if (isProfileMessage(message)) return void profile(message).then(send, (error: unknown) => send({ profileError: String(error) }));
   if (message !== 'stop') return;
   void app.close().then(
     // process.exit, not a natural end: --cpu-prof writes its profile on exit either way,
@@ -36,3 +44,25 @@ process.on('message', (message) => {
   );
 });
 process.on('disconnect', () => process.exit(0));
+
+type ProfileMessage = { profile: 'start' } | { profile: 'stop'; path: string };
+function isProfileMessage(message: unknown): message is ProfileMessage {
+  return typeof message === 'object' && message !== null && 'profile' in message;
+}
+
+let inspector: Session | undefined;
+async function profile(message: ProfileMessage): Promise<{ profiled: string }> {
+  if (message.profile === 'start') {
+    inspector = new Session();
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+    return { profiled: 'started' };
+  }
+  if (!inspector) throw new Error('profile stop without start');
+  const { profile: result } = await inspector.post('Profiler.stop');
+  inspector.disconnect();
+  inspector = undefined;
+  await writeFile(message.path, JSON.stringify(result));
+  return { profiled: message.path };
+}

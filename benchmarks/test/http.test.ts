@@ -27,3 +27,24 @@ test('quick mode measures every framework × variant and renders the whole table
   for (const m of measurements) t.true(m.responses > 0, `${m.framework}/${m.variant} responses`);
   t.regex(section, /Command: `npm run bench:http -- --quick`/);
 });
+
+test('the results block replaces only its own block and keeps the rest of RESULTS.md', async (t) => {
+  const { mkdtemp, readFile, writeFile, rm } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { writeResultsBlock, HEADING } = await import('../http/results-section.js');
+  const dir = await mkdtemp(join(tmpdir(), 'http-results-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'RESULTS.md');
+  await writeFile(path, '# Benchmark results\n\n## Eviction policies\n\npolicies text\n');
+  await writeResultsBlock(path, 'first figures');
+  await writeFile(path, `${await readFile(path, 'utf8')}\nReading written by hand.\n\n## Later section\n\nlater text\n`);
+  await writeResultsBlock(path, 'second figures');
+  const text = await readFile(path, 'utf8');
+  t.true(text.startsWith('# Benchmark results\n\n## Eviction policies\n\npolicies text\n'));
+  t.is(text.split(HEADING).length, 2);
+  t.true(text.includes('second figures'));
+  t.false(text.includes('first figures'));
+  t.true(text.includes('Reading written by hand.'));
+  t.true(text.trimEnd().endsWith('## Later section\n\nlater text'));
+});
