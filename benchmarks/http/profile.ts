@@ -173,18 +173,27 @@ export function renderProfile(p: ProfileSummary): string {
   ].join('\n');
 }
 
-/** Side by side, µs of self time per request by package, for several profiles (the first is the reference). */
+/**
+ * Side by side, µs of self time per request by package (those reaching 1 µs somewhere),
+ * for several profiles; the busy time of each is also given against its framework's
+ * `session` baseline when that was profiled too.
+ */
 export function renderComparison(profiles: readonly ProfileSummary[]): string {
-  const names = [...new Set(profiles.flatMap((p) => p.byPackage.filter((s) => s.name !== '(idle)').slice(0, 12).map((s) => s.name)))];
+  const names = [...new Set(profiles.flatMap((p) => p.byPackage.filter((s) => s.name !== '(idle)' && s.usPerRequest >= 1).slice(0, 12).map((s) => s.name)))];
   const cell = (p: ProfileSummary, name: string) => p.byPackage.find((s) => s.name === name)?.usPerRequest ?? 0;
-  const first = profiles[0]!;
+  const busy = (p: ProfileSummary) => {
+    const base = profiles.find((b) => b.framework === p.framework && b.variant === 'session');
+    if (!base || base === p) return `**${us(p.busyUsPerRequest)}**`;
+    const delta = p.busyUsPerRequest - base.busyUsPerRequest;
+    return `**${us(p.busyUsPerRequest)}** (${delta >= 0 ? '+' : ''}${us(delta)})`;
+  };
   const rows = names
     .map((name) => ({ name, values: profiles.map((p) => cell(p, name)) }))
     .sort((a, b) => Math.max(...b.values) - Math.max(...a.values));
   return [
     `| self µs/req by package | ${profiles.map((p) => `${p.framework}/${p.variant}`).join(' | ')} |`,
     `| --- | ${profiles.map(() => '---:').join(' | ')} |`,
-    `| **busy (all but idle)** | ${profiles.map((p) => `**${us(p.busyUsPerRequest)}**${p === first ? '' : ` (${p.busyUsPerRequest >= first.busyUsPerRequest ? '+' : ''}${us(p.busyUsPerRequest - first.busyUsPerRequest)})`}`).join(' | ')} |`,
+    `| **busy (all but idle)** | ${profiles.map(busy).join(' | ')} |`,
     `| in session-policy code and what it calls | ${profiles.map((p) => us(p.oursUsPerRequest)).join(' | ')} |`,
     ...rows.map((r) => `| ${r.name} | ${r.values.map((v) => us(v)).join(' | ')} |`),
     '',
