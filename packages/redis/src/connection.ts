@@ -63,6 +63,19 @@ export class Connection {
    * @param args - its arguments.
    */
   async run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    // TRYAGAIN: a cluster slot is being migrated and this script's keys are split between
+    // the two nodes for a moment; nothing was written, so a short retry is safe.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#runOnce(script, keys, args);
+      } catch (error) {
+        if (attempt >= 3 || !(error instanceof Error) || !error.message.startsWith('TRYAGAIN')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+      }
+    }
+  }
+
+  async #runOnce(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     const tail = [String(script.numKeys), ...keys, ...args];
     try {
       return await this.send(keys[0], ['EVALSHA', script.sha, ...tail], false);
@@ -71,6 +84,7 @@ export class Connection {
       return this.send(keys[0], ['EVAL', script.source, ...tail], false);
     }
   }
+
 
   /**
    * Sends one command, failing within the command timeout.
@@ -87,7 +101,12 @@ export class Connection {
     const reply = this.isCluster
       ? (this.#client as AnyRedisCluster).sendCommand(firstKey, readonly, args, options)
       : (this.#client as AnyRedisClient).sendCommand(args, options);
-    return withTimeout(reply, this.#timeout, args[0] ?? 'command');
+    try {
+      return await withTimeout(reply, this.#timeout, args[0] ?? 'command');
+    } catch (error) {
+      if (this.isCluster && !isDataError(error)) rediscover(this.#client as AnyRedisCluster);
+      throw error;
+    }
   }
 
   /** Closes the client (only for clients this store created). */
@@ -146,6 +165,40 @@ export class Connection {
     this.#reported = true;
     this.#report(error);
   }
+}
+
+const REDISCOVER_INTERVAL = 250;
+const lastRediscovery = new WeakMap<object, number>();
+
+/**
+ * Refreshes a cluster client's slot map, at most once per 250 ms per client. node-redis
+ * refreshes it only on MOVED or ASK, which a dead master never sends: after a failover
+ * its slots would stay routed to the dead address for good. So any failure that is not
+ * about the data (timeout, closed socket, CLUSTERDOWN) asks the cluster again where the
+ * slots are. `_slots.rediscover` is node-redis's own refresh (public in its types,
+ * internal by name: watch it when upgrading node-redis).
+ *
+ * @param cluster - a node-redis cluster client.
+ */
+export function rediscover(cluster: AnyRedisCluster): void {
+  const now = Date.now();
+  if (now - (lastRediscovery.get(cluster) ?? 0) < REDISCOVER_INTERVAL) return;
+  lastRediscovery.set(cluster, now);
+  const internals = cluster as unknown as {
+    _slots?: { rediscover?: (start: { options?: unknown }) => Promise<void> };
+    _options?: { rootNodes?: readonly unknown[] };
+  };
+  const slots = internals._slots;
+  // Start from a connected master; without one (minimizeConnections, or all down) from a
+  // root node: when the first node fails, node-redis tries every root node in turn.
+  const start = cluster.masters.find((m) => m.client?.isReady)?.client ?? { options: internals._options?.rootNodes?.[0] };
+  if (typeof slots?.rediscover !== 'function' || !start.options) return;
+  slots.rediscover(start).catch(() => undefined);
+}
+
+/** Errors about the data or the script, not about where the slot is. */
+function isDataError(error: unknown): boolean {
+  return error instanceof Error && /^(NOSCRIPT|WRONGTYPE|ERR |BUSY|OOM|TRYAGAIN)/.test(error.message);
 }
 
 /**

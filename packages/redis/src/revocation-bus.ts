@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionInfo } from '@session-policy/core';
-import type { AnyRedisClient, AnyRedisCluster, Connection } from './connection.js';
+import { StoreError, type SessionInfo } from '@session-policy/core';
+import { isCluster, rediscover, type AnyRedisClient, type AnyRedisCluster, type Connection } from './connection.js';
 import { decodeRecord } from './record-codec.js';
+
+/** Unanswered probes after which the subscriber connection is replaced. */
+const RESUBSCRIBE_AFTER = 3;
 
 /** What the bus tells the store. */
 export interface BusEvents {
@@ -37,6 +40,8 @@ export class RevocationBus {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #started: Promise<void> | undefined;
+  // Probes sent since the subscription was last proven live.
+  #unanswered = 0;
 
   /**
    * @param connection - the store's connection (duplicated for the subscription).
@@ -59,7 +64,7 @@ export class RevocationBus {
   /** Starts subscribing in the background; never rejects (problems are reported). */
   start(): Promise<void> {
     this.#started ??= this.#subscribe().catch((error: unknown) => {
-      this.#events.problem(error as Error);
+      this.#events.problem(new StoreError('bus', error));
     });
     this.#schedule();
     return this.#started;
@@ -69,14 +74,25 @@ export class RevocationBus {
     const subscriber = this.#connection.client.duplicate() as AnyRedisClient | AnyRedisCluster;
     this.#subscriber = subscriber;
     const down = (error?: Error): void => {
-      if (error && this.#live) this.#events.problem(error);
+      if (subscriber !== this.#subscriber) return;
+      if (error && this.#live) this.#events.problem(new StoreError('bus', error));
       this.#down();
     };
     subscriber.on('error', down);
     subscriber.on('reconnecting', () => down());
     subscriber.on('end', () => down());
+    // A cluster client reports its nodes' failures as node events only; any of them may be
+    // the node holding the subscription, so each one sends the bus back to probing.
+    if (isCluster(subscriber)) {
+      subscriber.on('node-error', down);
+      subscriber.on('node-reconnecting', () => down());
+    }
     await subscriber.connect();
-    if (this.#closed) return;
+    if (this.#closed || subscriber !== this.#subscriber) {
+      // Closed, or replaced by a newer subscriber while this one was connecting.
+      if (subscriber !== this.#subscriber) subscriber.destroy();
+      return;
+    }
     await subscriber.subscribe(this.#channel, (message: string) => this.#message(message));
     this.#sendProbe();
   }
@@ -113,7 +129,22 @@ export class RevocationBus {
     this.#schedule();
   }
 
+  #resubscribe(): void {
+    this.#unanswered = 0;
+    const previous = this.#subscriber;
+    this.#subscriber = undefined;
+    try {
+      previous?.destroy();
+    } catch {
+      // already closed
+    }
+    this.#started = this.#subscribe().catch((error: unknown) => {
+      this.#events.problem(new StoreError('bus', error));
+    });
+  }
+
   #up(): void {
+    this.#unanswered = 0;
     this.#probe = '';
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
@@ -132,6 +163,12 @@ export class RevocationBus {
 
   #sendProbe(): void {
     if (this.#closed || this.#live) return;
+    // A subscription on a cluster node that died moves to a live node only when the
+    // subscriber's own slot map is refreshed.
+    if (this.#subscriber && isCluster(this.#subscriber)) rediscover(this.#subscriber);
+    // Probes keep going unanswered (the subscriber's node died and the client does not
+    // move the subscription, or it is stuck reconnecting): start over with a new one.
+    if (++this.#unanswered > RESUBSCRIBE_AFTER) this.#resubscribe();
     this.#probe = randomUUID();
     this.#connection
       .send(undefined, ['PUBLISH', this.#channel, `probe:${this.origin}\n${this.#probe}`], false)
