@@ -16,6 +16,7 @@ import {
   readMarker,
   type HttpAnswer,
   type HttpPolicyOptions,
+  type RequestInfo,
   type RequestPolicy,
   type SessionBinding,
 } from '@session-policy/core';
@@ -162,25 +163,43 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
   if (custom && (options.getSessionId === undefined || options.getPrincipalKey === undefined)) {
     throw new InvalidOptionError(options.getSessionId ? 'getPrincipalKey' : 'getSessionId', 'getSessionId and getPrincipalKey go together');
   }
-  return async function sessionPolicyMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
+  return function sessionPolicyMiddleware(req: Request, res: Response, next: NextFunction): void {
     const binding = custom ? new CustomBinding(req, res, options) : new ExpressSessionBinding(req as unknown as SessionRequest);
-    req.sessionPolicy = policy.request(binding, {
-      accept: req.headers.accept,
-      contentType: req.headers['content-type'],
-      userAgent: req.headers['user-agent'],
-      ip: req.ip,
-      raw: { req, res },
-    });
-    let answer: HttpAnswer | undefined;
-    try {
-      answer = await req.sessionPolicy.check();
-    } catch (error) {
-      // check() never throws for store failures; this is a session library failing.
-      return next(error);
-    }
-    if (answer) sendAnswer(res, answer);
-    else next();
+    req.sessionPolicy = policy.request(binding, new ExpressRequestInfo(req, res));
+    const verdict = req.sessionPolicy.check();
+    // Most requests are answered from memory: let them through in the same tick.
+    if (verdict === undefined) return next();
+    if (!(verdict instanceof Promise)) return sendAnswer(res, verdict);
+    verdict.then((answer) => (answer ? sendAnswer(res, answer) : next()), next);
   };
+}
+
+/** The request's details, read only when the policy needs them (`req.ip` is not free). */
+class ExpressRequestInfo implements RequestInfo {
+  constructor(
+    private readonly req: Request,
+    private readonly res: Response,
+  ) {}
+
+  get accept() {
+    return this.req.headers.accept;
+  }
+
+  get contentType() {
+    return this.req.headers['content-type'];
+  }
+
+  get userAgent() {
+    return this.req.headers['user-agent'];
+  }
+
+  get ip() {
+    return this.req.ip;
+  }
+
+  get raw() {
+    return { req: this.req, res: this.res };
+  }
 }
 
 /**

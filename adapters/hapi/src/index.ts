@@ -24,6 +24,7 @@ import {
   readMarker,
   type HttpAnswer,
   type HttpPolicyOptions,
+  type RequestInfo,
   type RequestPolicy,
   type SessionBinding,
   type SessionRegistryOptions,
@@ -164,21 +165,15 @@ export const plugin: Plugin<HapiPolicyOptions> = {
     server.decorate(
       'request',
       'sessionPolicy',
-      (request: Request) => {
-        const headers = request.headers as Record<string, string | undefined>;
-        return policy.request(bind(request), {
-          accept: headers.accept,
-          contentType: headers['content-type'],
-          userAgent: headers['user-agent'],
-          ip: request.info.remoteAddress,
-          raw: request.raw,
-        });
-      },
+      (request: Request) => policy.request(bind(request), new HapiRequestInfo(request)),
       { apply: true },
     );
-    server.ext('onCredentials', async (request, h) => {
-      const answer = await request.sessionPolicy.check();
-      return answer ? toResponse(h, answer).takeover() : h.continue;
+    server.ext('onCredentials', (request, h) => {
+      const verdict = request.sessionPolicy.check();
+      // Most requests are answered from memory: continue without waiting for a promise.
+      if (verdict === undefined) return h.continue;
+      if (!(verdict instanceof Promise)) return toResponse(h, verdict).takeover();
+      return verdict.then((answer) => (answer ? toResponse(h, answer).takeover() : h.continue));
     });
     // Nothing the plugin opened holds connections, so onPreStop has nothing to release; a
     // registry it created is closed after the in-flight requests are done (closing it
@@ -186,6 +181,36 @@ export const plugin: Plugin<HapiPolicyOptions> = {
     if (owned) server.ext('onPostStop', () => policy.registry.close());
   },
 };
+
+function header(request: Request, name: string): string | undefined {
+  const value: unknown = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The request's details, read only when the policy needs them. */
+class HapiRequestInfo implements RequestInfo {
+  constructor(private readonly request: Request) {}
+
+  get accept() {
+    return header(this.request, 'accept');
+  }
+
+  get contentType() {
+    return header(this.request, 'content-type');
+  }
+
+  get userAgent() {
+    return header(this.request, 'user-agent');
+  }
+
+  get ip() {
+    return this.request.info.remoteAddress;
+  }
+
+  get raw() {
+    return this.request.raw;
+  }
+}
 
 /**
  * A route handler that opens a Server-Sent Events stream bound to the request's session

@@ -24,6 +24,7 @@ import {
   readMarker,
   type HttpAnswer,
   type HttpPolicyOptions,
+  type RequestInfo,
   type RequestPolicy,
   type SessionBinding,
 } from '@session-policy/core';
@@ -133,19 +134,39 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
     throw new InvalidOptionError('binding', 'must be a function (ctx) => SessionBinding');
   }
   const bind = options.binding ?? ((ctx: Context) => new KoaSessionBinding(ctx as unknown as { session?: KoaSession | null }));
-  return async function sessionPolicyMiddleware(ctx, next) {
-    const { headers } = ctx.request;
-    ctx.sessionPolicy = policy.request(bind(ctx), {
-      accept: headers.accept,
-      contentType: headers['content-type'],
-      userAgent: headers['user-agent'],
-      ip: ctx.ip,
-      raw: { req: ctx.req, res: ctx.res },
-    });
-    const answer = await ctx.sessionPolicy.check();
-    if (answer) sendAnswer(ctx, answer);
-    else await next();
+  return function sessionPolicyMiddleware(ctx, next) {
+    ctx.sessionPolicy = policy.request(bind(ctx), new KoaRequestInfo(ctx));
+    const verdict = ctx.sessionPolicy.check();
+    // Most requests are answered from memory: go on without waiting for a promise.
+    if (verdict === undefined) return next();
+    if (!(verdict instanceof Promise)) return sendAnswer(ctx, verdict);
+    return verdict.then((answer) => (answer ? sendAnswer(ctx, answer) : next()));
   };
+}
+
+/** The request's details, read only when the policy needs them. */
+class KoaRequestInfo implements RequestInfo {
+  constructor(private readonly ctx: Context) {}
+
+  get accept() {
+    return this.ctx.request.headers.accept;
+  }
+
+  get contentType() {
+    return this.ctx.request.headers['content-type'];
+  }
+
+  get userAgent() {
+    return this.ctx.request.headers['user-agent'];
+  }
+
+  get ip() {
+    return this.ctx.ip;
+  }
+
+  get raw() {
+    return { req: this.ctx.req, res: this.ctx.res };
+  }
 }
 
 /**

@@ -27,6 +27,14 @@ export interface KeyvSessionStoreOptions {
   readonly prefix?: string;
   /** Close the Keyv instance (`disconnect`) when the store is closed. Default `false`. */
   readonly closeKeyv?: boolean;
+  /**
+   * Reads a key's stored value synchronously, for a backend in this process's memory
+   * (the embedded store passes its lru-cache): enables {@link KeyvSessionStore.peek}, so
+   * most request checks need no promise. Return `undefined` for absent or expired keys.
+   */
+  readonly readSync?: (key: string) => unknown;
+  /** The store's name, for logs and benchmarks. Default `'keyv'`. */
+  readonly name?: string;
 }
 
 /** What is stored under one principal's key. */
@@ -56,10 +64,11 @@ const UNKNOWN: CheckOutcome = Object.freeze({ status: 'unknown' });
  */
 export class KeyvSessionStore implements SessionStore {
   /** @inheritdoc */
-  readonly name: string = 'keyv';
+  readonly name: string;
   readonly #keyv: Keyv;
   readonly #prefix: string;
   readonly #closeKeyv: boolean;
+  readonly #readSync: ((key: string) => unknown) | undefined;
   readonly #mutex = new KeyedMutex();
   readonly #deadlines = new DeadlineQueue();
   readonly #errorListeners = new Set<(error: Error) => void>();
@@ -76,6 +85,8 @@ export class KeyvSessionStore implements SessionStore {
     this.#keyv = keyv;
     this.#prefix = options.prefix ?? 'sp:';
     this.#closeKeyv = options.closeKeyv ?? false;
+    this.#readSync = options.readSync;
+    this.name = options.name ?? 'keyv';
     keyv.throwOnErrors = true;
   }
 
@@ -108,6 +119,26 @@ export class KeyvSessionStore implements SessionStore {
       const next = refreshed.records.map((r) => (r === current ? touched : r));
       return { outcome: { status: 'active', session: touched, ...expired }, records: next, changed: true };
     });
+  }
+
+  /**
+   * Answers from memory when the store was given `readSync` and a value this process
+   * wrote is there: active with no touch or expiry due, a retained tombstone, or absent.
+   * Anything else (a touch due, an expiry, a value to validate) is left to {@link check}.
+   */
+  peek(request: CheckRequest): CheckOutcome | undefined {
+    if (!this.#readSync || this.#closed) return undefined;
+    const raw = this.#readSync(this.#key(request.principalKey));
+    if (raw === undefined || raw === null) return UNKNOWN;
+    if (typeof raw !== 'object' || !this.#trusted.has(raw)) return undefined;
+    const { sessionId, now, timeouts, touchInterval } = request;
+    const record = find((raw as PrincipalBlob).sessions, sessionId);
+    if (!record) return UNKNOWN;
+    if (record.state === 'ended') return ended(record, timeouts, now);
+    if (now - record.lastSeenAt < touchInterval && expiryReason(record, timeouts, now) === undefined) {
+      return { status: 'active', session: record };
+    }
+    return undefined;
   }
 
   /** @inheritdoc */

@@ -21,12 +21,19 @@ export interface MemoryStoreOptions {
  * @public
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): KeyvSessionStore {
+  const lru = new LruKeyvStore({ max: options.maxPrincipals ?? 100_000 });
   const keyv = new Keyv({
-    store: new LruKeyvStore({ max: options.maxPrincipals ?? 100_000 }),
+    store: lru,
     namespace: '',
     useKeyPrefix: false,
     serialize: undefined,
     deserialize: undefined,
   });
-  return new KeyvSessionStore(keyv, { closeKeyv: true });
+  // Keyv keeps values unserialized here, in its envelope `{ value, expires }`.
+  const readSync = (key: string): unknown => {
+    const entry = lru.get<{ value: unknown; expires?: number | null }>(key);
+    if (!entry || (typeof entry.expires === 'number' && entry.expires < Date.now())) return undefined;
+    return entry.value;
+  };
+  return new KeyvSessionStore(keyv, { closeKeyv: true, readSync, name: 'memory' });
 }

@@ -250,6 +250,44 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   }
 
   /**
+   * The per-request check without a promise, when the store can answer from memory (the
+   * embedded store, or the Redis store's near cache) with no write due: the same answer
+   * {@link check} would give. Returns `undefined` when only {@link check} can tell; call
+   * it then. Adapters use it to let most requests through in the same tick.
+   *
+   * @param sessionId - the session id the request carries.
+   * @param principal - the session's principal (or its key, as stored at login).
+   */
+  peek(sessionId: unknown, principal: unknown): CheckResult | undefined {
+    const peek = this.store.peek;
+    if (!peek || this.#closed) return undefined;
+    let principalKey: string;
+    let id: string;
+    try {
+      principalKey = this.key(principal);
+      id = assertSessionId(sessionId, this.#options.maxSessionIdLength);
+    } catch (error) {
+      return { status: 'invalid', error: error as SessionPolicyError };
+    }
+    const { timeouts, touchInterval } = this.#options;
+    let outcome;
+    try {
+      outcome = peek.call(this.store, { principalKey, sessionId: id, now: this.now(), timeouts, touchInterval });
+    } catch {
+      return undefined;
+    }
+    if (!outcome || outcome.expired || (outcome.status === 'ended' && outcome.expiredNow)) return undefined;
+    switch (outcome.status) {
+      case 'active':
+        return { status: 'active', session: outcome.session };
+      case 'unknown':
+        return UNKNOWN;
+      case 'ended':
+        return { status: 'ended', session: outcome.session, reason: outcome.session.endReason ?? 'logout' };
+    }
+  }
+
+  /**
    * Lists a principal's sessions, oldest first ("your devices").
    *
    * @param principal - the principal or its key.

@@ -179,6 +179,13 @@ export interface SessionStore {
   admit(request: AdmitRequest): Promise<AdmitOutcome>;
   /** Checks a session on a request, ending it if expired and touching it if due. */
   check(request: CheckRequest): Promise<CheckOutcome>;
+  /**
+   * Answers a check without I/O and without writing, when the store can be sure: from
+   * memory (the embedded store) or from a near cache. Returns `undefined` whenever the
+   * answer needs the backend (a touch or an expiry is due, a cache miss): the registry
+   * then calls {@link check}. Optional; it lets adapters skip a promise per request.
+   */
+  peek?(request: CheckRequest): CheckOutcome | undefined;
   /** Lists a principal's sessions. */
   list(request: ListRequest): Promise<ListOutcome>;
   /** Ends one active session of a principal. */

@@ -132,3 +132,23 @@ test('await using closes the registry at the end of the scope', async (t) => {
   }
   await t.throwsAsync(closed.list('u'), { code: 'ERR_CLOSED' } as never);
 });
+
+test('peek answers from memory exactly as check would, and leaves touches and expiries to check', async (t) => {
+  let now = 0;
+  const registry = new SessionRegistry({ idleTimeout: 10 * MIN, touchInterval: MIN, clock: () => now });
+  await registry.admit({ principal: 'u', sessionId: 's' });
+  t.like(registry.peek('s', 'u'), { status: 'active', session: { sessionId: 's' } });
+  t.like(registry.peek('other', 'u'), { status: 'unknown' });
+  t.like(registry.peek('s', 'nobody'), { status: 'unknown' });
+  t.like(registry.peek('bad id', 'u'), { status: 'invalid' });
+  now += 2 * MIN;
+  t.is(registry.peek('s', 'u'), undefined, 'a touch is due: only check may write it');
+  t.like(await registry.check('s', 'u'), { status: 'active', session: { lastSeenAt: 2 * MIN } });
+  t.like(registry.peek('s', 'u'), { status: 'active' });
+  now += 11 * MIN;
+  t.is(registry.peek('s', 'u'), undefined, 'an expiry is due: only check ends it (and emits expired)');
+  t.like(await registry.check('s', 'u'), { status: 'ended', reason: 'idle' });
+  t.like(registry.peek('s', 'u'), { status: 'ended', reason: 'idle' });
+  await registry.close();
+  t.is(registry.peek('s', 'u'), undefined);
+});

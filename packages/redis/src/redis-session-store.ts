@@ -190,12 +190,9 @@ export class RedisSessionStore implements SessionStore {
 
   /** @inheritdoc */
   async check(request: CheckRequest): Promise<CheckOutcome> {
+    const hit = this.peek(request);
+    if (hit) return hit;
     const { principalKey, sessionId, now, timeouts, touchInterval } = request;
-    const near = this.#near;
-    if (near && this.#bus?.live) {
-      const hit = near.get(cacheKey(principalKey, sessionId));
-      if (hit && now - hit.session.lastSeenAt < touchInterval && expiryReason(hit.session, timeouts, now) === undefined) return hit;
-    }
     const epoch = this.#epoch;
     const keys = this.#layout.principal(principalKey);
     const [status, record, corrupt, others] = (await this.#run('check', SCRIPTS.check, keys, principalKey, timeouts, now, [
@@ -214,6 +211,20 @@ export class RedisSessionStore implements SessionStore {
     if (status === 'active') return expired ? { ...this.#remember(session, epoch), ...expired } : this.#remember(session, epoch);
     if (status === 'expired') this.#forget([session]);
     return { status: 'ended', session, expiredNow: status === 'expired', ...expired };
+  }
+
+  /**
+   * Answers from the near cache, while the bus is proven live, for an active session
+   * with no touch or expiry due; `undefined` otherwise (the registry then calls
+   * {@link check}, one round trip).
+   */
+  peek(request: CheckRequest): CheckOutcome | undefined {
+    const near = this.#near;
+    if (!near || !this.#bus?.live) return undefined;
+    const { principalKey, sessionId, now, timeouts, touchInterval } = request;
+    const hit = near.get(cacheKey(principalKey, sessionId));
+    if (hit && now - hit.session.lastSeenAt < touchInterval && expiryReason(hit.session, timeouts, now) === undefined) return hit;
+    return undefined;
   }
 
   /** @inheritdoc */

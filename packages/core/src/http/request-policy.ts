@@ -2,7 +2,7 @@ import { SessionPolicyError, InvalidSessionIdError } from '../errors.js';
 import { openEventStream, type EventStreamOptions } from '../live/event-stream.js';
 import type { LiveHandle } from '../live/live-connection.js';
 import type { LiveConnections } from '../live/live-connections.js';
-import type { SessionRegistry } from '../registry.js';
+import type { CheckResult, SessionRegistry } from '../registry.js';
 import type { EndReason, SessionInfo } from '../session.js';
 import type { EndedReason, HttpAnswer } from './answers.js';
 import type { HttpPolicy } from './http-policy.js';
@@ -119,15 +119,25 @@ export class RequestPolicy {
   }
 
   /**
-   * The per-request check. Returns `undefined` to let the request through (no tracked
+   * The per-request check. Gives `undefined` to let the request through (no tracked
    * session, an active one, or a store failure under fail-open), or the answer to send:
    * the ended-session answer (after destroying the session in its library) or 503 when
-   * the store fails under fail-closed. Never throws.
+   * the store fails under fail-closed. Never throws or rejects.
+   *
+   * When the store can answer from memory (see {@link SessionRegistry.peek}) and the
+   * request may pass, the result is given synchronously; otherwise it is a promise.
+   * Adapters call `next()` in the same tick for a synchronous `undefined`.
    */
-  async check(): Promise<HttpAnswer | undefined> {
+  check(): HttpAnswer | undefined | Promise<HttpAnswer | undefined> {
     const key = this.#binding.principalKey();
     if (key === undefined) return undefined;
-    const result = await this.registry.check(this.#binding.id(), key);
+    const id = this.#binding.id();
+    const quick = this.registry.peek(id, key);
+    if (quick) return this.#verdict(quick);
+    return this.registry.check(id, key).then((result) => this.#verdict(result));
+  }
+
+  #verdict(result: CheckResult): HttpAnswer | undefined | Promise<HttpAnswer> {
     switch (result.status) {
       case 'active':
         this.session = result.session;
