@@ -10,11 +10,8 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import {
-  acceptsEventStream,
   LiveConnections,
-  openEventStream,
   prefersHtml,
-  sessionEndedStreamAnswer,
   SessionPolicyError,
   SessionRegistry,
   toSessionView,
@@ -137,14 +134,8 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
     streamRequests.push({ at: Date.now(), tab: typeof req.query.tab === 'string' ? req.query.tab : undefined });
     next();
   });
-  app.use(
-    sessionPolicy({
-      registry,
-      redirectTo: '/',
-      // A stream request of an ended session is told why on the stream itself.
-      onEnded: ({ reason, request }) => (acceptsEventStream(request.accept) ? sessionEndedStreamAnswer(reason) : undefined),
-    }),
-  );
+  // A stream request of an ended session is told why on the stream itself (the default).
+  app.use(sessionPolicy({ registry, redirectTo: '/' }));
   app.use((_req, res, next) => {
     res.set('cache-control', 'no-store');
     next();
@@ -185,12 +176,13 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
     html(req) ? res.type('html').send(loginPage({ error: 'Please sign in.' })) : res.json({ error: 'not_logged_in' });
   });
 
-  // The adapter glue: a few lines, the raw req/res and the session the middleware checked.
+  // A stream bound to the session the middleware checked (the adapter's eventStream(live)
+  // does the same; this route also greets the tab and pushes the devices list).
   app.get('/events', (req, res) => {
     const current = req.sessionPolicy.session;
-    if (!current) return void res.status(401).json({ error: 'not_logged_in' });
-    const handle = openEventStream(req, res, { connections: live, session: current, ...(options.retry === undefined ? {} : { retry: options.retry }) });
-    if (!handle?.attached) return;
+    const handle = req.sessionPolicy.openEventStream(live, options.retry === undefined ? {} : { retry: options.retry });
+    if (handle === 'no-session') return void res.status(401).json({ error: 'not_logged_in' });
+    if (!handle?.attached || !current) return;
     handle.send('hello', { user: req.session.user, tab: handle.connectionId });
     pushDevices(current.principalKey).catch(() => undefined);
   });
