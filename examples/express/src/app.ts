@@ -16,8 +16,11 @@ import {
   type SessionStore,
 } from '@session-policy/core';
 import { eventStream, sessionPolicy } from '@session-policy/express';
-import { devicesPage, limitPage, loginPage } from './pages.js';
-import { DEFAULT_USERS, authenticate } from './users.js';
+import { registryOptions, yes, type ExampleOptions as SharedOptions, type RunningExample } from '../../shared/src/example-options.js';
+import { devicesPage, limitPage, loginPage } from '../../shared/src/pages.js';
+import { DEFAULT_USERS, authenticate } from '../../shared/src/users.js';
+
+export type { RunningExample };
 
 declare module 'express-session' {
   interface SessionData {
@@ -25,46 +28,14 @@ declare module 'express-session' {
   }
 }
 
-/** How to start the example. */
-export interface ExampleOptions {
-  /** 0 = a free port. Default 0. */
-  port?: number;
-  /** Default '127.0.0.1'. */
-  host?: string;
-  /** Default 2. */
-  maxSessions?: number;
-  onLimit?: 'evict' | 'reject';
-  policy?: EvictionPolicy;
-  idleTimeout?: number;
-  clock?: () => number;
-  store?: SessionStore;
-  /** A registry to use as is (wins over the registry options above; not closed by close()). */
-  registry?: SessionRegistry;
-  onStoreError?: 'fail-closed' | 'fail-open';
-  /** user name → password. Default alice/alice-pw, bob/bob-pw, carol/carol-pw. */
-  users?: Record<string, string>;
-  /** The session cookie's signing secret. Default: random per start. */
-  secret?: string;
+/** How to start the Express example: the shared options, and Express's own. */
+export interface ExampleOptions extends SharedOptions {
+  /** The express module to build the app with (the tests run Express 4 through it). Default: Express 5. */
+  express?: typeof express;
   /** express-session's store (share one between processes). Default: its memory store. */
   sessionStore?: session.Store;
   /** Sent as the `x-served-by` response header (tells which process answered). */
   servedBy?: string;
-  /** The express module to build the app with (the tests run Express 4 through it). Default: Express 5. */
-  express?: typeof express;
-}
-
-/** A started example. */
-export interface RunningExample {
-  url: string;
-  registry: SessionRegistry;
-  close(): Promise<void>;
-}
-
-/** The registry options an example's options describe (only those given). */
-function registryOptions(options: ExampleOptions): SessionRegistryOptions {
-  const { onLimit, policy, idleTimeout, clock, store, onStoreError } = options;
-  const given = Object.entries({ onLimit, policy, idleTimeout, clock, store, onStoreError }).filter(([, v]) => v !== undefined);
-  return { maxSessions: options.maxSessions ?? 2, ...Object.fromEntries(given) };
 }
 
 // Express 4 does not catch rejected promises of async handlers; Express 5 does. This wrapper
@@ -74,7 +45,6 @@ const asyncRoute = (fn: (req: Request, res: Response) => Promise<void> | void) =
     .then(() => fn(req, res))
     .catch(next);
 };
-const yes = (value: unknown) => value === true || value === 'true' || value === 'on';
 const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['content-type']);
 
 /** Starts the example on a real listening server. */

@@ -14,43 +14,12 @@ import {
   type SessionStore,
 } from '@session-policy/core';
 import { eventStreamHandler, plugin as sessionPolicy } from '@session-policy/hapi';
-import { devicesPage, limitPage, loginPage } from './pages.js';
-import { DEFAULT_USERS, authenticate } from './users.js';
+import { registryOptions, yes, type ExampleOptions, type RunningExample } from '../../shared/src/example-options.js';
+import { devicesPage, limitPage, loginPage } from '../../shared/src/pages.js';
+import { DEFAULT_USERS, authenticate } from '../../shared/src/users.js';
 
-/** How to start the example. */
-export interface ExampleOptions {
-  /** 0 = a free port. Default 0. */
-  port?: number;
-  /** Default '127.0.0.1'. */
-  host?: string;
-  /** Default 2. */
-  maxSessions?: number;
-  onLimit?: 'evict' | 'reject';
-  policy?: EvictionPolicy;
-  idleTimeout?: number;
-  clock?: () => number;
-  store?: SessionStore;
-  /** A registry to use as is (wins over the registry options above; not closed by close()). */
-  registry?: SessionRegistry;
-  onStoreError?: 'fail-closed' | 'fail-open';
-  /** user name → password. Default alice/alice-pw, bob/bob-pw, carol/carol-pw. */
-  users?: Record<string, string>;
-  /** The cookie's encryption password (at least 32 characters). Default: random per start. */
-  secret?: string;
-}
+export type { ExampleOptions, RunningExample };
 
-/** A started example. */
-export interface RunningExample {
-  url: string;
-  registry: SessionRegistry;
-  close(): Promise<void>;
-}
-
-function registryOptions(options: ExampleOptions): SessionRegistryOptions {
-  const { onLimit, policy, idleTimeout, clock, store, onStoreError } = options;
-  const given = Object.entries({ onLimit, policy, idleTimeout, clock, store, onStoreError }).filter(([, v]) => v !== undefined);
-  return { maxSessions: options.maxSessions ?? 2, ...Object.fromEntries(given) };
-}
 
 /** @hapi/cookie's request decoration (the package ships no types). */
 interface CookieAuth {
@@ -58,7 +27,6 @@ interface CookieAuth {
 }
 
 type Body = Record<string, unknown> | null | undefined;
-const yes = (value: unknown) => value === true || value === 'true' || value === 'on';
 const html = (request: Request) => prefersHtml(request.headers.accept as string | undefined, request.headers['content-type'] as string | undefined);
 const userOf = (request: Request) => (request.auth.isAuthenticated ? (request.auth.credentials as { user?: string }).user : undefined);
 const json = (h: ResponseToolkit, status: number, body: unknown) => h.response(body as object).code(status);

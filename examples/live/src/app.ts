@@ -23,7 +23,7 @@ import {
 import { sessionPolicy } from '@session-policy/express';
 import { BROWSER_ASSETS, loadBrowserAssets } from './browser-assets.js';
 import { livePage, loginPage } from './pages.js';
-import { DEFAULT_USERS, authenticate } from './users.js';
+import { DEFAULT_USERS, authenticate } from '../../shared/src/users.js';
 
 declare module 'express-session' {
   interface SessionData {

@@ -1,6 +1,5 @@
-// The example's HTML pages: plain HTML forms and a little inline CSS, no script and no
-// build step. The same file serves the Express, Koa and hapi examples (each example is
-// self-contained, so each has its copy).
+// The examples' HTML pages: plain HTML forms and a little inline CSS, no script and no
+// build step, shared by the Express, Koa and hapi examples (the live example has its own).
 import type { SessionView } from '@session-policy/core';
 
 const STYLE = `
