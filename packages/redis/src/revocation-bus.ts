@@ -89,8 +89,12 @@ export class RevocationBus {
     }
     await subscriber.connect();
     if (this.#closed || subscriber !== this.#subscriber) {
-      // Closed, or replaced by a newer subscriber while this one was connecting.
-      if (subscriber !== this.#subscriber) subscriber.destroy();
+      // Closed, or replaced by a newer subscriber, while this one was connecting.
+      try {
+        subscriber.destroy();
+      } catch {
+        // already closed
+      }
       return;
     }
     await subscriber.subscribe(this.#channel, (message: string) => this.#message(message));
