@@ -15,14 +15,12 @@ import {
   SessionPolicyError,
   SessionRegistry,
   toSessionView,
-  type EvictionPolicy,
   type LiveConnectionsOptions,
-  type SessionRegistryOptions,
-  type SessionStore,
 } from '@session-policy/core';
 import { sessionPolicy } from '@session-policy/express';
 import { BROWSER_ASSETS, loadBrowserAssets } from './browser-assets.js';
 import { livePage, loginPage } from './pages.js';
+import { registryOptions, yes, type ExampleOptions } from '../../shared/src/example-options.js';
 import { DEFAULT_USERS, authenticate } from '../../shared/src/users.js';
 
 declare module 'express-session' {
@@ -32,25 +30,7 @@ declare module 'express-session' {
 }
 
 /** How to start the live example (the example contract's options, plus the live ones). */
-export interface LiveExampleOptions {
-  /** 0 = a free port. Default 0. */
-  port?: number;
-  /** Default '127.0.0.1'. */
-  host?: string;
-  /** Default 2. */
-  maxSessions?: number;
-  onLimit?: 'evict' | 'reject';
-  policy?: EvictionPolicy;
-  idleTimeout?: number;
-  clock?: () => number;
-  store?: SessionStore;
-  /** A registry to use as is (wins over the registry options above; not closed by close()). */
-  registry?: SessionRegistry;
-  onStoreError?: 'fail-closed' | 'fail-open';
-  /** user name → password. Default alice/alice-pw, bob/bob-pw, carol/carol-pw. */
-  users?: Record<string, string>;
-  /** The session cookie's signing secret. Default: random per start. */
-  secret?: string;
+export interface LiveExampleOptions extends ExampleOptions {
   /** Options of the live connections manager (caps, heartbeat). Default: heartbeat every 10 s, no caps. */
   live?: LiveConnectionsOptions;
   /** The `retry:` hint sent to the browser (milliseconds). Default 3000. */
@@ -76,13 +56,6 @@ export interface RunningLiveExample {
   close(): Promise<void>;
 }
 
-function registryOptions(options: LiveExampleOptions): SessionRegistryOptions {
-  const { onLimit, policy, idleTimeout, clock, store, onStoreError } = options;
-  const given = Object.entries({ onLimit, policy, idleTimeout, clock, store, onStoreError }).filter(([, v]) => v !== undefined);
-  return { maxSessions: options.maxSessions ?? 2, ...Object.fromEntries(given) };
-}
-
-const yes = (value: unknown) => value === true || value === 'true' || value === 'on';
 const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['content-type']);
 
 /** Starts the live example on a real listening server. */
