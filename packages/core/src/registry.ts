@@ -279,7 +279,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     if (!outcome || outcome.expired || (outcome.status === 'ended' && outcome.expiredNow)) return undefined;
     switch (outcome.status) {
       case 'active':
-        return { status: 'active', session: outcome.session };
+        // The store's answer has the result's shape already: no second object per request.
+        return outcome;
       case 'unknown':
         return UNKNOWN;
       case 'ended':
