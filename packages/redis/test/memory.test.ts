@@ -1,33 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { createClient } from '@keyv/redis';
 import { SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { useRedisServer } from './helpers/redis-server.js';
 
-let server: RedisServer;
-let admin: ReturnType<typeof createClient>;
-
-test.before(async () => {
-  server = await startRedisServer();
-  admin = createClient({ url: server.url });
-  await admin.connect();
-});
-
-test.after.always(async () => {
-  admin?.destroy();
-  await server?.stop();
-});
+const redis = useRedisServer(test);
 
 async function countKeys(prefix: string): Promise<number> {
   let n = 0;
-  for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) n += keys.length;
+  for await (const keys of redis.admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) n += keys.length;
   return n;
 }
 
 test('many short-lived sessions leave no keys behind, without any sweep', async (t) => {
   const prefix = `mem:${randomUUID()}:`;
-  const store = new RedisSessionStore(server.url, { prefix });
+  const store = new RedisSessionStore(redis.server.url, { prefix });
   // Short timeouts: every key must expire by its own TTL (session + retention).
   const registry = new SessionRegistry({ store, maxSessions: 3, idleTimeout: 300, touchInterval: 50, tombstoneRetention: 300 });
   try {
@@ -54,17 +41,17 @@ test('many short-lived sessions leave no keys behind, without any sweep', async 
 
 test('every key the store writes has a TTL when sessions can expire', async (t) => {
   const prefix = `ttl:${randomUUID()}:`;
-  const store = new RedisSessionStore(server.url, { prefix });
+  const store = new RedisSessionStore(redis.server.url, { prefix });
   const registry = new SessionRegistry({ store, maxSessions: 2 });
   try {
     for (let i = 0; i < 20; i++) await registry.admit({ principal: `p${i % 5}`, sessionId: `s${i}` });
     await registry.endAll('p0');
     await registry.check('s1', 'p1');
     let keys = 0;
-    for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+    for await (const batch of redis.admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
       for (const key of batch) {
         keys++;
-        const ttl = await admin.pTTL(key);
+        const ttl = await redis.admin.pTTL(key);
         t.true(ttl > 0, `${key} has TTL ${ttl}`);
       }
     }

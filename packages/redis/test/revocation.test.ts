@@ -1,27 +1,14 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { createClient } from '@keyv/redis';
 import { SessionRegistry, type SessionInfo } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { useRedisServer } from './helpers/redis-server.js';
 
-let server: RedisServer;
-let admin: ReturnType<typeof createClient>;
-
-test.before(async () => {
-  server = await startRedisServer();
-  admin = createClient({ url: server.url });
-  await admin.connect();
-});
-
-test.after.always(async () => {
-  admin?.destroy();
-  await server?.stop();
-});
+const redis = useRedisServer(test);
 
 async function scriptCalls(): Promise<number> {
-  const info = await admin.info('commandstats');
+  const info = await redis.admin.info('commandstats');
   let calls = 0;
   for (const m of info.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)) calls += Number(m[1]);
   return calls;
@@ -37,7 +24,7 @@ async function until(condition: () => boolean, ms = 10_000): Promise<void> {
 
 function endInChild(prefix: string, principal: string, sessionId: string): Promise<unknown> {
   const worker = new URL('./helpers/end-worker.ts', import.meta.url);
-  const child = fork(worker, [server.url, prefix, principal, sessionId], { execArgv: ['--conditions=development', '--import=tsx'] });
+  const child = fork(worker, [redis.server.url, prefix, principal, sessionId], { execArgv: ['--conditions=development', '--import=tsx'] });
   return new Promise((resolve, reject) => {
     let answer: unknown;
     child.on('message', (m) => (answer = m));
@@ -49,7 +36,7 @@ function endInChild(prefix: string, principal: string, sessionId: string): Promi
 test.serial('a session ended in another process is refused by this one, near cache on', async (t) => {
   const prefix = `rev:${randomUUID()}:`;
   // A long near-cache TTL: only the bus can make this process refuse the session.
-  const store = new RedisSessionStore(server.url, { prefix, nearCache: { ttl: 60_000 } });
+  const store = new RedisSessionStore(redis.server.url, { prefix, nearCache: { ttl: 60_000 } });
   const registry = new SessionRegistry({ store });
   const remote: SessionInfo[] = [];
   registry.on('ended', (s, origin) => origin === 'remote' && remote.push(s));
@@ -75,16 +62,16 @@ test.serial('a session ended in another process is refused by this one, near cac
 
 test.serial('while the bus is down the near cache is bypassed, so an end it missed is still refused', async (t) => {
   const prefix = `rev:${randomUUID()}:`;
-  const store = new RedisSessionStore(server.url, { prefix, nearCache: { ttl: 60_000 }, busProbeInterval: 100 });
+  const store = new RedisSessionStore(redis.server.url, { prefix, nearCache: { ttl: 60_000 }, busProbeInterval: 100 });
   const registry = new SessionRegistry({ store });
   registry.on('error', () => undefined);
-  const other = new SessionRegistry({ store: new RedisSessionStore(server.url, { prefix, bus: false }) });
+  const other = new SessionRegistry({ store: new RedisSessionStore(redis.server.url, { prefix, bus: false }) });
   try {
     await until(() => store.nearCacheActive);
     await registry.admit({ principal: 'bob', sessionId: 's1' });
     t.is((await registry.check('s1', 'bob')).status, 'active');
     // Drop the subscriber connection and end the session at once: the message may be lost.
-    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    await redis.admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
     await other.end('s1', 'bob');
     const check = await registry.check('s1', 'bob');
     t.is(check.status, 'ended');
@@ -98,7 +85,7 @@ test.serial('while the bus is down the near cache is bypassed, so an end it miss
 
 test.serial('own ends and admissions keep the near cache exact', async (t) => {
   const prefix = `rev:${randomUUID()}:`;
-  const store = new RedisSessionStore(server.url, { prefix, nearCache: { ttl: 60_000 } });
+  const store = new RedisSessionStore(redis.server.url, { prefix, nearCache: { ttl: 60_000 } });
   const registry = new SessionRegistry({ store, maxSessions: 1 });
   try {
     await until(() => store.nearCacheActive);

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { TestFn } from 'ava';
+import { createClient } from '@keyv/redis';
 import { createServer, connect } from 'node:net';
 
 /** A `redis-server` started by a test on a free loopback port. */
@@ -116,4 +118,32 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   await start();
   return { port, url: `redis://127.0.0.1:${port}`, stop, restart: start };
+}
+
+/** A test file's redis-server and a connected admin client (see {@link useRedisServer}). */
+export interface RedisFixture {
+  /** The server (set once the `before` hook ran). */
+  readonly server: RedisServer;
+  /** A client on it, for looking at keys and stats. */
+  readonly admin: ReturnType<typeof createClient>;
+}
+
+/**
+ * Starts one redis-server for a test file before its tests and stops it after them,
+ * with an admin client on it.
+ *
+ * @param test - the file's ava `test`.
+ */
+export function useRedisServer(test: TestFn): RedisFixture {
+  const fixture = {} as { server: RedisServer; admin: ReturnType<typeof createClient> };
+  test.before(async () => {
+    fixture.server = await startRedisServer();
+    fixture.admin = createClient({ url: fixture.server.url });
+    await fixture.admin.connect();
+  });
+  test.after.always(async () => {
+    fixture.admin?.destroy();
+    await fixture.server?.stop();
+  });
+  return fixture;
 }
