@@ -21,6 +21,8 @@ import {
   type SweepOutcome,
   type SweepRequest,
   type Timeouts,
+  type TouchContext,
+  type TouchRequest,
 } from '@session-policy/core';
 import type Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
@@ -43,6 +45,8 @@ export type RedisSource = string | Keyv | KeyvRedis<unknown> | AnyRedisClient | 
 type Active = { readonly status: 'active'; readonly session: SessionInfo };
 
 const UNKNOWN: CheckOutcome = Object.freeze({ status: 'unknown' });
+// A touch interval no lastSeenAt reaches: the check script then never writes a touch.
+const NEVER_TOUCH = '1e308';
 // Buckets whose deadline index one sweep reads per round trip batch.
 const SWEEP_BATCH = 64;
 
@@ -192,12 +196,13 @@ export class RedisSessionStore implements SessionStore {
   async check(request: CheckRequest): Promise<CheckOutcome> {
     const hit = this.peek(request);
     if (hit) return hit;
-    const { principalKey, sessionId, now, timeouts, touchInterval } = request;
+    const { principalKey, sessionId, now, timeouts } = request;
     const epoch = this.#epoch;
     const keys = this.#layout.principal(principalKey);
+    // The store's check never touches (R11): an interval no lastSeenAt can reach.
     const [status, record, corrupt, others] = (await this.#run('check', SCRIPTS.check, keys, principalKey, timeouts, now, [
       sessionId,
-      String(touchInterval),
+      NEVER_TOUCH,
     ])) as [string, string, string[], string[]];
     if (corrupt.length > 0) this.#corrupt(keys.sessions, corrupt);
     let expired: { expired: SessionInfo[] } | undefined;
@@ -215,16 +220,31 @@ export class RedisSessionStore implements SessionStore {
 
   /**
    * Answers from the near cache, while the bus is proven live, for an active session
-   * with no touch or expiry due; `undefined` otherwise (the registry then calls
-   * {@link check}, one round trip).
+   * with no expiry due; `undefined` otherwise (the registry then calls {@link check},
+   * one round trip).
    */
   peek(request: CheckRequest): CheckOutcome | undefined {
     const near = this.#near;
     if (!near || !this.#bus?.live) return undefined;
-    const { principalKey, sessionId, now, timeouts, touchInterval } = request;
+    const { principalKey, sessionId, now, timeouts } = request;
     const hit = near.get(cacheKey(principalKey, sessionId));
-    if (hit && now - hit.session.lastSeenAt < touchInterval && expiryReason(hit.session, timeouts, now) === undefined) return hit;
+    if (hit && expiryReason(hit.session, timeouts, now) === undefined) return hit;
     return undefined;
+  }
+
+  /**
+   * R11, interim: one check script per touch, run at `seenAt` with a touch interval of 0,
+   * so it writes only when `seenAt` is not older than the stored `lastSeenAt` (the
+   * maximum wins). Pipelined by the client; the dedicated layout replaces it.
+   */
+  async touch(touches: readonly TouchRequest[], context: TouchContext): Promise<void> {
+    const { timeouts } = context;
+    await Promise.all(
+      touches.map(({ principalKey, sessionId, seenAt }) => {
+        this.#near?.delete(cacheKey(principalKey, sessionId));
+        return this.#run('touch', SCRIPTS.check, this.#layout.principal(principalKey), principalKey, timeouts, seenAt, [sessionId, '0']);
+      }),
+    );
   }
 
   /** @inheritdoc */
