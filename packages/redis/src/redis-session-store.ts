@@ -5,6 +5,7 @@ import {
   InvalidOptionError,
   expiryReason,
   planAdmission,
+  planTouch,
   StoreError,
   toStoreError,
   type AdmitOutcome,
@@ -233,18 +234,46 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * R11, interim: one check script per touch, run at `seenAt` with a touch interval of 0,
-   * so it writes only when `seenAt` is not older than the stored `lastSeenAt` (the
-   * maximum wins). Pipelined by the client; the dedicated layout replaces it.
+   * R11, interim: per principal, the optimistic path custom policies take — read the
+   * records, raise `lastSeenAt` in JavaScript (`planTouch`), write them back only if
+   * nobody wrote in between, else re-read. Never ends a session. The dedicated layout
+   * replaces it with one script per batch.
    */
   async touch(touches: readonly TouchRequest[], context: TouchContext): Promise<void> {
-    const { timeouts } = context;
-    await Promise.all(
-      touches.map(({ principalKey, sessionId, seenAt }) => {
-        this.#near?.delete(cacheKey(principalKey, sessionId));
-        return this.#run('touch', SCRIPTS.check, this.#layout.principal(principalKey), principalKey, timeouts, seenAt, [sessionId, '0']);
-      }),
-    );
+    const byPrincipal = new Map<string, Map<string, number>>();
+    for (const { principalKey, sessionId, seenAt } of touches) {
+      let seen = byPrincipal.get(principalKey);
+      if (!seen) byPrincipal.set(principalKey, (seen = new Map()));
+      if (!(seen.get(sessionId)! >= seenAt)) seen.set(sessionId, seenAt);
+      this.#near?.delete(cacheKey(principalKey, sessionId));
+    }
+    await Promise.all([...byPrincipal].map(([principalKey, seen]) => this.#touchPrincipal(principalKey, seen, context)));
+  }
+
+  async #touchPrincipal(principalKey: string, seen: ReadonlyMap<string, number>, context: TouchContext): Promise<void> {
+    const { timeouts, now } = context;
+    const keys = this.#layout.principal(principalKey);
+    for (let attempt = 0; attempt < this.#options.maxRetries; attempt++) {
+      const [version, ids, values, corrupt] = (await this.#run('touch', SCRIPTS.load, keys, principalKey, timeouts, now, [])) as [
+        string,
+        string[],
+        string[],
+        string[],
+      ];
+      this.#corrupt(keys.sessions, corrupt);
+      const records: SessionInfo[] = [];
+      values.forEach((value, i) => {
+        const session = decodeRecord(value, principalKey);
+        if (typeof session !== 'string' && session.sessionId === ids[i]) records.push(session);
+      });
+      const plan = planTouch(records, seen);
+      if (!plan.changed) return;
+      const args = [version, '0'];
+      for (const r of plan.records) args.push(r.sessionId, encodeRecord(r));
+      if ((await this.#run('touch', SCRIPTS.apply, keys, principalKey, timeouts, now, args)) === 'ok') return;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+    }
+    throw new StoreError('touch', undefined, `Session store failed during "touch": the principal changed on every one of ${this.#options.maxRetries} attempts`);
   }
 
   /** @inheritdoc */
