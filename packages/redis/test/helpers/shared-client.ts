@@ -72,7 +72,7 @@ export interface ChildReport {
  */
 export function runSharedClientChild(mode: 'single' | 'cluster', urls: readonly string[], killAfter = 120_000): Promise<ChildReport> {
   const worker = new URL('./shared-client-worker.ts', import.meta.url);
-  const child = fork(worker, [mode, ...urls], { execArgv: ['--conditions=development', '--import=tsx'] });
+  const child = fork(worker, [mode, ...urls], { execArgv: ['--conditions=session-policy-source', '--import=tsx'] });
   return new Promise((resolve, reject) => {
     const messages: unknown[] = [];
     const timer = setTimeout(() => child.kill('SIGKILL'), killAfter);
