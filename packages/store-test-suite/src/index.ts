@@ -442,6 +442,44 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
+  test(`${name}: a session id belongs to one principal at a time (R4)`, async (t) => {
+    const { registry, login, status, user } = await setup();
+    const other = `other-${randomUUID()}`;
+    const ended: string[] = [];
+    registry.on('ended', (s) => ended.push(`${s.principalKey === user ? 'user' : 'other'}/${s.sessionId}:${s.endReason}`));
+    await login('shared');
+    const moved = await registry.admit({ principal: other, sessionId: 'shared' });
+    t.true(moved.admitted);
+    t.deepEqual(moved.admitted ? moved.replaced.map((s) => [s.principalKey, s.sessionId, s.endReason]) : [], [[user, 'shared', 'replaced']]);
+    t.is(await status('shared', user), 'ended:replaced');
+    t.is(await status('shared', other), 'active');
+    t.deepEqual(ended, ['user/shared:replaced']);
+    // Refused logins move nothing.
+    const { registry: strict, status: strictStatus, user: first } = await setup({ maxSessions: 1, onLimit: 'reject' });
+    const second = `second-${randomUUID()}`;
+    await strict.admit({ principal: first, sessionId: 'x' });
+    await strict.admit({ principal: second, sessionId: 'y' });
+    t.false((await strict.admit({ principal: second, sessionId: 'x' })).admitted);
+    t.is(await strictStatus('x', first), 'active');
+    await strict.close();
+    await registry.close();
+  });
+
+  test(`${name}: bounds: user agent truncated, attributes capped, deviceId '' is none (R15, R16, R17)`, async (t) => {
+    const { registry, user } = await setup({ maxAttributesBytes: 1024 });
+    await registry.admit({ principal: user, sessionId: 'long-ua', userAgent: 'U'.repeat(5000), deviceId: '' });
+    const [session] = await registry.list(user);
+    t.is(session?.userAgent?.length, 512);
+    t.false(session !== undefined && 'deviceId' in session, "deviceId '' is stored as absent");
+    const error = await t.throwsAsync(registry.admit({ principal: user, sessionId: 'fat', attributes: { blob: 'x'.repeat(2000) } }), {
+      code: 'ERR_INVALID_OPTION',
+    } as never);
+    t.is((error as { option?: string } | undefined)?.option, 'attributes');
+    t.is((await registry.check('fat', user)).status, 'unknown');
+    t.true((await registry.admit({ principal: user, sessionId: 'fits', attributes: { blob: 'x'.repeat(900) } })).admitted);
+    await registry.close();
+  });
+
   test(`${name}: hostile keys are plain data (no prototype pollution)`, async (t) => {
     const { registry, status } = await setup();
     for (const key of ['__proto__', 'constructor', 'prototype', 'a}{b', 'hasOwnProperty']) {
