@@ -1,7 +1,7 @@
 // The Fastify example: @fastify/session (server-side sessions, with @fastify/cookie) or
 // @fastify/secure-session (the session in an encrypted cookie) keeps the session,
 // @session-policy/fastify enforces the policy. Routes and answers follow the examples'
-// contract (the same in the Express, Koa and hapi examples).
+// contract (the same in the Express, Passport, Koa and hapi examples).
 import { createHash, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
