@@ -4,7 +4,7 @@
 // in it), and stops (closing its registry) on the message 'stop'.
 // Its own process, so that the load generator never shares its event loop.
 //
-//   node --conditions=development --import tsx benchmarks/http/server.ts '{"framework":"express","variant":"session"}'
+//   node --conditions=session-policy-source --import tsx benchmarks/http/server.ts '{"framework":"express","variant":"session"}'
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';

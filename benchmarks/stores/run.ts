@@ -63,7 +63,7 @@ function render(rows: Row[], sizes: number[], memoryLine: string): string {
 /** Measures heap per live session of the embedded store in a fresh process with --expose-gc. */
 function memoryPerSession(sessions: number): string {
   const script = fileURLToPath(new URL('./memory-per-session.ts', import.meta.url));
-  const out = spawnSync(process.execPath, ['--expose-gc', '--conditions=development', '--import', 'tsx', script, String(sessions)], {
+  const out = spawnSync(process.execPath, ['--expose-gc', '--conditions=session-policy-source', '--import', 'tsx', script, String(sessions)], {
     encoding: 'utf8',
   });
   if (out.status !== 0) return `Memory per session: measurement failed (${out.stderr.trim().split('\n').pop()})`;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StoreError, type SessionInfo } from '@session-policy/core';
-import { isCluster, rediscover, type AnyRedisClient, type AnyRedisCluster, type Connection } from './connection.js';
+import { destroyClient, isCluster, rediscover, type AnyRedisClient, type AnyRedisCluster, type Connection } from './connection.js';
 import { decodeRecord } from './record-codec.js';
 
 /** Unanswered probes after which the subscriber connection is replaced. */
@@ -35,6 +35,8 @@ export class RevocationBus {
   readonly #events: BusEvents;
   readonly #probeInterval: number;
   #subscriber: AnyRedisClient | AnyRedisCluster | undefined;
+  // Whether #subscriber has subscribed (probes before that cannot come back).
+  #subscribed = false;
   #live = false;
   #probe = '';
   #timer: NodeJS.Timeout | undefined;
@@ -73,6 +75,7 @@ export class RevocationBus {
   async #subscribe(): Promise<void> {
     const subscriber = this.#connection.client.duplicate() as AnyRedisClient | AnyRedisCluster;
     this.#subscriber = subscriber;
+    this.#subscribed = false;
     const down = (error?: Error): void => {
       if (subscriber !== this.#subscriber) return;
       if (error && this.#live) this.#events.problem(new StoreError('bus', error));
@@ -87,17 +90,18 @@ export class RevocationBus {
       subscriber.on('node-error', down);
       subscriber.on('node-reconnecting', () => down());
     }
-    await subscriber.connect();
-    if (this.#closed || subscriber !== this.#subscriber) {
-      // Closed, or replaced by a newer subscriber, while this one was connecting.
-      try {
-        subscriber.destroy();
-      } catch {
-        // already closed
+    try {
+      await subscriber.connect();
+      if (!this.#closed && subscriber === this.#subscriber) {
+        await subscriber.subscribe(this.#channel, (message: string) => this.#message(message));
       }
-      return;
+    } finally {
+      // Closed, or replaced by a newer subscriber, while this one was connecting.
+      if (this.#closed || subscriber !== this.#subscriber) await destroyClient(subscriber);
     }
-    await subscriber.subscribe(this.#channel, (message: string) => this.#message(message));
+    if (subscriber !== this.#subscriber || this.#closed) return;
+    this.#subscribed = true;
+    this.#unanswered = 0;
     this.#sendProbe();
   }
 
@@ -137,11 +141,7 @@ export class RevocationBus {
     this.#unanswered = 0;
     const previous = this.#subscriber;
     this.#subscriber = undefined;
-    try {
-      previous?.destroy();
-    } catch {
-      // already closed
-    }
+    if (previous) void destroyClient(previous);
     this.#started = this.#subscribe().catch((error: unknown) => {
       this.#events.problem(new StoreError('bus', error));
     });
@@ -167,19 +167,28 @@ export class RevocationBus {
 
   #sendProbe(): void {
     if (this.#closed || this.#live) return;
+    // Probes keep going unanswered, or the subscriber never got to subscribe (the
+    // subscriber's node died and the client does not move the subscription, or it is
+    // stuck reconnecting): start over with a new one.
+    if (++this.#unanswered > RESUBSCRIBE_AFTER) {
+      this.#resubscribe();
+      return;
+    }
+    // Until the subscription exists a probe cannot come back.
+    if (!this.#subscribed) return;
     // A subscription on a cluster node that died moves to a live node only when the
     // subscriber's own slot map is refreshed.
-    if (this.#subscriber && isCluster(this.#subscriber)) rediscover(this.#subscriber);
-    // Probes keep going unanswered (the subscriber's node died and the client does not
-    // move the subscription, or it is stuck reconnecting): start over with a new one.
-    if (++this.#unanswered > RESUBSCRIBE_AFTER) this.#resubscribe();
+    if (this.#unanswered > 1 && this.#subscriber && isCluster(this.#subscriber)) rediscover(this.#subscriber);
     this.#probe = randomUUID();
     this.#connection
       .send(undefined, ['PUBLISH', this.#channel, `probe:${this.origin}\n${this.#probe}`], false)
       .catch(() => undefined);
   }
 
-  /** Unsubscribes and closes the subscriber connection. Idempotent. */
+  /**
+   * Closes the subscriber connection (and any slot-map refresh still running on it),
+   * stops probing. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -187,13 +196,7 @@ export class RevocationBus {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     const subscriber = this.#subscriber;
-    if (subscriber?.isOpen) {
-      try {
-        subscriber.destroy();
-      } catch {
-        // already closed
-      }
-    }
+    if (subscriber) await destroyClient(subscriber);
     await this.#started;
   }
 }

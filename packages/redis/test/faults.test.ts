@@ -27,7 +27,7 @@ async function eventually(attempt: () => Promise<boolean>, ms = 15_000): Promise
 
 function runChild(url: string): Promise<{ code: number | null; message: unknown }> {
   const worker = new URL('./helpers/close-worker.ts', import.meta.url);
-  const child = fork(worker, [url], { execArgv: ['--conditions=development', '--import=tsx'] });
+  const child = fork(worker, [url], { execArgv: ['--conditions=session-policy-source', '--import=tsx'] });
   return new Promise((resolve) => {
     let message: unknown;
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
