@@ -21,6 +21,8 @@ import {
   type SessionBinding,
 } from '@session-policy/core';
 
+export { LoginRefusedError, passportPolicy, type PassportPolicyOptions } from './passport.js';
+
 declare global {
   namespace Express {
     interface Request {
