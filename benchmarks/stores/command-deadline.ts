@@ -6,7 +6,7 @@
 // 7 interleaved rounds per variant; median and spread of µs per call, at 1 caller
 // (latency) and 50 callers (throughput).
 //
-//   node --conditions=development --import tsx benchmarks/stores/command-deadline.ts
+//   node --conditions=session-policy-source --import tsx benchmarks/stores/command-deadline.ts
 import { createClient } from '@keyv/redis';
 import { Deadlines } from '../../packages/redis/src/deadlines.js';
 import { startRedisServer } from '../../packages/redis/test/helpers/redis-server.js';
