@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { createClient } from '@keyv/redis';
 import { SessionRegistry, StoreError } from '@session-policy/core';
-import { RedisSessionStore } from '@session-policy/redis';
+import { DataLostError, RedisSessionStore } from '@session-policy/redis';
 import { freePort, startRedisServer, type RedisServer } from './helpers/redis-server.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
@@ -200,5 +200,43 @@ test.serial('after an overload of 200 registries on one shared client, new login
   } finally {
     await registry.close();
     client.destroy();
+  }
+});
+
+test.serial('Redis restarted empty: every store reports ERR_STORE_DATA_LOST once; a reconnect that kept the data reports nothing', async (t) => {
+  const prefix = `lost:${randomUUID()}:`;
+  const options = { prefix, commandTimeout: 1000, busProbeInterval: 100 };
+  const a = new SessionRegistry({ store: new RedisSessionStore(server.url, options) });
+  const b = new SessionRegistry({ store: new RedisSessionStore(server.url, options) });
+  const lost = { a: [] as Error[], b: [] as Error[] };
+  a.on('error', (e) => e instanceof DataLostError && lost.a.push(e));
+  b.on('error', (e) => e instanceof DataLostError && lost.b.push(e));
+  const admin = createClient({ url: server.url });
+  admin.on('error', () => undefined);
+  try {
+    t.true((await a.admit({ principal: 'u', sessionId: 's1' })).admitted);
+    t.true((await b.admit({ principal: 'v', sessionId: 's2' })).admitted);
+    await admin.connect();
+    await eventually(async () => (await admin.exists(`${prefix}data-marker`)) === 1);
+    // Connections dropped, data kept: a reconnect, no loss.
+    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
+    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    await eventually(async () => (await a.check('s1', 'u')).status === 'active' && (await b.check('s2', 'v')).status === 'active');
+    await new Promise((r) => setTimeout(r, 500));
+    t.deepEqual([lost.a.length, lost.b.length], [0, 0]);
+    // Restarted without persistence: the data is gone, and both stores say so.
+    admin.destroy();
+    await server.stop();
+    await server.restart();
+    await eventually(async () => lost.a.length > 0 && lost.b.length > 0, 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    t.deepEqual([lost.a.length, lost.b.length], [1, 1]);
+    t.is((lost.a[0] as DataLostError).code, 'ERR_STORE_DATA_LOST');
+    t.is((lost.a[0] as DataLostError).key, `${prefix}data-marker`);
+    t.is((await a.check('s1', 'u')).status, 'unknown');
+  } finally {
+    if (admin.isOpen) admin.destroy();
+    await a.close();
+    await b.close();
   }
 });
