@@ -49,7 +49,10 @@ class ClientListeners {
       // connection would crash the process.
       client.on('error', hub.#onError);
       client.on('ready', hub.#onReady);
-      if (cluster) client.on('node-error', hub.#onError);
+      if (cluster) {
+        client.on('node-error', hub.#onError);
+        client.on('node-ready', hub.#onReady);
+      }
     }
     hub.#members.add(member);
     return hub;
@@ -61,7 +64,10 @@ class ClientListeners {
     ClientListeners.#byClient.delete(this.#client);
     this.#client.off('error', this.#onError);
     this.#client.off('ready', this.#onReady);
-    if (this.#cluster) this.#client.off('node-error', this.#onError);
+    if (this.#cluster) {
+      this.#client.off('node-error', this.#onError);
+      this.#client.off('node-ready', this.#onReady);
+    }
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const resolve of waiters) resolve();
@@ -90,6 +96,7 @@ export class Connection {
   readonly #deadlines: Deadlines;
   readonly #report: ProblemListener;
   readonly #listeners: ClientListeners;
+  readonly #readyListeners: Array<() => void> = [];
   #connecting: Promise<unknown> | undefined;
   #ready: Promise<void> | undefined;
   #reported = false;
@@ -190,9 +197,20 @@ export class Connection {
     this.#problem(error);
   }
 
-  /** From {@link ClientListeners}: the client is ready again. */
+  /** From {@link ClientListeners}: the client (or a cluster node) is ready again. */
   _ready(): void {
     this.#reported = false;
+    for (const listener of this.#readyListeners) listener();
+  }
+
+  /**
+   * Calls `listener` each time the client (or, on a cluster, one of its nodes) gets
+   * ready: after connecting and after every reconnect.
+   *
+   * @param listener - the listener.
+   */
+  onReady(listener: () => void): void {
+    this.#readyListeners.push(listener);
   }
 
   /**

@@ -28,6 +28,7 @@ import {
 import type Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
 import { Connection, type AnyRedisClient, type AnyRedisCluster } from './connection.js';
+import { DataMarker } from './data-marker.js';
 import { BUCKETS, KeyLayout, type PrincipalKeys } from './key-layout.js';
 import { resolveRedisOptions, type RedisSessionStoreOptions, type ResolvedRedisOptions } from './options.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
@@ -89,6 +90,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #connection: Connection;
   readonly #owned: boolean;
   readonly #bus: RevocationBus | undefined;
+  readonly #marker: DataMarker;
   readonly #near: LRUCache<string, Active> | undefined;
   readonly #watchers = new Set<(ended: readonly SessionInfo[]) => void>();
   readonly #errorListeners = new Set<(error: Error) => void>();
@@ -110,12 +112,17 @@ export class RedisSessionStore implements SessionStore {
     this.#connection = new Connection(client, this.#options.commandTimeout, (error) =>
       this.#report(new StoreError('connection', error)),
     );
+    // Data loss (issue #19): a marker key written at start, read again on every reconnect.
+    this.#marker = new DataMarker(this.#connection, `${this.#options.prefix}data-marker`, (error) => this.#report(error));
+    this.#connection.onReady(() => this.#marker.check());
+    this.#marker.check();
     if (this.#options.bus) {
       this.#bus = new RevocationBus(this.#connection, this.#layout.channel, this.#options.busProbeInterval, {
         ended: (sessions) => this.#remoteEnded(sessions),
-        state: () => {
+        state: (live) => {
           this.#epoch++;
           this.#near?.clear();
+          if (live) this.#marker.check();
         },
         problem: (error) => this.#report(error),
       });
@@ -371,6 +378,7 @@ export class RedisSessionStore implements SessionStore {
     this.#closed = true;
     this.#near?.clear();
     await this.#bus?.close();
+    await this.#marker.settled();
     await this.#connection.close(this.#owned);
   }
 
