@@ -23,6 +23,7 @@ type Records = readonly SessionInfo[];
  * principal (R4) that follows what the cache holds.
  */
 class LruSpace implements RecordSpace {
+  readonly readsWhatItWrote = true;
   readonly #cache: LRUCache<string, Records>;
   readonly #owners = new Map<string, string>();
   #incoming: Records | undefined;
