@@ -147,16 +147,29 @@ export class RecordSessionStore implements SessionStore {
       if (!(seen.get(sessionId)! >= seenAt)) seen.set(sessionId, seenAt);
     }
     const { timeouts, now } = context;
-    await Promise.all(
-      [...byPrincipal].map(async ([principalKey, seen]) => {
-        const touched = await this.#update('touch', principalKey, timeouts, now, (records) => {
-          const plan = planTouch(records, seen);
-          return { ...plan, outcome: plan.changed ? plan.records.filter((r) => r.state === 'active' && seen.has(r.sessionId)) : NONE };
-        });
-        // R4's index follows the sessions it points at.
-        for (const r of touched) await this.#space.setOwner(r.sessionId, principalKey, ttlOf(lastForget([r], timeouts), now));
-      }),
-    );
+    const waits: Promise<void>[] = [];
+    for (const [principalKey, seen] of byPrincipal) {
+      // An in-process space with nothing running for the principal: read, plan and write
+      // in one synchronous step, which nothing can interleave with (no promise per touch).
+      if (this.#trustAll && !this.#closed && !this.#mutex.busy(principalKey)) {
+        const raw = this.#space.getSync?.(principalKey) as readonly SessionInfo[] | undefined;
+        if (raw === undefined) continue;
+        const plan = planTouch(raw, seen);
+        if (plan.changed) this.#writeSync(principalKey, plan.records, timeouts, now);
+        continue;
+      }
+      waits.push(this.#touchPrincipal(principalKey, seen, timeouts, now));
+    }
+    if (waits.length > 0) await Promise.all(waits);
+  }
+
+  async #touchPrincipal(principalKey: string, seen: ReadonlyMap<string, number>, timeouts: Timeouts, now: number): Promise<void> {
+    const touched = await this.#update('touch', principalKey, timeouts, now, (records) => {
+      const plan = planTouch(records, seen);
+      return { ...plan, outcome: plan.changed ? plan.records.filter((r) => r.state === 'active' && seen.has(r.sessionId)) : NONE };
+    });
+    // R4's index follows the sessions it points at (its entries expire in remote spaces).
+    for (const r of touched) await this.#space.setOwner(r.sessionId, principalKey, ttlOf(lastForget([r], timeouts), now));
   }
 
   /** @inheritdoc */
@@ -258,13 +271,25 @@ export class RecordSessionStore implements SessionStore {
       await this.#space.delete(principalKey);
       return;
     }
+    const [value, ttl] = this.#prepare(records, timeouts, now);
+    await this.#space.set(principalKey, value, ttl);
+    this.#deadlines.schedule(principalKey, nextDeadline(records, timeouts));
+  }
+
+  /** The synchronous write of an in-process space (records never empty here). */
+  #writeSync(principalKey: string, records: readonly SessionInfo[], timeouts: Timeouts, now: number): void {
+    const [value, ttl] = this.#prepare(records, timeouts, now);
+    this.#space.set(principalKey, value, ttl);
+    this.#deadlines.schedule(principalKey, nextDeadline(records, timeouts));
+  }
+
+  #prepare(records: readonly SessionInfo[], timeouts: Timeouts, now: number): [unknown, number | undefined] {
     for (const r of records) Object.freeze(r);
     // Exact size (a copy has no slack), frozen: callers get these records by reference.
     const exact = Object.freeze(records.slice());
     const value = this.#space.wrap(exact);
     if (!this.#trustAll && typeof value === 'object' && value !== null) this.#trusted.add(value);
-    await this.#space.set(principalKey, value, ttlOf(lastForget(exact, timeouts), now));
-    this.#deadlines.schedule(principalKey, nextDeadline(exact, timeouts));
+    return [value, ttlOf(lastForget(exact, timeouts), now)];
   }
 
   #update<T>(operation: string, principalKey: string, timeouts: Timeouts, now: number, plan: (records: readonly SessionInfo[]) => Plan<T>): Promise<T> {
