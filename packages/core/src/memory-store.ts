@@ -23,6 +23,7 @@ type Records = readonly SessionInfo[];
  * principal (R4) that follows what the cache holds.
  */
 class LruSpace implements RecordSpace {
+  readonly readsWhatItWrote = true;
   readonly #cache: LRUCache<string, Records>;
   readonly #owners = new Map<string, string>();
   #incoming: Records | undefined;
@@ -80,8 +81,10 @@ class LruSpace implements RecordSpace {
 
   /** Drops the index entries of the ids a principal no longer holds (forgotten, evicted, expired). */
   #disposed(old: Records, principalKey: string, next: Records | undefined): void {
+    // A set only for big principals: a linear search is cheaper for a few sessions.
+    const kept = next && next.length > 8 ? new Set(next.map((r) => r.sessionId)) : undefined;
     for (const r of old) {
-      if (next && next.some((n) => n.sessionId === r.sessionId)) continue;
+      if (kept ? kept.has(r.sessionId) : next?.some((n) => n.sessionId === r.sessionId)) continue;
       if (this.#owners.get(r.sessionId) === principalKey) this.#owners.delete(r.sessionId);
     }
   }
