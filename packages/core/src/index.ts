@@ -40,15 +40,20 @@ export type {
   SessionStore,
   SweepOutcome,
   SweepRequest,
+  TouchContext,
+  TouchRequest,
 } from './store.js';
 export {
   planAdmission,
   planEnd,
+  planTouch,
   refresh,
+  trimTombstones,
   nextDeadline,
   lastForget,
   type AdmissionPlan,
   type EndPlan,
+  type TouchPlan,
   type Refreshed,
 } from './principal-sessions.js';
 export { parseSessionRecord } from './session-record.js';
@@ -56,6 +61,8 @@ export { KeyedMutex } from './keyed-mutex.js';
 export { DeadlineQueue } from './deadline-queue.js';
 export { LruKeyvStore, type LruKeyvStoreOptions } from './lru-keyv-store.js';
 export { KeyvSessionStore, type KeyvSessionStoreOptions } from './keyv-store.js';
+export { RecordSessionStore } from './record-store.js';
+export type { RecordSpace } from './record-space.js';
 export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { type MaxSessions, type SessionRegistryOptions } from './options.js';
 export {

@@ -36,11 +36,11 @@ export interface SessionInfo {
   readonly principalKey: string;
   /** When the session was admitted. */
   readonly createdAt: number;
-  /** When the session was last seen (updated at most once per `touchInterval`). */
+  /** When the session was last seen (the store's value: written behind, at most `touchInterval` late; rule R11). */
   readonly lastSeenAt: number;
-  /** A stable id of the device or browser, given by the application at login. */
+  /** A stable id of the device or browser, given by the application at login (`''` means none: R15). */
   readonly deviceId?: string;
-  /** The user agent at login. */
+  /** The user agent at login (cut to 512 characters: R17). */
   readonly userAgent?: string;
   /** The client address at login. */
   readonly ip?: string;

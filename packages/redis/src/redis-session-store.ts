@@ -5,6 +5,7 @@ import {
   InvalidOptionError,
   expiryReason,
   planAdmission,
+  planTouch,
   StoreError,
   toStoreError,
   type AdmitOutcome,
@@ -21,6 +22,8 @@ import {
   type SweepOutcome,
   type SweepRequest,
   type Timeouts,
+  type TouchContext,
+  type TouchRequest,
 } from '@session-policy/core';
 import type Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
@@ -43,6 +46,8 @@ export type RedisSource = string | Keyv | KeyvRedis<unknown> | AnyRedisClient | 
 type Active = { readonly status: 'active'; readonly session: SessionInfo };
 
 const UNKNOWN: CheckOutcome = Object.freeze({ status: 'unknown' });
+// A touch interval no lastSeenAt reaches: the check script then never writes a touch.
+const NEVER_TOUCH = '1e308';
 // Buckets whose deadline index one sweep reads per round trip batch.
 const SWEEP_BATCH = 64;
 
@@ -192,12 +197,13 @@ export class RedisSessionStore implements SessionStore {
   async check(request: CheckRequest): Promise<CheckOutcome> {
     const hit = this.peek(request);
     if (hit) return hit;
-    const { principalKey, sessionId, now, timeouts, touchInterval } = request;
+    const { principalKey, sessionId, now, timeouts } = request;
     const epoch = this.#epoch;
     const keys = this.#layout.principal(principalKey);
+    // The store's check never touches (R11): an interval no lastSeenAt can reach.
     const [status, record, corrupt, others] = (await this.#run('check', SCRIPTS.check, keys, principalKey, timeouts, now, [
       sessionId,
-      String(touchInterval),
+      NEVER_TOUCH,
     ])) as [string, string, string[], string[]];
     if (corrupt.length > 0) this.#corrupt(keys.sessions, corrupt);
     let expired: { expired: SessionInfo[] } | undefined;
@@ -215,16 +221,59 @@ export class RedisSessionStore implements SessionStore {
 
   /**
    * Answers from the near cache, while the bus is proven live, for an active session
-   * with no touch or expiry due; `undefined` otherwise (the registry then calls
-   * {@link check}, one round trip).
+   * with no expiry due; `undefined` otherwise (the registry then calls {@link check},
+   * one round trip).
    */
   peek(request: CheckRequest): CheckOutcome | undefined {
     const near = this.#near;
     if (!near || !this.#bus?.live) return undefined;
-    const { principalKey, sessionId, now, timeouts, touchInterval } = request;
+    const { principalKey, sessionId, now, timeouts } = request;
     const hit = near.get(cacheKey(principalKey, sessionId));
-    if (hit && now - hit.session.lastSeenAt < touchInterval && expiryReason(hit.session, timeouts, now) === undefined) return hit;
+    if (hit && expiryReason(hit.session, timeouts, now) === undefined) return hit;
     return undefined;
+  }
+
+  /**
+   * R11, interim: per principal, the optimistic path custom policies take — read the
+   * records, raise `lastSeenAt` in JavaScript (`planTouch`), write them back only if
+   * nobody wrote in between, else re-read. Never ends a session. The dedicated layout
+   * replaces it with one script per batch.
+   */
+  async touch(touches: readonly TouchRequest[], context: TouchContext): Promise<void> {
+    const byPrincipal = new Map<string, Map<string, number>>();
+    for (const { principalKey, sessionId, seenAt } of touches) {
+      let seen = byPrincipal.get(principalKey);
+      if (!seen) byPrincipal.set(principalKey, (seen = new Map()));
+      if (!(seen.get(sessionId)! >= seenAt)) seen.set(sessionId, seenAt);
+      this.#near?.delete(cacheKey(principalKey, sessionId));
+    }
+    await Promise.all([...byPrincipal].map(([principalKey, seen]) => this.#touchPrincipal(principalKey, seen, context)));
+  }
+
+  async #touchPrincipal(principalKey: string, seen: ReadonlyMap<string, number>, context: TouchContext): Promise<void> {
+    const { timeouts, now } = context;
+    const keys = this.#layout.principal(principalKey);
+    for (let attempt = 0; attempt < this.#options.maxRetries; attempt++) {
+      const [version, ids, values, corrupt] = (await this.#run('touch', SCRIPTS.load, keys, principalKey, timeouts, now, [])) as [
+        string,
+        string[],
+        string[],
+        string[],
+      ];
+      this.#corrupt(keys.sessions, corrupt);
+      const records: SessionInfo[] = [];
+      values.forEach((value, i) => {
+        const session = decodeRecord(value, principalKey);
+        if (typeof session !== 'string' && session.sessionId === ids[i]) records.push(session);
+      });
+      const plan = planTouch(records, seen);
+      if (!plan.changed) return;
+      const args = [version, '0'];
+      for (const r of plan.records) args.push(r.sessionId, encodeRecord(r));
+      if ((await this.#run('touch', SCRIPTS.apply, keys, principalKey, timeouts, now, args)) === 'ok') return;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+    }
+    throw new StoreError('touch', undefined, `Session store failed during "touch": the principal changed on every one of ${this.#options.maxRetries} attempts`);
   }
 
   /** @inheritdoc */
