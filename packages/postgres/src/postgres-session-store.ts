@@ -25,6 +25,8 @@ import {
   type SweepOutcome,
   type SweepRequest,
   type Timeouts,
+  type TouchContext,
+  type TouchRequest,
 } from '@session-policy/core';
 import pg from 'pg';
 import { encodeEnded, type SessionRef } from './bus-message.js';
@@ -282,14 +284,7 @@ export class PostgresSessionStore implements SessionStore {
     const record = this.#decodeAll('check', principalKey, rows).find((r) => r.sessionId === sessionId);
     if (!record) return UNKNOWN;
     if (record.state === 'ended') return now >= forgetAt(record, timeouts) ? UNKNOWN : { status: 'ended', session: record, expiredNow: false };
-    const touchInterval = (request as { touchInterval?: number }).touchInterval;
     if (expiryReason(record, timeouts, now) === undefined) {
-      if (touchInterval !== undefined && now - record.lastSeenAt >= touchInterval) {
-        await this.touch([{ principalKey, sessionId, seenAt: now }]);
-        const touched: ActiveAnswer = { status: 'active', session: { ...record, lastSeenAt: Math.max(record.lastSeenAt, now) } };
-        this.#near?.remember(touched, epoch);
-        return touched;
-      }
       const answer: ActiveAnswer = { status: 'active', session: record };
       this.#near?.remember(answer, epoch);
       return answer;
@@ -318,25 +313,22 @@ export class PostgresSessionStore implements SessionStore {
     if (!near || !this.#bus?.live || this.#closed) return undefined;
     const { principalKey, sessionId, now, timeouts } = request;
     const hit = near.get(principalKey, sessionId);
-    const touchInterval = (request as { touchInterval?: number }).touchInterval;
-    if (hit && touchInterval !== undefined && now - hit.session.lastSeenAt >= touchInterval) return undefined;
     if (hit && expiryReason(hit.session, timeouts, now) === undefined) return hit;
     return undefined;
   }
 
   /**
-   * R11: for each entry whose session is active, `lastSeenAt = max(lastSeenAt, seenAt)`
+   * Rule R11: for each entry whose session is active, `lastSeenAt = max(lastSeenAt, seenAt)`
    * — one `UPDATE … FROM unnest(…)` for the whole batch. It takes no principal lock: a
    * row being ended by another transaction is skipped (`SKIP LOCKED`; that end wins), and
    * ended sessions have no row to update, so a touch never revives.
    *
    * @param touches - the touches (any order, repeats allowed: the latest wins).
+   * @param context - the flush's time and timeouts (for the sweeper's clock).
    */
-  async touch(touches: readonly { readonly principalKey: string; readonly sessionId: string; readonly seenAt: number }[]): Promise<void> {
-    if (this.#closed) throw new ClosedError('The session store');
+  async touch(touches: readonly TouchRequest[], context: TouchContext): Promise<void> {
+    await this.#prepare('touch', context.timeouts, context.now);
     if (touches.length === 0) return;
-    if (!this.#ready) await this.#prepare('touch', undefined, undefined);
-    else await this.#ready;
     const latest = new Map<string, { s: Buffer; p: Buffer; seen: number }>();
     for (const { principalKey, sessionId, seenAt } of touches) {
       if (!Number.isFinite(seenAt)) continue;
