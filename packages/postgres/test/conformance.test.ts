@@ -8,12 +8,12 @@ import { usePostgresServer } from './helpers/postgres-server.js';
 const stores: PostgresSessionStore[] = [];
 let shared: pg.Pool | undefined;
 
-// Registered before the server's fixture: ava runs after.always hooks in order.
-test.after.always(async () => {
-  await Promise.all(stores.map((s) => s.close()));
-  await shared?.end();
+const db = usePostgresServer(test, {
+  stopping: async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await shared?.end();
+  },
 });
-const db = usePostgresServer(test);
 
 // Each store gets tables of its own (a prefix per store): sweeps read every session of
 // their tables, and the suite's tests run at once with clocks of their own.

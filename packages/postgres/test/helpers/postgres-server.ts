@@ -193,21 +193,33 @@ export interface PostgresFixture {
   readonly admin: pg.Pool;
 }
 
+/** What {@link usePostgresServer} runs around the server's life. */
+export interface PostgresFixtureHooks {
+  /** Runs once the server is up (ava runs `before` hooks concurrently: start workers here). */
+  readonly started?: (fixture: PostgresFixture) => Promise<void>;
+  /** Runs before the server is stopped (close stores, pools and workers here). */
+  readonly stopping?: () => Promise<void>;
+  /** Extra server settings. */
+  readonly settings?: Readonly<Record<string, string>>;
+}
+
 /**
  * Starts one PostgreSQL for a test file before its tests and destroys it after them,
  * with an admin pool on it.
  *
  * @param test - the file's ava `test`.
- * @param settings - extra server settings.
+ * @param hooks - see {@link PostgresFixtureHooks}.
  */
-export function usePostgresServer(test: TestFn, settings: Readonly<Record<string, string>> = {}): PostgresFixture {
+export function usePostgresServer(test: TestFn, hooks: PostgresFixtureHooks = {}): PostgresFixture {
   const fixture = {} as { server: PostgresServer; admin: pg.Pool };
   test.before(async () => {
-    fixture.server = await startPostgresServer(settings);
+    fixture.server = await startPostgresServer(hooks.settings);
     fixture.admin = new pg.Pool({ connectionString: fixture.server.url, max: 2 });
     fixture.admin.on('error', () => undefined);
+    await hooks.started?.(fixture);
   });
   test.after.always(async () => {
+    await hooks.stopping?.().catch(() => undefined);
     await fixture.admin?.end().catch(() => undefined);
     await fixture.server?.destroy();
   });
