@@ -23,6 +23,15 @@ if (!has('redis-server')) {
   }
 }
 
+// The Postgres tests run Debian's server binaries (initdb, postgres) from /usr/lib/postgresql.
+const hasInitdb = () => spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb'], { stdio: 'ignore' }).status === 0;
+if (!hasInitdb() && process.getuid?.() === 0 && has('apt-get')) {
+  console.log('postgresql is missing: installing it with apt-get (root) …');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  spawnSync('apt-get', ['install', '-y', '-qq', 'postgresql'], { stdio: 'inherit', env });
+}
+
 // Two passes: every suite but the Redis Cluster ones (two files at a time), then the
 // cluster suites one file at a time. They kill and move cluster nodes and time the
 // recovery: sharing the two cores with other suites starves them.
