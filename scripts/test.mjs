@@ -56,6 +56,13 @@ const TOOLS = [
     how: 'Debian/Ubuntu: `sudo apt-get install -y redis-server`',
   },
   {
+    name: 'postgresql (initdb, postgres)',
+    packages: ['postgresql'],
+    present: () => spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb'], { stdio: 'ignore' }).status === 0,
+    required: true,
+    how: 'Debian/Ubuntu: `sudo apt-get install -y postgresql`',
+  },
+  {
     name: `chromium (${CHROMIUM})`,
     packages: ['chromium'],
     present: () => executable(CHROMIUM),
