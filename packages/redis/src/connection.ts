@@ -1,4 +1,5 @@
 import type { RedisClientType, RedisClusterType } from '@keyv/redis';
+import { Deadlines } from './deadlines.js';
 import type { Script } from './scripts.js';
 
 /** A node-redis client or cluster client, whatever its modules and RESP version. */
@@ -86,7 +87,7 @@ export class Connection {
   /** Whether this is a cluster client. */
   readonly isCluster: boolean;
   readonly #client: AnyRedisClient | AnyRedisCluster;
-  readonly #timeout: number;
+  readonly #deadlines: Deadlines;
   readonly #report: ProblemListener;
   readonly #listeners: ClientListeners;
   #connecting: Promise<unknown> | undefined;
@@ -102,7 +103,7 @@ export class Connection {
   constructor(client: AnyRedisClient | AnyRedisCluster, timeout: number, report: ProblemListener) {
     this.#client = client;
     this.isCluster = isCluster(client);
-    this.#timeout = timeout;
+    this.#deadlines = new Deadlines(timeout);
     this.#report = report;
     this.#listeners = ClientListeners.join(client, this.isCluster, this);
   }
@@ -151,14 +152,13 @@ export class Connection {
    */
   async send(firstKey: string | undefined, args: string[], readonly: boolean): Promise<unknown> {
     await this.#connect();
-    // `timeout` drops the command from node-redis's queue if it was not sent in time;
-    // the race bounds the wait for the reply of a command already sent.
-    const options = { timeout: this.#timeout };
+    // No node-redis `timeout` option: it builds an AbortSignal.timeout per command (see
+    // Deadlines for the cost); one deadline FIFO per connection bounds the wait instead.
     const reply = this.isCluster
-      ? (this.#client as AnyRedisCluster).sendCommand(firstKey, readonly, args, options)
-      : (this.#client as AnyRedisClient).sendCommand(args, options);
+      ? (this.#client as AnyRedisCluster).sendCommand(firstKey, readonly, args)
+      : (this.#client as AnyRedisClient).sendCommand(args);
     try {
-      return await withTimeout(reply, this.#timeout, args[0] ?? 'command');
+      return await this.#deadlines.watch(reply, args[0] ?? 'command');
     } catch (error) {
       if (this.isCluster && !isDataError(error)) rediscover(this.#client as AnyRedisCluster);
       throw error;
@@ -212,13 +212,13 @@ export class Connection {
       this.#connecting = connecting;
     }
     if (this.isCluster) {
-      await withTimeout(this.#connecting ?? Promise.resolve(), this.#timeout, 'connect');
+      await this.#deadlines.watch(this.#connecting ?? Promise.resolve(), 'connect');
       return;
     }
     this.#ready ??= this.#listeners.nextReady().then(() => {
       this.#ready = undefined;
     });
-    await withTimeout(this.#ready, this.#timeout, 'connect (Redis is unreachable or reconnecting)');
+    await this.#deadlines.watch(this.#ready, 'connect (Redis is unreachable or reconnecting)');
   }
 
   #problem(error: Error): void {
@@ -309,18 +309,4 @@ function isDataError(error: unknown): boolean {
  */
 export function isCluster(client: object): client is AnyRedisCluster {
   return typeof (client as { getMasters?: unknown }).getMasters === 'function';
-}
-
-/**
- * Waits for a promise at most `ms` milliseconds. The late outcome is swallowed, so a
- * timed-out command never becomes an unhandled rejection.
- */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  promise.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    // Unref'd: a command in flight keeps the process alive through its socket, not its timer.
-    timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within ${ms} ms`)), ms).unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
