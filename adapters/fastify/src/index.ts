@@ -71,8 +71,12 @@ function sessionBinding(fastify: FastifyInstance, options: FastifyPolicyOptions)
     if (typeof options.binding !== 'function') throw new InvalidOptionError('binding', 'must be a function (request) => SessionBinding');
     return options.binding;
   }
-  if (fastify.hasRequestDecorator('sessionStore')) return (request) => new StoreSessionBinding(request as unknown as SessionRequest<never>);
-  if (fastify.hasDecorator('decodeSecureSession')) return (request) => new SecureSessionBinding(request as unknown as SessionRequest<never>);
+  // Both plugins decorate `request.session`; @fastify/session also `request.sessionStore`,
+  // @fastify/secure-session the instance's `decodeSecureSession`.
+  if (fastify.hasRequestDecorator('session')) {
+    if (fastify.hasRequestDecorator('sessionStore')) return (request) => new StoreSessionBinding(request as unknown as SessionRequest<never>);
+    if (fastify.hasDecorator('decodeSecureSession')) return (request) => new SecureSessionBinding(request as unknown as SessionRequest<never>);
+  }
   throw new InvalidOptionError(
     'session',
     'no session plugin found: register @fastify/session (with @fastify/cookie) or @fastify/secure-session before @session-policy/fastify, or give options.binding',

@@ -11,15 +11,26 @@ import { sessionPolicy } from '@session-policy/fastify';
 
 const SECRET = 'a-secret-of-at-least-32-characters!!';
 
-test('registered before the session plugin, it fails loudly with ERR_INVALID_OPTION naming the fix', async (t) => {
+for (const plugin of ['session', 'secure-session'] as const) {
+  test(`registered before @fastify/${plugin}, it fails loudly with ERR_INVALID_OPTION naming the fix`, async (t) => {
+    const app = Fastify();
+    t.teardown(() => app.close());
+    void app.register(sessionPolicy, { registry: { maxSessions: 2 } });
+    void app.register(fastifyCookie);
+    if (plugin === 'session') void app.register(fastifySession, { secret: SECRET });
+    else void app.register(fastifySecureSession, { key: Buffer.alloc(32, 7) });
+    const error = await t.throwsAsync(app.ready(), { instanceOf: InvalidOptionError, code: 'ERR_INVALID_OPTION' });
+    t.is(error?.option, 'session');
+    t.regex(error?.message ?? '', /register @fastify\/session \(with @fastify\/cookie\) or @fastify\/secure-session before @session-policy\/fastify/);
+  });
+}
+
+test('@fastify/secure-session under another session name is not guessed: the error says to give a binding', async (t) => {
   const app = Fastify();
   t.teardown(() => app.close());
-  void app.register(sessionPolicy, { registry: { maxSessions: 2 } });
-  void app.register(fastifyCookie);
-  void app.register(fastifySession, { secret: SECRET });
-  const error = await t.throwsAsync(app.ready(), { instanceOf: InvalidOptionError, code: 'ERR_INVALID_OPTION' });
-  t.is(error?.option, 'session');
-  t.regex(error?.message ?? '', /register @fastify\/session \(with @fastify\/cookie\) or @fastify\/secure-session before @session-policy\/fastify/);
+  await app.register(fastifySecureSession, { key: Buffer.alloc(32, 7), sessionName: 'auth', cookieName: 'auth' });
+  const error = await t.throwsAsync(app.register(sessionPolicy, { registry: { maxSessions: 2 } }), { code: 'ERR_INVALID_OPTION' });
+  t.regex(error?.message ?? '', /options\.binding/);
 });
 
 test('options are validated when the plugin registers', async (t) => {
