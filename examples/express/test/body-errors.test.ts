@@ -14,7 +14,7 @@ test('too large, unsupported charset or encoding, malformed JSON: the parser sta
   });
   const post = (body: string, headers: Record<string, string>) =>
     fetch(`${app.url}/login`, { method: 'POST', headers: { accept: 'application/json', ...headers }, body });
-  const cases = [
+  const cases: { body: string; headers: Record<string, string>; status: number; error: string }[] = [
     { body: JSON.stringify({ username: 'a'.repeat(40_000) }), headers: { 'content-type': 'application/json' }, status: 413, error: 'entity.too.large' },
     { body: '{}', headers: { 'content-type': 'application/json; charset=utf-99' }, status: 415, error: 'charset.unsupported' },
     { body: '{}', headers: { 'content-type': 'application/json', 'content-encoding': 'br2' }, status: 415, error: 'encoding.unsupported' },
