@@ -13,6 +13,7 @@ export {
   StoreError,
   CorruptRecordError,
   ClosedError,
+  MisconfiguredError,
   toStoreError,
   type ErrorCode,
 } from './errors.js';
@@ -20,6 +21,7 @@ export { END_REASONS, endedSession, type EndReason, type NewSession, type Sessio
 export { expiresAt, expiryReason, forgetAt, type Timeouts } from './timeouts.js';
 export { createPrincipalKey, type PrincipalKeyFunction, type PrincipalKeyOptions } from './principal-key.js';
 export { assertSessionId } from './session-id.js';
+export { rejectUnknownOptions } from './unknown-options.js';
 export type { EvictionContext, EvictionPolicy, PolicyDescriptor } from './eviction-policy.js';
 export { leastRecentlySeen } from './policies/least-recently-seen.js';
 export { oldestCreated } from './policies/oldest-created.js';

@@ -4,6 +4,8 @@ import { leastRecentlySeen } from './policies/least-recently-seen.js';
 import { createPrincipalKey, type PrincipalKeyFunction, type PrincipalKeyOptions } from './principal-key.js';
 import type { SessionStore } from './store.js';
 import type { Timeouts } from './timeouts.js';
+import { REGISTRY_OPTION_NAMES } from './registry-option-names.js';
+import { rejectUnknownOptions } from './unknown-options.js';
 
 /**
  * A principal's session limit: a fixed number, or a function of the principal (per-role
@@ -16,14 +18,18 @@ export type MaxSessions = number | ((principal: unknown, principalKey: string) =
 /**
  * Options of {@link SessionRegistry}. Durations are milliseconds; `Infinity` turns a
  * timeout off. Every option is validated at construction, with an `ERR_INVALID_OPTION`
- * error naming it.
+ * error naming it; an unknown option name (`maxSesions`) is refused the same way, naming
+ * the closest known one.
  *
  * @public
  */
 export interface SessionRegistryOptions {
   /** Where sessions are kept. Default: the embedded memory store ({@link createMemoryStore}). */
   readonly store?: SessionStore;
-  /** The most active sessions per principal (integer ≥ 1, or a function). Default `Infinity`. */
+  /**
+   * The most active sessions per principal: an integer ≥ 1, `Infinity` (or `-1`, Spring
+   * Security's spelling of unlimited), or a function of the principal returning one. Default `Infinity`.
+   */
   readonly maxSessions?: MaxSessions;
   /** Over the limit: `'evict'` sessions chosen by the policy (default), or `'reject'` the new login. */
   readonly onLimit?: 'evict' | 'reject';
@@ -96,6 +102,7 @@ export interface ResolvedOptions {
  */
 export function resolveOptions(options: SessionRegistryOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, REGISTRY_OPTION_NAMES, 'SessionRegistry');
   const idle = duration(options, 'idleTimeout', 30 * 60_000, true);
   const absolute = duration(options, 'absoluteTimeout', Infinity, true);
   const retention = duration(options, 'tombstoneRetention', 24 * 3_600_000, false);
@@ -104,8 +111,7 @@ export function resolveOptions(options: SessionRegistryOptions): ResolvedOptions
     throw new InvalidOptionError('touchInterval', 'must be shorter than idleTimeout (idle expiry is measured from the last touch)');
   }
   const maxTombstones = integer(options, 'maxTombstones', 32, 0);
-  const maxSessions = options.maxSessions ?? Infinity;
-  if (typeof maxSessions !== 'function') checkLimit(maxSessions);
+  const maxSessions = typeof options.maxSessions === 'function' ? options.maxSessions : checkLimit(options.maxSessions ?? Infinity);
   const onLimit = options.onLimit ?? 'evict';
   if (onLimit !== 'evict' && onLimit !== 'reject') throw new InvalidOptionError('onLimit', "must be 'evict' or 'reject'");
   const policy = options.policy ?? leastRecentlySeen();
@@ -148,14 +154,16 @@ export function resolveOptions(options: SessionRegistryOptions): ResolvedOptions
 }
 
 /**
- * Checks a session limit: an integer of at least 1, or `Infinity`.
+ * Checks a session limit: an integer of at least 1, or `Infinity`; `-1` is an alias of
+ * `Infinity` (unlimited, as in Spring Security's `maximumSessions(-1)`).
  *
  * @param value - the limit.
  * @param option - the option name for the error.
  */
 export function checkLimit(value: unknown, option = 'maxSessions'): number {
   if (value === Infinity || (typeof value === 'number' && Number.isInteger(value) && value >= 1)) return value;
-  throw new InvalidOptionError(option, `must be an integer of at least 1 or Infinity, got ${String(value)}`);
+  if (value === -1) return Infinity;
+  throw new InvalidOptionError(option, `must be an integer of at least 1, or Infinity (or -1) for no limit; got ${String(value)}`);
 }
 
 function duration(options: SessionRegistryOptions, name: keyof SessionRegistryOptions, fallback: number, allowInfinity: boolean): number {

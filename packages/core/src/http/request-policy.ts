@@ -1,4 +1,4 @@
-import { SessionPolicyError, InvalidSessionIdError } from '../errors.js';
+import { SessionPolicyError, InvalidOptionError, InvalidSessionIdError } from '../errors.js';
 import { openEventStream, type EventStreamOptions } from '../live/event-stream.js';
 import type { LiveHandle } from '../live/live-connection.js';
 import type { LiveConnections } from '../live/live-connections.js';
@@ -18,7 +18,8 @@ export interface LoginOptions {
   /**
    * The handle of one of the principal's sessions to end first (reason `revoked`): the
    * answer to a refused login's "sign out another device?". Ignored when it names no
-   * active session of the principal.
+   * active session of the principal; anything but a handle-shaped string is refused with
+   * `ERR_INVALID_OPTION`.
    */
   readonly signOut?: string | undefined;
   /** Free application data stored with the session. */
@@ -166,6 +167,7 @@ export class RequestPolicy {
    */
   async login(principal: unknown, options: LoginOptions = {}): Promise<LoginResult> {
     const key = this.registry.key(principal);
+    checkLoginOptions(options);
     const previousId = this.#binding.id();
     const previousKey = this.#binding.principalKey();
     if (this.#binding.regenerate) await this.#binding.regenerate();
@@ -285,5 +287,17 @@ export class RequestPolicy {
       }
       throw error;
     }
+  }
+}
+
+/** Refuses login options of the wrong type (a bad `signOut` would otherwise be ignored). */
+function checkLoginOptions(options: LoginOptions): void {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'login options must be an object');
+  if (options.signOut !== undefined && !isSessionHandle(options.signOut)) {
+    throw new InvalidOptionError('signOut', `must be the handle of one of the principal's sessions (a holder's \`handle\`), got ${typeof options.signOut === 'string' ? 'a string of another shape' : typeof options.signOut}`);
+  }
+  if (options.deviceId !== undefined && typeof options.deviceId !== 'string') throw new InvalidOptionError('deviceId', `must be a string, got ${typeof options.deviceId}`);
+  if (options.attributes !== undefined && (options.attributes === null || typeof options.attributes !== 'object')) {
+    throw new InvalidOptionError('attributes', 'must be an object');
   }
 }
