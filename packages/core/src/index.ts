@@ -40,15 +40,20 @@ export type {
   SessionStore,
   SweepOutcome,
   SweepRequest,
+  TouchContext,
+  TouchRequest,
 } from './store.js';
 export {
   planAdmission,
   planEnd,
+  planTouch,
   refresh,
+  trimTombstones,
   nextDeadline,
   lastForget,
   type AdmissionPlan,
   type EndPlan,
+  type TouchPlan,
   type Refreshed,
 } from './principal-sessions.js';
 export { parseSessionRecord } from './session-record.js';

@@ -2,7 +2,7 @@ import type Keyv from 'keyv';
 import { DeadlineQueue } from './deadline-queue.js';
 import { ClosedError, CorruptRecordError, toStoreError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { lastForget, nextDeadline, planAdmission, planEnd, refresh } from './principal-sessions.js';
+import { lastForget, nextDeadline, planAdmission, planEnd, planTouch, refresh } from './principal-sessions.js';
 import type { SessionInfo } from './session.js';
 import { parseSessionRecord } from './session-record.js';
 import type {
@@ -18,6 +18,8 @@ import type {
   SessionStore,
   SweepOutcome,
   SweepRequest,
+  TouchContext,
+  TouchRequest,
 } from './store.js';
 import { expiryReason, forgetAt, type Timeouts } from './timeouts.js';
 
@@ -98,13 +100,12 @@ export class KeyvSessionStore implements SessionStore {
 
   /** @inheritdoc */
   async check(request: CheckRequest): Promise<CheckOutcome> {
-    const { principalKey, sessionId, now, timeouts, touchInterval } = request;
+    const { principalKey, sessionId, now, timeouts } = request;
     const record = find(await this.#read('check', principalKey), sessionId);
     if (!record) return UNKNOWN;
     if (record.state === 'ended') return ended(record, timeouts, now);
-    if (now - record.lastSeenAt < touchInterval && expiryReason(record, timeouts, now) === undefined) {
-      return { status: 'active', session: record };
-    }
+    if (expiryReason(record, timeouts, now) === undefined) return { status: 'active', session: record };
+    // R7, R8: the session has expired: end it (and whatever else of the principal has) atomically.
     return this.#update('check', principalKey, timeouts, now, (records): { outcome: CheckOutcome; records: SessionInfo[]; changed: boolean } => {
       const refreshed = refresh(records, timeouts, now);
       const current = find(refreshed.records, sessionId);
@@ -115,30 +116,45 @@ export class KeyvSessionStore implements SessionStore {
         const expiredNow = refreshed.expired.some((s) => s.sessionId === sessionId);
         return { outcome: { status: 'ended', session: current, expiredNow, ...expired }, ...refreshed };
       }
-      const touched: SessionInfo = { ...current, lastSeenAt: now };
-      const next = refreshed.records.map((r) => (r === current ? touched : r));
-      return { outcome: { status: 'active', session: touched, ...expired }, records: next, changed: true };
+      return { outcome: { status: 'active', session: current, ...expired }, ...refreshed };
     });
   }
 
   /**
    * Answers from memory when the store was given `readSync` and a value this process
-   * wrote is there: active with no touch or expiry due, a retained tombstone, or absent.
-   * Anything else (a touch due, an expiry, a value to validate) is left to {@link check}.
+   * wrote is there: active with no expiry due, a retained tombstone, or absent. Anything
+   * else (an expiry, a value to validate) is left to {@link check}.
    */
   peek(request: CheckRequest): CheckOutcome | undefined {
     if (!this.#readSync || this.#closed) return undefined;
     const raw = this.#readSync(this.#key(request.principalKey));
     if (raw === undefined || raw === null) return UNKNOWN;
     if (typeof raw !== 'object' || !this.#trusted.has(raw)) return undefined;
-    const { sessionId, now, timeouts, touchInterval } = request;
+    const { sessionId, now, timeouts } = request;
     const record = find((raw as PrincipalBlob).sessions, sessionId);
     if (!record) return UNKNOWN;
     if (record.state === 'ended') return ended(record, timeouts, now);
-    if (now - record.lastSeenAt < touchInterval && expiryReason(record, timeouts, now) === undefined) {
-      return { status: 'active', session: record };
-    }
+    if (expiryReason(record, timeouts, now) === undefined) return { status: 'active', session: record };
     return undefined;
+  }
+
+  /**
+   * R11: raises `lastSeenAt` of active sessions to the touches' times, one principal at
+   * a time under its lock (and the key's TTL with it).
+   */
+  async touch(touches: readonly TouchRequest[], context: TouchContext): Promise<void> {
+    const byPrincipal = new Map<string, Map<string, number>>();
+    for (const { principalKey, sessionId, seenAt } of touches) {
+      let seen = byPrincipal.get(principalKey);
+      if (!seen) byPrincipal.set(principalKey, (seen = new Map()));
+      if (!(seen.get(sessionId)! >= seenAt)) seen.set(sessionId, seenAt);
+    }
+    const { timeouts, now } = context;
+    await Promise.all(
+      [...byPrincipal].map(([principalKey, seen]) =>
+        this.#update('touch', principalKey, timeouts, now, (records) => ({ outcome: undefined, ...planTouch(records, seen) })),
+      ),
+    );
   }
 
   /** @inheritdoc */

@@ -34,9 +34,14 @@ export interface SessionRegistryOptions {
   /** End sessions this old, however active (reason `absolute`). Default `Infinity`. */
   readonly absoluteTimeout?: number;
   /**
-   * Write `lastSeenAt` at most once per this interval per session, so a busy session does
-   * not write on every request. Idle expiry is measured from the last write, so keep it
-   * well under `idleTimeout`. Default: one minute, or a tenth of `idleTimeout` if smaller.
+   * The flush interval of "last seen" (rule R11 of `docs/storage-rules.md`): each check
+   * records the request time in memory at once, and every `touchInterval` milliseconds
+   * the sessions seen since the last flush are written in one `store.touch` batch — at
+   * most once per interval per session, however busy. Before admitting, listing or
+   * ending for a principal, its pending touches are written first, so eviction order and
+   * the devices page are exact within a process; across processes they are exact to
+   * within this interval. `0` flushes at the next turn of the event loop. Must be shorter
+   * than `idleTimeout`. Default: 1000 (one second), or a tenth of `idleTimeout` if smaller.
    */
   readonly touchInterval?: number;
   /** How long an ended session is remembered, so its device is told why. Default 24 hours. */
@@ -47,6 +52,12 @@ export interface SessionRegistryOptions {
   readonly principalKey?: PrincipalKeyOptions;
   /** The longest session id accepted. Default 256. */
   readonly maxSessionIdLength?: number;
+  /**
+   * The largest `attributes` a login may carry, in bytes of their JSON (rule R16); a
+   * bigger one is refused at admit with `ERR_INVALID_OPTION` naming `attributes`.
+   * Default 4096.
+   */
+  readonly maxAttributesBytes?: number;
   /**
    * When the store fails during a request check: `'fail-closed'` (default) refuses the
    * request; `'fail-open'` lets it through untracked. Logins and other operations always
@@ -71,6 +82,7 @@ export interface ResolvedOptions {
   readonly touchInterval: number;
   readonly principalKey: PrincipalKeyFunction;
   readonly maxSessionIdLength: number;
+  readonly maxAttributesBytes: number;
   readonly failOpen: boolean;
   readonly clock: () => number;
   readonly sweepInterval: number;
@@ -87,7 +99,7 @@ export function resolveOptions(options: SessionRegistryOptions): ResolvedOptions
   const idle = duration(options, 'idleTimeout', 30 * 60_000, true);
   const absolute = duration(options, 'absoluteTimeout', Infinity, true);
   const retention = duration(options, 'tombstoneRetention', 24 * 3_600_000, false);
-  const touchInterval = duration(options, 'touchInterval', Math.min(60_000, idle / 10), false);
+  const touchInterval = duration(options, 'touchInterval', Math.min(1000, idle / 10), false);
   if (Number.isFinite(idle) && touchInterval >= idle) {
     throw new InvalidOptionError('touchInterval', 'must be shorter than idleTimeout (idle expiry is measured from the last touch)');
   }
@@ -110,8 +122,11 @@ export function resolveOptions(options: SessionRegistryOptions): ResolvedOptions
   const clock = options.clock ?? Date.now;
   if (typeof clock !== 'function') throw new InvalidOptionError('clock', 'must be a function returning milliseconds');
   const store = options.store;
-  if (store !== undefined && (typeof store !== 'object' || typeof store.admit !== 'function' || typeof store.check !== 'function')) {
-    throw new InvalidOptionError('store', 'must be a SessionStore (admit, check, list, end, endAll, sweep, close)');
+  if (
+    store !== undefined &&
+    (typeof store !== 'object' || typeof store.admit !== 'function' || typeof store.check !== 'function' || typeof store.touch !== 'function')
+  ) {
+    throw new InvalidOptionError('store', 'must be a SessionStore (admit, check, touch, list, end, endAll, sweep, close)');
   }
   const sweepInterval = options.sweepInterval === undefined ? 0 : duration(options, 'sweepInterval', 0, false);
   if (!Number.isFinite(sweepInterval)) throw new InvalidOptionError('sweepInterval', 'must be finite');
@@ -124,6 +139,7 @@ export function resolveOptions(options: SessionRegistryOptions): ResolvedOptions
     touchInterval,
     principalKey: createPrincipalKey(options.principalKey),
     maxSessionIdLength: integer(options, 'maxSessionIdLength', 256, 1),
+    maxAttributesBytes: integer(options, 'maxAttributesBytes', 4096, 2),
     failOpen: onStoreError === 'fail-open',
     clock,
     sweepInterval,

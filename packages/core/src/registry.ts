@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { ClosedError, InvalidOptionError, SessionPolicyError, toStoreError } from './errors.js';
 import { createMemoryStore } from './memory-store.js';
 import { checkLimit, resolveOptions, type ResolvedOptions, type SessionRegistryOptions } from './options.js';
+import { PendingTouches } from './pending-touches.js';
 import { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 import { assertSessionId } from './session-id.js';
 import type { AdmitAccepted, AdmitRefused, SessionStore } from './store.js';
@@ -127,12 +128,15 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   #closed = false;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #unsubscribe: Array<() => void> = [];
+  readonly #touches: PendingTouches;
 
   /** @param options - see {@link SessionRegistryOptions}. */
   constructor(options: SessionRegistryOptions = {}) {
     super();
     this.#options = resolveOptions(options);
     this.store = this.#options.store ?? createMemoryStore();
+    const { touchInterval, clock, timeouts } = this.#options;
+    this.#touches = new PendingTouches(this.store, touchInterval, clock, timeouts, (error) => this.#report(toStoreError('touch', error)));
     if (this.store.watch) {
       this.#unsubscribe.push(this.store.watch((sessions) => this.#remoteEnded(sessions)));
     }
@@ -179,20 +183,28 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     const sessionId = assertSessionId(login.sessionId, this.#options.maxSessionIdLength);
     const { maxSessions, onLimit, policy, timeouts } = this.#options;
     const limit = checkLimit(typeof maxSessions === 'function' ? await maxSessions(login.principal, principalKey) : maxSessions);
-    const now = this.now();
-    const candidate: SessionInfo = {
-      sessionId,
-      principalKey,
-      createdAt: now,
-      lastSeenAt: now,
-      ...optionalString('deviceId', login.deviceId),
-      ...optionalString('userAgent', login.userAgent),
-      ...optionalString('ip', login.ip),
-      ...(login.attributes === undefined ? {} : { attributes: attributes(login.attributes) }),
-      state: 'active',
-    };
+    const deviceId = optionalString('deviceId', login.deviceId);
+    const userAgent = optionalString('userAgent', login.userAgent, MAX_USER_AGENT);
+    const ip = optionalString('ip', login.ip);
+    const attrs = login.attributes === undefined ? undefined : attributes(login.attributes, this.#options.maxAttributesBytes);
     let outcome: AdmitResult;
+    let candidate: SessionInfo;
     try {
+      // R11: the principal's pending touches first, so eviction order is exact here.
+      await this.#touches.flushPrincipal(principalKey);
+      const now = this.now();
+      candidate = {
+        sessionId,
+        principalKey,
+        createdAt: now,
+        lastSeenAt: now,
+        // R15: '' is no device.
+        ...(deviceId ? { deviceId } : {}),
+        ...(userAgent === undefined ? {} : { userAgent }),
+        ...(ip === undefined ? {} : { ip }),
+        ...(attrs === undefined ? {} : { attributes: attrs }),
+        state: 'active',
+      };
       outcome = await this.store.admit({ candidate, limit, onLimit, policy, timeouts, now });
     } catch (error) {
       throw toStoreError('admit', error);
@@ -229,14 +241,23 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     } catch (error) {
       return { status: 'invalid', error: error as SessionPolicyError };
     }
-    const { timeouts, touchInterval } = this.#options;
+    const { timeouts } = this.#options;
     try {
-      const outcome = await this.store.check({ principalKey, sessionId: id, now: this.now(), timeouts, touchInterval });
+      let now = this.now();
+      // R7: a session seen here since the store's lastSeenAt must not expire as idle there.
+      if (this.#touches.due(principalKey, now)) {
+        await this.#touches.flushPrincipal(principalKey);
+        now = this.now();
+      }
+      const outcome = await this.store.check({ principalKey, sessionId: id, now, timeouts });
       if (outcome.expired) this.#expired(outcome.expired);
       switch (outcome.status) {
         case 'active':
+          // R11: recorded in memory now, written behind.
+          this.#touches.seen(principalKey, id, now, outcome.session.lastSeenAt);
           return { status: 'active', session: outcome.session };
         case 'unknown':
+          this.#touches.forget(principalKey, id);
           return UNKNOWN;
         case 'ended':
           if (outcome.expiredNow) this.#expired([outcome.session]);
@@ -269,16 +290,20 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     } catch (error) {
       return { status: 'invalid', error: error as SessionPolicyError };
     }
-    const { timeouts, touchInterval } = this.#options;
+    const now = this.now();
+    // A pending touch the store's idle expiry would miss: only check can flush it first.
+    if (this.#touches.due(principalKey, now)) return undefined;
     let outcome;
     try {
-      outcome = peek.call(this.store, { principalKey, sessionId: id, now: this.now(), timeouts, touchInterval });
+      outcome = peek.call(this.store, { principalKey, sessionId: id, now, timeouts: this.#options.timeouts });
     } catch {
       return undefined;
     }
     if (!outcome || outcome.expired || (outcome.status === 'ended' && outcome.expiredNow)) return undefined;
     switch (outcome.status) {
       case 'active':
+        // R11: recorded in memory now, written behind.
+        this.#touches.seen(principalKey, id, now, outcome.session.lastSeenAt);
         // The store's answer has the result's shape already: no second object per request.
         return outcome;
       case 'unknown':
@@ -299,6 +324,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     const principalKey = this.key(principal);
     let outcome;
     try {
+      // R11: the devices page shows the last seen of this process's latest requests.
+      await this.#touches.flushPrincipal(principalKey);
       outcome = await this.store.list({ principalKey, now: this.now(), timeouts: this.#options.timeouts });
     } catch (error) {
       throw toStoreError('list', error);
@@ -323,6 +350,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     checkReason(reason);
     let outcome;
     try {
+      await this.#touches.flushPrincipal(principalKey);
       outcome = await this.store.end({ principalKey, sessionId: id, reason, now: this.now(), timeouts: this.#options.timeouts });
     } catch (error) {
       throw toStoreError('end', error);
@@ -347,6 +375,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     const except = options.except === undefined ? undefined : assertSessionId(options.except, this.#options.maxSessionIdLength);
     let outcome;
     try {
+      await this.#touches.flushPrincipal(principalKey);
       outcome = await this.store.endAll({
         principalKey,
         reason,
@@ -371,6 +400,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     this.#open();
     let outcome;
     try {
+      // R7: idle expiry is judged with every touch this process has seen.
+      await this.#touches.flushAll();
       outcome = await this.store.sweep({ now: this.now(), timeouts: this.#options.timeouts, limit: this.#options.sweepBatch });
     } catch (error) {
       throw toStoreError('sweep', error);
@@ -400,6 +431,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     for (const off of this.#unsubscribe.splice(0)) off();
+    await this.#touches.close();
     await this.store.close();
   }
 
@@ -417,6 +449,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   }
 
   #endedLocally(session: SessionInfo, also?: 'evicted' | 'expired'): void {
+    this.#touches.forget(session.principalKey, session.sessionId);
     const reason = session.endReason ?? 'logout';
     this.#ended[reason]++;
     if (also) this.emit(also, session);
@@ -425,6 +458,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
 
   #remoteEnded(sessions: readonly SessionInfo[]): void {
     for (const s of sessions) {
+      this.#touches.forget(s.principalKey, s.sessionId);
       this.#endedRemotely++;
       this.emit('ended', s, 'remote');
     }
@@ -442,21 +476,38 @@ function checkReason(reason: EndReason): void {
 }
 
 const MAX_FIELD = 1024;
+/** R17: a user agent is display data, cut to this many characters. */
+const MAX_USER_AGENT = 512;
 
-function optionalString<K extends string>(name: K, value: unknown): { [P in K]?: string } {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'string' || value.length > MAX_FIELD) {
-    throw new InvalidOptionError(name, `must be a string of at most ${MAX_FIELD} characters`);
-  }
-  return { [name]: value } as { [P in K]?: string };
+/**
+ * A login's optional string field: absent, or a string of at most 1024 characters
+ * (refused otherwise); with `truncate`, a longer string is cut to that many (R17).
+ */
+function optionalString(name: string, value: unknown, truncate?: number): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidOptionError(name, 'must be a string');
+  if (truncate !== undefined) return value.length > truncate ? value.slice(0, truncate) : value;
+  if (value.length > MAX_FIELD) throw new InvalidOptionError(name, `must be a string of at most ${MAX_FIELD} characters`);
+  return value;
 }
 
-function attributes(value: unknown): Record<string, unknown> {
+/** R16: a plain JSON object of at most `maxBytes` bytes serialized. */
+function attributes(value: unknown, maxBytes: number): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidOptionError('attributes', 'must be a plain object');
   }
   // A JSON round trip: stores serialize records, so only JSON-safe data survives; doing
   // it here makes the memory store behave the same and drops `__proto__` tricks.
-  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidOptionError('attributes', `must be JSON-serializable (${(error as Error).message})`);
+  }
+  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: count bytes only when it can matter.
+  if (json.length > maxBytes || (json.length * 3 > maxBytes && Buffer.byteLength(json) > maxBytes)) {
+    throw new InvalidOptionError('attributes', `must serialize to at most ${maxBytes} bytes of JSON (maxAttributesBytes)`);
+  }
+  return JSON.parse(json) as Record<string, unknown>;
 }
 

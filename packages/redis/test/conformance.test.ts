@@ -56,6 +56,7 @@ function withoutDescriptors(store: RedisSessionStore): SessionStore {
       return store.admit({ ...request, policy });
     },
     check: (request) => store.check(request),
+    touch: (touches, context) => store.touch(touches, context),
     list: (request) => store.list(request),
     end: (request) => store.end(request),
     endAll: (request) => store.endAll(request),

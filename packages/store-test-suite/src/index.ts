@@ -35,6 +35,10 @@ export interface StoreConformanceOptions {
 
 const MINUTE = 60_000;
 
+async function activeIdsOf(registry: SessionRegistry, principal: unknown): Promise<string[]> {
+  return (await registry.list(principal)).map((s) => s.sessionId).sort();
+}
+
 /**
  * Registers the conformance tests with ava.
  *
@@ -48,7 +52,7 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
   async function setup(extra: SessionRegistryOptions = {}) {
     let now = Date.parse('2026-03-01T08:00:00Z');
     const store = await createStore();
-    const registry = new SessionRegistry({ store, idleTimeout: 30 * MINUTE, touchInterval: MINUTE, clock: () => now, ...extra });
+    const registry = new SessionRegistry({ store, idleTimeout: 30 * MINUTE, clock: () => now, ...extra });
     const user = `user-${randomUUID()}`;
     return {
       registry,
@@ -217,8 +221,8 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
-  test(`${name}: every expiry is reported once, including those a touch finds on the way`, async (t) => {
-    const { registry, login, status, advance, user } = await setup({ idleTimeout: 15 * MINUTE, touchInterval: MINUTE });
+  test(`${name}: every expiry is reported once, including those a check finds on the way`, async (t) => {
+    const { registry, login, status, advance, user } = await setup({ idleTimeout: 15 * MINUTE });
     const expired: string[] = [];
     registry.on('expired', (s) => expired.push(`${s.sessionId}:${s.endReason}`));
     await login('old');
@@ -316,16 +320,71 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
-  test(`${name}: touches are throttled by touchInterval`, async (t) => {
-    const { registry, login, advance, user } = await setup({ touchInterval: 5 * MINUTE });
-    await login('s');
+  test(`${name}: default options evict the device used longest ago, to the second (R9, R11)`, async (t) => {
+    // The issue's scenario: A, B sign in; B is used, then A a little later; C's login evicts B.
+    for (const gap of [2_000, 10_000]) {
+      const { registry, login, status, advance, user } = await setup({ maxSessions: 2 });
+      await login('A');
+      advance(1_000);
+      await login('B');
+      advance(1_000);
+      t.is(await status('B'), 'active');
+      advance(gap);
+      t.is(await status('A'), 'active');
+      advance(500);
+      const c = await login('C');
+      t.deepEqual(c.admitted ? c.evicted.map((s) => s.sessionId) : 'refused', ['B'], `gap ${gap} ms`);
+      t.is(await status('B'), 'ended:evicted');
+      // The devices page shows the last request of each, exactly.
+      const seen = Object.fromEntries((await registry.list(user)).map((s) => [s.sessionId, s.lastSeenAt - s.createdAt]));
+      t.deepEqual(seen, { A: 2_000 + gap, C: 0 });
+      await registry.close();
+    }
+  });
+
+  test(`${name}: touch keeps the maximum, ignores unknown and ended sessions, never revives (R11, R12)`, async (t) => {
+    const { registry, login, status, user } = await setup();
+    const { store } = registry;
+    const context = { now: registry.now(), timeouts: { idle: 30 * MINUTE, absolute: Infinity, retention: 24 * 60 * MINUTE, maxTombstones: 32 } };
+    await login('a');
+    await login('b');
     const created = (await registry.list(user))[0]!.createdAt;
-    advance(2 * MINUTE);
-    await registry.check('s', user);
-    t.is((await registry.list(user))[0]!.lastSeenAt, created);
-    advance(4 * MINUTE);
-    await registry.check('s', user);
-    t.is((await registry.list(user))[0]!.lastSeenAt, created + 6 * MINUTE);
+    await registry.end('b', user);
+    await store.touch(
+      [
+        { principalKey: user, sessionId: 'a', seenAt: created + 5_000 },
+        { principalKey: user, sessionId: 'a', seenAt: created + 3_000 },
+        { principalKey: user, sessionId: 'b', seenAt: created + 9_000 },
+        { principalKey: user, sessionId: 'nope', seenAt: created + 9_000 },
+        { principalKey: `nobody-${randomUUID()}`, sessionId: 'a', seenAt: created + 9_000 },
+      ],
+      context,
+    );
+    await store.touch([{ principalKey: user, sessionId: 'a', seenAt: created + 1_000 }], context);
+    const all = await registry.list(user, { includeEnded: true });
+    t.is(all.find((s) => s.sessionId === 'a')?.lastSeenAt, created + 5_000, 'the maximum wins, a late flush never moves time back');
+    t.like(all.find((s) => s.sessionId === 'b'), { state: 'ended', endReason: 'logout', lastSeenAt: created });
+    t.is(await status('b'), 'ended:logout');
+    t.deepEqual(all.map((s) => s.sessionId).sort(), ['a', 'b']);
+    await store.touch([], context);
+    await registry.close();
+  });
+
+  test(`${name}: a session seen since the last flush does not expire as idle (R7)`, async (t) => {
+    const { registry, login, status, advance, user } = await setup({ idleTimeout: 10 * MINUTE });
+    await login('a');
+    await login('b');
+    advance(6 * MINUTE);
+    t.is(await status('a'), 'active');
+    advance(6 * MINUTE);
+    // b's check ends b; a, seen 6 minutes ago in this process, stays.
+    t.is(await status('b'), 'ended:idle');
+    t.is(await status('a'), 'active');
+    t.deepEqual(await activeIdsOf(registry, user), ['a']);
+    advance(6 * MINUTE);
+    t.is(await registry.sweep(), 0);
+    advance(5 * MINUTE);
+    t.is(await registry.sweep(), 1);
     await registry.close();
   });
 

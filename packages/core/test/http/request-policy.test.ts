@@ -92,6 +92,7 @@ function switchable(): { store: SessionStore; fail(on: boolean): void } {
     name: 'switchable',
     admit: async (r) => (guard(), base.admit(r)),
     check: async (r) => (guard(), base.check(r)),
+    touch: async (t, c) => (guard(), base.touch(t, c)),
     list: async (r) => (guard(), base.list(r)),
     end: async (r) => (guard(), base.end(r)),
     endAll: async (r) => (guard(), base.endAll(r)),
