@@ -69,10 +69,11 @@ local function finish(status, session, evicted, replaced, expired, holders, cand
 end
 
 local function activeRecords(ids)
-  if #ids == 0 then return {} end
   local out = {}
-  for _, v in ipairs(redis.call('HMGET', KEYS[1], unpack(ids))) do
-    if splitRecord(v) then out[#out + 1] = v end
+  for i = 1, #ids, 1000 do
+    for _, v in ipairs(redis.call('HMGET', KEYS[1], unpack(ids, i, math.min(i + 999, #ids)))) do
+      if splitRecord(v) then out[#out + 1] = v end
+    end
   end
   return out
 end
@@ -94,7 +95,15 @@ local tomb = redis.call('HGET', KEYS[5], id)
 if tomb then
   local st, _, _, endedRaw = splitRecord(tomb)
   if st and now < tonumber(endedRaw) + retention then
-    return finish('ended', '', {}, {}, expired, {}, false)
+    -- R3: the holders are the live sessions, so the expired ones end first (R8).
+    repeat
+      local found, more = expireDue(KEYS, now, nowRaw, idle, absolute, CHUNK)
+      for _, e in ipairs(found) do
+        ended[#ended + 1] = e
+        expired[#expired + 1] = e
+      end
+    until not more
+    return finish('ended', '', {}, {}, expired, activeRecords(redis.call('ZRANGE', KEYS[2], 0, -1)), false)
   end
   -- Forgotten (past retention) or junk: the id is free again (R-FORGET).
   redis.call('HDEL', KEYS[5], id)

@@ -5,6 +5,8 @@
   this call (`fresh`, KEYS indexes) get the same TTL. need = math.huge: no expiry.
   Input:  keys (KEYS), need (ms), fresh (array of KEYS indexes written for the first time)
   Output: the principal's TTL in ms (-1 for none), and whether this call extended it
+  (A counter without a TTL is one this call created, or one of a principal kept while its
+  timeouts were off: either way it gets the TTL now.)
 ]]
 local function keepAlive(keys, need, fresh)
   local cur = redis.call('PTTL', keys[7])
@@ -14,7 +16,6 @@ local function keepAlive(keys, need, fresh)
     end
     return -1, false
   end
-  if cur == -1 then return -1, false end
   if cur < need then
     cur = math.floor(need + math.min(need / 2, 3600000))
     for i = 1, 7 do redis.call('PEXPIRE', keys[i], cur) end
