@@ -36,9 +36,9 @@ export interface PrincipalKeys {
   readonly version: string;
   /** Its bucket's deadline index: sorted set, principal key → earliest deadline (a lower bound). */
   readonly due: string;
-  /** The eight keys above, in script order. */
+  /** The eight keys above, in script order (not enumerable: `Object.values` lists the names above). */
   readonly all: readonly string[];
-  /** Its bucket number. */
+  /** Its bucket number (not enumerable). */
   readonly bucket: number;
 }
 
@@ -97,18 +97,13 @@ export class KeyLayout {
     const endedOrder = `${tag}e:${d}`;
     const version = `${tag}w:${d}`;
     const due = `${tag}due`;
-    const keys: PrincipalKeys = Object.freeze({
-      sessions,
-      lastSeen,
-      created,
-      devices,
-      tombstones,
-      endedOrder,
-      version,
-      due,
-      all: Object.freeze([sessions, lastSeen, created, devices, tombstones, endedOrder, version, due]),
-      bucket,
+    const keys = { sessions, lastSeen, created, devices, tombstones, endedOrder, version, due } as PrincipalKeys;
+    // Not enumerable: Object.values(keys) lists the key names only.
+    Object.defineProperties(keys, {
+      all: { value: Object.freeze([sessions, lastSeen, created, devices, tombstones, endedOrder, version, due]) },
+      bucket: { value: bucket },
     });
+    Object.freeze(keys);
     this.#cache.set(principalKey, keys);
     return keys;
   }
