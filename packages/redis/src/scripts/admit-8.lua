@@ -62,7 +62,11 @@ local function finish(status, session, evicted, replaced, expired, holders, cand
     deadline = math.min(tonumber(last) + idle, tonumber(created) + absolute)
     need = math.max(need, deadline + retention - now)
   end
-  local ttl, extended = keepAlive(KEYS, need, { 1, 2, 3, 4, 5, 6 })
+  local extra = {}
+  if candidate then extra[#extra + 1] = 1 end
+  if candidate and device ~= '' then extra[#extra + 1] = 4 end
+  if #ended > 0 then extra[#extra + 1] = 5 end
+  local ttl, extended = keepAlive(KEYS, need, extra)
   local lowered = indexDeadline(KEYS[8], ARGV[6], deadline, now, retention, ttl, extended) or ''
   publish(ARGV[7], ARGV[8], ended)
   return { status, session, evicted, replaced, expired, holders, lowered }

@@ -55,7 +55,11 @@ if record ~= '' then
 end
 redis.call('INCR', KEYS[7])
 if #ended > 0 then trimTombstones(KEYS, now, retention, maxTombstones, 500) end
-local ttl, extended = keepAlive(KEYS, need, { 1, 2, 3, 4, 5, 6 })
+local extra = {}
+if record ~= '' then extra[#extra + 1] = 1 end
+if record ~= '' and device ~= '' then extra[#extra + 1] = 4 end
+if #ended > 0 then extra[#extra + 1] = 5 end
+local ttl, extended = keepAlive(KEYS, need, extra)
 local lowered = indexDeadline(KEYS[8], ARGV[6], deadline, now, retention, ttl, extended) or ''
 publish(ARGV[7], ARGV[8], ended)
 return { 'ok', ended, lowered }

@@ -46,7 +46,7 @@ if v then
   local tomb = endActive(KEYS, id, v, reason, nowRaw)
   redis.call('INCR', KEYS[7])
   trimTombstones(KEYS, now, retention, maxTombstones, 500)
-  keepAlive(KEYS, retention, { 5, 6 })
+  keepAlive(KEYS, retention, { 5 })
   publish(ARGV[7], ARGV[8], { tomb })
   return { 'expired', tomb, 0 }
 end

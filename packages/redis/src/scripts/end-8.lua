@@ -39,7 +39,7 @@ local tomb = endActive(KEYS, id, v, expiry or reason, nowRaw)
 if not tomb then return { {}, {}, 1 } end
 redis.call('INCR', KEYS[7])
 trimTombstones(KEYS, now, retention, maxTombstones, 500)
-keepAlive(KEYS, retention, { 5, 6 })
+keepAlive(KEYS, retention, { 5 })
 publish(ARGV[7], ARGV[8], { tomb })
 if expiry then return { {}, { tomb }, 0 } end
 return { { tomb }, {}, 0 }

@@ -51,10 +51,10 @@ for i = 1, #fields, 2 do
     end
   end
 end
-if #all > 0 or junk > 0 then redis.call('INCR', KEYS[7]) end
-if #all > 0 then
-  trimTombstones(KEYS, now, retention, maxTombstones, 500)
-  keepAlive(KEYS, retention, { 5, 6 })
+if #all > 0 or junk > 0 then
+  redis.call('INCR', KEYS[7])
+  if #all > 0 then trimTombstones(KEYS, now, retention, maxTombstones, 500) end
+  keepAlive(KEYS, retention, { 5 })
   publish(ARGV[7], ARGV[8], all)
 end
 return { page[1], ended, expired, junk }

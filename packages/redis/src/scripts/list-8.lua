@@ -59,10 +59,10 @@ for i = 1, #fields, 2 do
     if st == 'e' then forgot = forgot + 1 else junk = junk + 1 end
   end
 end
-if #expired > 0 or junk > 0 or forgot > 0 then redis.call('INCR', KEYS[7]) end
-if #expired > 0 then
-  trimTombstones(KEYS, now, retention, maxTombstones, 500)
-  keepAlive(KEYS, retention, { 5, 6 })
+if #expired > 0 or junk > 0 or forgot > 0 then
+  redis.call('INCR', KEYS[7])
+  if #expired > 0 then trimTombstones(KEYS, now, retention, maxTombstones, 500) end
+  keepAlive(KEYS, retention, { 5 })
   publish(ARGV[7], ARGV[8], expired)
 end
 return { page[1], records, expired, junk }

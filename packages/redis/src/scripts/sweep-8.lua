@@ -36,7 +36,7 @@ local expired, more = expireDue(KEYS, now, nowRaw, idle, absolute, tonumber(ARGV
 if #expired > 0 then
   redis.call('INCR', KEYS[7])
   trimTombstones(KEYS, now, retention, maxTombstones, 500)
-  keepAlive(KEYS, retention, { 5, 6 })
+  keepAlive(KEYS, retention, { 5 })
   publish(ARGV[7], ARGV[8], expired)
 end
 local deadline = math.huge
