@@ -21,6 +21,7 @@ const NAMES: Record<keyof SessionRegistryOptions, true> = {
   clock: true,
   sweepInterval: true,
   sweepBatch: true,
+  maxAttributesBytes: true,
 };
 
 /** The option names {@link SessionRegistry} takes. */
