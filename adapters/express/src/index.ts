@@ -23,7 +23,7 @@ import {
   type SessionBinding,
 } from '@session-policy/core';
 
-export { LoginRefusedError, passportPolicy, type PassportPolicyOptions } from './passport.js';
+export { LoginRefusedError, admittedLogin, passportPolicy, type PassportPolicyOptions } from './passport.js';
 
 declare global {
   namespace Express {

@@ -10,6 +10,7 @@ import {
   SessionPolicyError,
   readMarker,
   type LoginOptions,
+  type LoginResult,
   type SessionView,
 } from '@session-policy/core';
 
@@ -110,6 +111,7 @@ class PolicySessionManager {
     // request carried, admits the new one and marks it.
     const result = await policy.login(this.options.principal ? this.options.principal(user, req) : user, this.options.loginOptions?.(req, user) ?? {});
     if (!result.ok) throw new LoginRefusedError(result);
+    ADMITTED.set(req, result);
     const fresh = req.session!;
     keep(fresh, previous);
     fresh[this.key] = { ...(fresh[this.key] as object | undefined), user: serialized };
@@ -134,6 +136,21 @@ class PolicySessionManager {
     keep(req.session!, previous);
     if (failure !== undefined) throw failure;
   }
+}
+
+/** The logins `req.login()` admitted, by request. */
+const ADMITTED = new WeakMap<object, Extract<LoginResult, { ok: true }>>();
+
+/**
+ * The login that `req.login()` admitted on this request — the new session and the
+ * sessions it signed out (`ended`), to tell the device which ones — or `undefined` when
+ * none was admitted on it.
+ *
+ * @param req - the request `req.login()` was called on.
+ * @public
+ */
+export function admittedLogin(req: object): Extract<LoginResult, { ok: true }> | undefined {
+  return ADMITTED.get(req);
 }
 
 /**

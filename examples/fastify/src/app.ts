@@ -11,8 +11,12 @@ import fastifySession from '@fastify/session';
 import { LiveConnections, SessionPolicyError, SessionRegistry, prefersHtml } from '@session-policy/core';
 import { eventStream, sessionPolicy } from '@session-policy/fastify';
 import { registryOptions, yes, type ExampleOptions as SharedOptions, type RunningExample } from '../../shared/src/example-options.js';
-import { devicesPage, limitPage, loginPage } from '../../shared/src/pages.js';
-import { DEFAULT_USERS, authenticate } from '../../shared/src/users.js';
+import { endMessage } from '../../shared/src/end-messages.js';
+import { readLogin } from '../../shared/src/login-form.js';
+import { ExampleNotices } from '../../shared/src/notices.js';
+import { devicesPage, limitPage, loginPage, signedOutNotice } from '../../shared/src/pages.js';
+import { CROSS_SITE_ANSWER, isCrossSite } from '../../shared/src/same-origin.js';
+import { DEFAULT_USERS } from '../../shared/src/users.js';
 
 export type { RunningExample };
 
@@ -50,22 +54,41 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   const registry = options.registry ?? new SessionRegistry(registryOptions(options));
   const users = options.users ?? DEFAULT_USERS;
   const secret = options.secret ?? randomBytes(32).toString('hex');
+  const notices = new ExampleNotices(secret, options.clock);
+  const idleTimeout = options.idleTimeout ?? 30 * 60_000;
   // forceCloseConnections: close() ends open event streams instead of waiting for them.
   const app = Fastify({ bodyLimit: 16 * 1024, forceCloseConnections: true });
+  // CSRF, defense in depth beside SameSite=Lax: state-changing requests from another site are refused.
+  app.addHook('onRequest', async (request, reply) => {
+    const secFetchSite = request.headers['sec-fetch-site'];
+    const crossSite = isCrossSite({ method: request.method, host: request.headers.host, origin: request.headers.origin, secFetchSite: typeof secFetchSite === 'string' ? secFetchSite : undefined });
+    if (!crossSite) return;
+    if (html(request)) return page(reply, 403, loginPage({ error: 'This request came from another site and was refused.' }));
+    return reply.code(403).send(CROSS_SITE_ANSWER);
+  });
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie);
-  const cookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: false };
+  // The cookie lives as long as the policy's idle timeout (@fastify/session's memory store
+  // drops a session when its cookie expires; rolling renews it on every response).
+  const cookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: false, maxAge: idleTimeout };
   if (options.sessionPlugin === 'secure-session') {
-    await app.register(fastifySecureSession, { cookieName: 'sid', key: createHash('sha256').update(secret).digest(), cookie });
+    await app.register(fastifySecureSession, { cookieName: 'sid', key: createHash('sha256').update(secret).digest(), cookie: { ...cookie, maxAge: Math.ceil(idleTimeout / 1000) } });
   } else {
-    await app.register(fastifySession, { cookieName: 'sid', secret, saveUninitialized: false, cookie });
+    await app.register(fastifySession, { cookieName: 'sid', secret, saveUninitialized: false, rolling: true, cookie });
   }
-  await app.register(sessionPolicy, { registry, redirectTo: '/' });
+  await app.register(sessionPolicy, { registry, redirectTo: '/', onEnded: notices.onEnded });
 
   app.setErrorHandler((error, _request, reply) => {
     const code = error instanceof SessionPolicyError ? error.code : undefined;
     if (code === 'ERR_STORE' || code === 'ERR_CLOSED') return reply.code(503).send({ error: 'session_store_unavailable' });
-    if (code?.startsWith('ERR_INVALID') || (error as { statusCode?: number }).statusCode === 400) return reply.code(400).send({ error: 'bad_request' });
+    if (code?.startsWith('ERR_INVALID')) return reply.code(400).send({ error: 'bad_request' });
+    // Fastify's own refusals of a body (413 too large, 415 unsupported media type, 400
+    // malformed) carry their status: answer it, nothing crashed.
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const type = (error as { code?: unknown }).code;
+      return reply.code(status).send({ error: typeof type === 'string' ? type : 'bad_request' });
+    }
     console.error(error);
     return reply.code(500).send({ error: 'internal' });
   });
@@ -80,27 +103,28 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   });
 
   app.get('/', async (request, reply) => {
-    const { ended } = request.query as { ended?: unknown };
+    const query = request.query as { ended?: unknown; who?: unknown; signedOut?: unknown };
     const user = userOf(request);
-    const shown = typeof ended === 'string' ? ended : undefined;
-    if (!user) return page(reply, 200, loginPage({ ended: shown }));
-    return page(reply, 200, devicesPage({ user, sessions: await request.sessionPolicy.sessions(), ended: shown }));
+    // `?ended=` is a fixed set of codes, and only for a signed-out device.
+    if (!user) return page(reply, 200, loginPage({ ended: endMessage(query.ended, notices.who.verify(query.who)) }));
+    const notice = signedOutNotice(notices.signedOut.verify(query.signedOut));
+    return page(reply, 200, devicesPage({ user, sessions: await request.sessionPolicy.sessions(), notice }));
   });
 
   app.post('/login', async (request, reply) => {
-    const { username, password, deviceId, signOut } = (request.body as Body) ?? {};
-    const user = authenticate(users, username, password);
-    if (!user) {
+    const login = readLogin(users, notices, request.body);
+    if (!login) {
       return html(request) ? page(reply, 401, loginPage({ error: 'Wrong user name or password.' })) : reply.code(401).send({ error: 'bad_credentials' });
     }
-    const device = typeof deviceId === 'string' && deviceId !== '' ? deviceId : undefined;
-    const result = await request.sessionPolicy.login({ id: user }, { deviceId: device, signOut: signOut as string | undefined });
+    const { user, deviceId, signOut } = login;
+    const result = await request.sessionPolicy.login({ id: user }, { deviceId, signOut });
     if (!result.ok) {
-      if (html(request)) return page(reply, 409, limitPage({ username: user, password: String(password), deviceId: device, ...result }));
+      if (html(request)) return page(reply, 409, limitPage({ username: user, ticket: notices.tickets.sign({ user, deviceId }), ...result }));
       return reply.code(409).send({ error: 'session_limit', limit: result.limit, holders: result.holders });
     }
     sessionOf(request)!.set('user', user);
-    return html(request) ? home(reply) : reply.send({ ok: true, user });
+    const signedOut = result.ended.map((s) => s.deviceId ?? null);
+    return html(request) ? reply.redirect(notices.home(result.ended), 303) : reply.send({ ok: true, user, signedOut });
   });
 
   app.post('/logout', async (request, reply) => {
