@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ClosedError, InvalidOptionError, SessionPolicyError, toStoreError } from './errors.js';
 import { createMemoryStore } from './memory-store.js';
+import { PendingEnds, type DroppedReason, type PendingEnd } from './pending-ends.js';
 import { checkLimit, resolveOptions, type ResolvedOptions, type SessionRegistryOptions } from './options.js';
 import { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 import { assertSessionId } from './session-id.js';
@@ -54,10 +55,17 @@ export type EndOrigin = 'local' | 'remote';
  *   (`remote`). Close live connections on this one.
  * - `error`: a problem that is not an operation's failure (corrupt value, sweep failure,
  *   lost subscription). Emitted only when someone listens, so it never crashes.
+ * - `endQueued`: `end` or `endAll` failed with `ERR_STORE` (the store did not answer);
+ *   the end is kept in this process's bounded queue and retried (see {@link PendingEnd}).
+ * - `endDelivered`: a queued end was written (the sessions it ended also get `ended`).
+ * - `endDropped`: a queued end was given up (see {@link DroppedReason}).
  *
  * @public
  */
 export interface RegistryEvents {
+  endQueued: [end: PendingEnd];
+  endDelivered: [end: PendingEnd, ended: readonly SessionInfo[]];
+  endDropped: [end: PendingEnd, why: DroppedReason];
   admitted: [session: SessionInfo];
   rejected: [refusal: AdmitRefused & { readonly candidate: SessionInfo }];
   evicted: [session: SessionInfo];
@@ -127,12 +135,22 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   #closed = false;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #unsubscribe: Array<() => void> = [];
+  // Ends the store did not take during an outage (issue #19), retried until it answers.
+  readonly #pendingEnds: PendingEnds;
 
   /** @param options - see {@link SessionRegistryOptions}. */
   constructor(options: SessionRegistryOptions = {}) {
     super();
     this.#options = resolveOptions(options);
     this.store = this.#options.store ?? createMemoryStore();
+    this.#pendingEnds = new PendingEnds(this.store, () => ({ now: this.now(), timeouts: this.#options.timeouts }), {
+      delivered: (end, ended, expired) => {
+        this.#expired(expired);
+        for (const s of ended) this.#endedLocally(s);
+        this.emit('endDelivered', end, ended);
+      },
+      dropped: (end, why) => this.emit('endDropped', end, why),
+    });
     if (this.store.watch) {
       this.#unsubscribe.push(this.store.watch((sessions) => this.#remoteEnded(sessions)));
     }
@@ -325,7 +343,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     try {
       outcome = await this.store.end({ principalKey, sessionId: id, reason, now: this.now(), timeouts: this.#options.timeouts });
     } catch (error) {
-      throw toStoreError('end', error);
+      throw this.#queueEnd(toStoreError('end', error), { kind: 'one', principalKey, sessionId: id, reason, queuedAt: this.now() });
     }
     this.#expired(outcome.expired);
     for (const s of outcome.ended) this.#endedLocally(s);
@@ -355,7 +373,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
         ...(except === undefined ? {} : { except }),
       });
     } catch (error) {
-      throw toStoreError('endAll', error);
+      throw this.#queueEnd(toStoreError('endAll', error), { kind: 'all', principalKey, except, reason, queuedAt: this.now() });
     }
     this.#expired(outcome.expired);
     for (const s of outcome.ended) this.#endedLocally(s);
@@ -400,6 +418,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     for (const off of this.#unsubscribe.splice(0)) off();
+    await this.#pendingEnds.close();
     await this.store.close();
   }
 
@@ -428,6 +447,23 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       this.#endedRemotely++;
       this.emit('ended', s, 'remote');
     }
+  }
+
+  /** Queues an end the store did not answer (`ERR_STORE`); returns the error to throw. */
+  #queueEnd(error: SessionPolicyError, end: PendingEnd): SessionPolicyError {
+    if (PendingEnds.retryable(error)) {
+      this.#pendingEnds.add(end);
+      this.emit('endQueued', end);
+    }
+    return error;
+  }
+
+  /**
+   * Ends `end` or `endAll` could not write during an outage, oldest first, waiting to be
+   * retried (every second, in order, until the store answers).
+   */
+  pendingEnds(): readonly PendingEnd[] {
+    return this.#pendingEnds.list();
   }
 
   #report(error: Error): void {
