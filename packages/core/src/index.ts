@@ -17,6 +17,7 @@ export {
   toStoreError,
   type ErrorCode,
 } from './errors.js';
+export { PENDING_ENDS_MAX, PENDING_ENDS_RETRY, type DroppedReason, type PendingEnd } from './pending-ends.js';
 export { END_REASONS, endedSession, type EndReason, type NewSession, type SessionInfo } from './session.js';
 export { expiresAt, expiryReason, forgetAt, type Timeouts } from './timeouts.js';
 export { createPrincipalKey, type PrincipalKeyFunction, type PrincipalKeyOptions } from './principal-key.js';

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ClosedError, InvalidOptionError, SessionPolicyError, toStoreError } from './errors.js';
 import { createMemoryStore } from './memory-store.js';
+import { PendingEnds, type DroppedReason, type PendingEnd } from './pending-ends.js';
 import { checkLimit, resolveOptions, type ResolvedOptions, type SessionRegistryOptions } from './options.js';
 import { PendingTouches } from './pending-touches.js';
 import { sessionRecord } from './record-shape.js';
@@ -56,10 +57,17 @@ export type EndOrigin = 'local' | 'remote';
  *   (`remote`). Close live connections on this one.
  * - `error`: a problem that is not an operation's failure (corrupt value, sweep failure,
  *   lost subscription). Emitted only when someone listens, so it never crashes.
+ * - `endQueued`: `end` or `endAll` failed with `ERR_STORE` (the store did not answer);
+ *   the end is kept in this process's bounded queue and retried (see {@link PendingEnd}).
+ * - `endDelivered`: a queued end was written (the sessions it ended also get `ended`).
+ * - `endDropped`: a queued end was given up (see {@link DroppedReason}).
  *
  * @public
  */
 export interface RegistryEvents {
+  endQueued: [end: PendingEnd];
+  endDelivered: [end: PendingEnd, ended: readonly SessionInfo[]];
+  endDropped: [end: PendingEnd, why: DroppedReason];
   admitted: [session: SessionInfo];
   rejected: [refusal: AdmitRefused & { readonly candidate: SessionInfo }];
   evicted: [session: SessionInfo];
@@ -130,6 +138,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #touches: PendingTouches;
+  // Ends the store did not take during an outage (issue #19), retried until it answers.
+  readonly #pendingEnds: PendingEnds;
 
   /** @param options - see {@link SessionRegistryOptions}. */
   constructor(options: SessionRegistryOptions = {}) {
@@ -138,6 +148,14 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     this.store = this.#options.store ?? createMemoryStore();
     const { touchInterval, clock, timeouts } = this.#options;
     this.#touches = new PendingTouches(this.store, touchInterval, clock, timeouts, (error) => this.#report(toStoreError('touch', error)));
+    this.#pendingEnds = new PendingEnds(this.store, () => ({ now: this.now(), timeouts: this.#options.timeouts }), {
+      delivered: (end, ended, expired) => {
+        this.#expired(expired);
+        for (const s of ended) this.#endedLocally(s);
+        this.emit('endDelivered', end, ended);
+      },
+      dropped: (end, why) => this.emit('endDropped', end, why),
+    });
     if (this.store.watch) {
       this.#unsubscribe.push(this.store.watch((sessions) => this.#remoteEnded(sessions)));
     }
@@ -354,7 +372,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       await this.#touches.flushPrincipal(principalKey);
       outcome = await this.store.end({ principalKey, sessionId: id, reason, now: this.now(), timeouts: this.#options.timeouts });
     } catch (error) {
-      throw toStoreError('end', error);
+      throw this.#queueEnd(toStoreError('end', error), { kind: 'one', principalKey, sessionId: id, reason, queuedAt: this.now() });
     }
     this.#expired(outcome.expired);
     for (const s of outcome.ended) this.#endedLocally(s);
@@ -385,7 +403,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
         ...(except === undefined ? {} : { except }),
       });
     } catch (error) {
-      throw toStoreError('endAll', error);
+      throw this.#queueEnd(toStoreError('endAll', error), { kind: 'all', principalKey, except, reason, queuedAt: this.now() });
     }
     this.#expired(outcome.expired);
     for (const s of outcome.ended) this.#endedLocally(s);
@@ -433,6 +451,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     if (this.#timer) clearInterval(this.#timer);
     for (const off of this.#unsubscribe.splice(0)) off();
     await this.#touches.close();
+    await this.#pendingEnds.close();
     await this.store.close();
   }
 
@@ -463,6 +482,23 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       this.#endedRemotely++;
       this.emit('ended', s, 'remote');
     }
+  }
+
+  /** Queues an end the store did not answer (`ERR_STORE`); returns the error to throw. */
+  #queueEnd(error: SessionPolicyError, end: PendingEnd): SessionPolicyError {
+    if (PendingEnds.retryable(error)) {
+      this.#pendingEnds.add(end);
+      this.emit('endQueued', end);
+    }
+    return error;
+  }
+
+  /**
+   * Ends `end` or `endAll` could not write during an outage, oldest first, waiting to be
+   * retried (every second, in order, until the store answers).
+   */
+  pendingEnds(): readonly PendingEnd[] {
+    return this.#pendingEnds.list();
   }
 
   #report(error: Error): void {
