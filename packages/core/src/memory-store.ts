@@ -7,9 +7,10 @@ import type { SessionInfo } from './session.js';
 /** Options of {@link createMemoryStore}. @public */
 export interface MemoryStoreOptions {
   /**
-   * The most principals kept in memory; past it the least recently used principal's
-   * sessions are forgotten (its devices are then bounced as unknown sessions). Bounds
-   * memory under a login flood. Default 100 000.
+   * The most principals kept in memory; past it the least recently written principal's
+   * sessions are forgotten (its devices are then bounced as unknown sessions). A session
+   * in use is written at least about once a second (its touch), so this is the least
+   * recently used. Bounds memory under a login flood. Default 100 000.
    */
   readonly maxPrincipals?: number;
 }
@@ -21,6 +22,11 @@ type Records = readonly SessionInfo[];
  * itself and whose value is the principal's frozen, exact-size records array (no
  * envelope, no wrapper, no second copy of the key), and a map from session id to
  * principal (R4) that follows what the cache holds.
+ *
+ * Reads do not reorder the cache (`peek`) and entries carry no TTL: a read then touches
+ * no memory but the entry's own (at a million sessions each extra line is a cache miss
+ * per check); recency follows writes, which include every session's touches; and expiry
+ * and retention are the store's own rules (R7, R13), applied on every read.
  */
 class LruSpace implements RecordSpace {
   readonly readsWhatItWrote = true;
@@ -44,17 +50,16 @@ class LruSpace implements RecordSpace {
   }
 
   get(principalKey: string): unknown {
-    return this.#cache.get(principalKey);
+    return this.#cache.peek(principalKey);
   }
 
   getSync(principalKey: string): unknown {
-    return this.#cache.get(principalKey);
+    return this.#cache.peek(principalKey);
   }
 
-  set(principalKey: string, value: unknown, ttl: number | undefined): void {
+  set(principalKey: string, value: unknown): void {
     this.#incoming = value as Records;
-    if (ttl === undefined) this.#cache.set(principalKey, value as Records);
-    else this.#cache.set(principalKey, value as Records, { ttl });
+    this.#cache.set(principalKey, value as Records);
     this.#incoming = undefined;
   }
 
