@@ -7,9 +7,10 @@ import type { SessionInfo } from './session.js';
 /** Options of {@link createMemoryStore}. @public */
 export interface MemoryStoreOptions {
   /**
-   * The most principals kept in memory; past it the least recently used principal's
-   * sessions are forgotten (its devices are then bounced as unknown sessions). Bounds
-   * memory under a login flood. Default 100 000.
+   * The most principals kept in memory; past it the least recently written principal's
+   * sessions are forgotten (its devices are then bounced as unknown sessions). A session
+   * in use is written at least about once a second (its touch), so this is the least
+   * recently used. Bounds memory under a login flood. Default 100 000.
    */
   readonly maxPrincipals?: number;
 }
@@ -19,13 +20,19 @@ type Records = readonly SessionInfo[];
 /**
  * The embedded store's {@link RecordSpace}: an lru-cache whose key is the principal key
  * itself and whose value is the principal's frozen, exact-size records array (no
- * envelope, no wrapper, no second copy of the key), and a map from session id to
- * principal (R4) that follows what the cache holds.
+ * envelope, no wrapper, no second copy of the key), and a map from session id to the
+ * current record of the principal that last admitted it: the index R4 needs, which also
+ * answers a check in one step. It follows every write and every entry the cache drops.
+ *
+ * Reads do not reorder the cache (`peek`) and entries carry no TTL: a read then touches
+ * no memory but the entry's own (at a million sessions each extra line is a cache miss
+ * per check); recency follows writes, which include every session's touches; and expiry
+ * and retention are the store's own rules (R7, R13), applied on every read.
  */
 class LruSpace implements RecordSpace {
   readonly readsWhatItWrote = true;
   readonly #cache: LRUCache<string, Records>;
-  readonly #owners = new Map<string, string>();
+  readonly #byId = new Map<string, SessionInfo>();
   #incoming: Records | undefined;
 
   constructor(max: number) {
@@ -44,18 +51,23 @@ class LruSpace implements RecordSpace {
   }
 
   get(principalKey: string): unknown {
-    return this.#cache.get(principalKey);
+    return this.#cache.peek(principalKey);
   }
 
   getSync(principalKey: string): unknown {
-    return this.#cache.get(principalKey);
+    return this.#cache.peek(principalKey);
   }
 
-  set(principalKey: string, value: unknown, ttl: number | undefined): void {
-    this.#incoming = value as Records;
-    if (ttl === undefined) this.#cache.set(principalKey, value as Records);
-    else this.#cache.set(principalKey, value as Records, { ttl });
+  set(principalKey: string, value: unknown): void {
+    const records = value as Records;
+    this.#incoming = records;
+    this.#cache.set(principalKey, records);
     this.#incoming = undefined;
+    // The index points at the records now stored (ids another principal admitted since stay theirs).
+    for (const r of records) {
+      const current = this.#byId.get(r.sessionId);
+      if (current !== undefined && current !== r && current.principalKey === principalKey) this.#byId.set(r.sessionId, r);
+    }
   }
 
   delete(principalKey: string): void {
@@ -63,11 +75,16 @@ class LruSpace implements RecordSpace {
   }
 
   getOwner(sessionId: string): string | undefined {
-    return this.#owners.get(sessionId);
+    return this.#byId.get(sessionId)?.principalKey;
+  }
+
+  getRecordSync(sessionId: string): SessionInfo | undefined {
+    return this.#byId.get(sessionId);
   }
 
   setOwner(sessionId: string, principalKey: string): void {
-    this.#owners.set(sessionId, principalKey);
+    const record = this.#cache.peek(principalKey)?.find((r) => r.sessionId === sessionId);
+    if (record) this.#byId.set(sessionId, record);
   }
 
   describe(principalKey: string): string {
@@ -76,7 +93,7 @@ class LruSpace implements RecordSpace {
 
   close(): void {
     this.#cache.clear();
-    this.#owners.clear();
+    this.#byId.clear();
   }
 
   /** Drops the index entries of the ids a principal no longer holds (forgotten, evicted, expired). */
@@ -85,7 +102,7 @@ class LruSpace implements RecordSpace {
     const kept = next && next.length > 8 ? new Set(next.map((r) => r.sessionId)) : undefined;
     for (const r of old) {
       if (kept ? kept.has(r.sessionId) : next?.some((n) => n.sessionId === r.sessionId)) continue;
-      if (this.#owners.get(r.sessionId) === principalKey) this.#owners.delete(r.sessionId);
+      if (this.#byId.get(r.sessionId)?.principalKey === principalKey) this.#byId.delete(r.sessionId);
     }
   }
 }

@@ -191,7 +191,14 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    * session id already active for the principal changes nothing. An ended session id is
    * refused with `ERR_SESSION_ENDED`.
    *
-   * Throws `ERR_INVALID_PRINCIPAL` / `ERR_INVALID_SESSION_ID` for bad input and
+   * A session id active for another principal is ended there (reason `replaced`, in the
+   * result's `replaced`): an id belongs to one principal at a time. The user agent is cut
+   * to 512 characters; `deviceId: ''` means no device (rules R4, R15, R17 of
+   * `docs/storage-rules.md`).
+   *
+   * Throws `ERR_INVALID_PRINCIPAL` / `ERR_INVALID_SESSION_ID` for bad input,
+   * `ERR_INVALID_OPTION` for bad login fields (naming the field: `attributes` over
+   * `maxAttributesBytes` serialized, a `deviceId` or `ip` over 1024 characters) and
    * `ERR_STORE` when the store fails.
    *
    * @param login - the new session.
