@@ -144,6 +144,24 @@ export function registerScenarios(test: TestFn, start: StartExample): void {
     t.is((await bob.api('GET', '/api/me')).status, 200);
   });
 
+  test('evict with default options: the device used longest ago is signed out, to the second (issue 13)', async (t) => {
+    let now = Date.now();
+    const app = await example(t, { maxSessions: 2, clock: () => now });
+    const [a, b, c] = [new Client(app.url), new Client(app.url), new Client(app.url)];
+    await a.login('alice', 'A');
+    now += 1_000;
+    await b.login('alice', 'B');
+    now += 1_000;
+    t.is((await b.api('GET', '/api/me')).status, 200);
+    now += 2_000;
+    t.is((await a.api('GET', '/api/me')).status, 200, 'A is used after B');
+    now += 500;
+    await c.login('alice', 'C');
+    t.like(await b.api('GET', '/api/me'), { status: 401, json: { error: 'session_ended', reason: 'evicted' } });
+    t.is((await a.api('GET', '/api/me')).status, 200);
+    t.is((await c.api('GET', '/api/me')).status, 200);
+  });
+
   test('reject: a login over the limit gets 409 with the holders and the first session stays active', async (t) => {
     const app = await example(t, { maxSessions: 1, onLimit: 'reject' });
     const first = new Client(app.url);

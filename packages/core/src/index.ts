@@ -61,6 +61,8 @@ export { KeyedMutex } from './keyed-mutex.js';
 export { DeadlineQueue } from './deadline-queue.js';
 export { LruKeyvStore, type LruKeyvStoreOptions } from './lru-keyv-store.js';
 export { KeyvSessionStore, type KeyvSessionStoreOptions } from './keyv-store.js';
+export { RecordSessionStore } from './record-store.js';
+export type { RecordSpace } from './record-space.js';
 export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { type MaxSessions, type SessionRegistryOptions } from './options.js';
 export {

@@ -1,6 +1,8 @@
-import Keyv from 'keyv';
-import { KeyvSessionStore } from './keyv-store.js';
-import { LruKeyvStore } from './lru-keyv-store.js';
+import { LRUCache } from 'lru-cache';
+import { InvalidOptionError } from './errors.js';
+import type { RecordSpace } from './record-space.js';
+import { RecordSessionStore } from './record-store.js';
+import type { SessionInfo } from './session.js';
 
 /** Options of {@link createMemoryStore}. @public */
 export interface MemoryStoreOptions {
@@ -12,28 +14,92 @@ export interface MemoryStoreOptions {
   readonly maxPrincipals?: number;
 }
 
+type Records = readonly SessionInfo[];
+
 /**
- * The embedded default store: a Keyv instance over a bounded lru-cache, in this process,
- * with no serialization (records are kept as frozen objects). Zero setup; nothing is
- * shared between processes.
+ * The embedded store's {@link RecordSpace}: an lru-cache whose key is the principal key
+ * itself and whose value is the principal's frozen, exact-size records array (no
+ * envelope, no wrapper, no second copy of the key), and a map from session id to
+ * principal (R4) that follows what the cache holds.
+ */
+class LruSpace implements RecordSpace {
+  readonly readsWhatItWrote = true;
+  readonly #cache: LRUCache<string, Records>;
+  readonly #owners = new Map<string, string>();
+  #incoming: Records | undefined;
+
+  constructor(max: number) {
+    this.#cache = new LRUCache<string, Records>({
+      max,
+      dispose: (old, principalKey, reason) => this.#disposed(old, principalKey, reason === 'set' ? this.#incoming : undefined),
+    });
+  }
+
+  wrap(records: Records): unknown {
+    return records;
+  }
+
+  unwrap(value: unknown): readonly unknown[] | string {
+    return Array.isArray(value) ? value : 'not a records array';
+  }
+
+  get(principalKey: string): unknown {
+    return this.#cache.get(principalKey);
+  }
+
+  getSync(principalKey: string): unknown {
+    return this.#cache.get(principalKey);
+  }
+
+  set(principalKey: string, value: unknown, ttl: number | undefined): void {
+    this.#incoming = value as Records;
+    if (ttl === undefined) this.#cache.set(principalKey, value as Records);
+    else this.#cache.set(principalKey, value as Records, { ttl });
+    this.#incoming = undefined;
+  }
+
+  delete(principalKey: string): void {
+    this.#cache.delete(principalKey);
+  }
+
+  getOwner(sessionId: string): string | undefined {
+    return this.#owners.get(sessionId);
+  }
+
+  setOwner(sessionId: string, principalKey: string): void {
+    this.#owners.set(sessionId, principalKey);
+  }
+
+  describe(principalKey: string): string {
+    return principalKey;
+  }
+
+  close(): void {
+    this.#cache.clear();
+    this.#owners.clear();
+  }
+
+  /** Drops the index entries of the ids a principal no longer holds (forgotten, evicted, expired). */
+  #disposed(old: Records, principalKey: string, next: Records | undefined): void {
+    // A set only for big principals: a linear search is cheaper for a few sessions.
+    const kept = next && next.length > 8 ? new Set(next.map((r) => r.sessionId)) : undefined;
+    for (const r of old) {
+      if (kept ? kept.has(r.sessionId) : next?.some((n) => n.sessionId === r.sessionId)) continue;
+      if (this.#owners.get(r.sessionId) === principalKey) this.#owners.delete(r.sessionId);
+    }
+  }
+}
+
+/**
+ * The embedded default store: a {@link RecordSessionStore} over a bounded lru-cache, in
+ * this process, with no serialization (records are kept as frozen objects). Zero setup;
+ * nothing is shared between processes.
  *
  * @param options - see {@link MemoryStoreOptions}.
  * @public
  */
-export function createMemoryStore(options: MemoryStoreOptions = {}): KeyvSessionStore {
-  const lru = new LruKeyvStore({ max: options.maxPrincipals ?? 100_000 });
-  const keyv = new Keyv({
-    store: lru,
-    namespace: '',
-    useKeyPrefix: false,
-    serialize: undefined,
-    deserialize: undefined,
-  });
-  // Keyv keeps values unserialized here, in its envelope `{ value, expires }`.
-  const readSync = (key: string): unknown => {
-    const entry = lru.get<{ value: unknown; expires?: number | null }>(key);
-    if (!entry || (typeof entry.expires === 'number' && entry.expires < Date.now())) return undefined;
-    return entry.value;
-  };
-  return new KeyvSessionStore(keyv, { closeKeyv: true, readSync, name: 'memory' });
+export function createMemoryStore(options: MemoryStoreOptions = {}): RecordSessionStore {
+  const max = options.maxPrincipals ?? 100_000;
+  if (!Number.isInteger(max) || max < 1) throw new InvalidOptionError('maxPrincipals', 'must be a positive integer');
+  return new RecordSessionStore(new LruSpace(max), 'memory');
 }

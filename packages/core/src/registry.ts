@@ -3,6 +3,7 @@ import { ClosedError, InvalidOptionError, SessionPolicyError, toStoreError } fro
 import { createMemoryStore } from './memory-store.js';
 import { checkLimit, resolveOptions, type ResolvedOptions, type SessionRegistryOptions } from './options.js';
 import { PendingTouches } from './pending-touches.js';
+import { sessionRecord } from './record-shape.js';
 import { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 import { assertSessionId } from './session-id.js';
 import type { AdmitAccepted, AdmitRefused, SessionStore } from './store.js';
@@ -193,7 +194,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       // R11: the principal's pending touches first, so eviction order is exact here.
       await this.#touches.flushPrincipal(principalKey);
       const now = this.now();
-      candidate = {
+      candidate = sessionRecord({
         sessionId,
         principalKey,
         createdAt: now,
@@ -204,7 +205,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
         ...(ip === undefined ? {} : { ip }),
         ...(attrs === undefined ? {} : { attributes: attrs }),
         state: 'active',
-      };
+      });
       outcome = await this.store.admit({ candidate, limit, onLimit, policy, timeouts, now });
     } catch (error) {
       throw toStoreError('admit', error);

@@ -42,7 +42,11 @@ export interface AdmitAccepted {
   readonly alreadyActive: boolean;
   /** Sessions evicted to make room (ended with reason `evicted`). */
   readonly evicted: readonly SessionInfo[];
-  /** Sessions replaced by this login (ended with reason `replaced`). */
+  /**
+   * Sessions replaced by this login (ended with reason `replaced`): the same device's
+   * (R5), and this session id if it was active for another principal (R4, with that
+   * principal's key).
+   */
   readonly replaced: readonly SessionInfo[];
   /** Sessions found expired on the way (ended with reason `idle` or `absolute`). */
   readonly expired: readonly SessionInfo[];
@@ -124,7 +128,8 @@ export type CheckOutcome = (
 ) & {
   /**
    * Other sessions of the principal that this check found expired and ended on the way
-   * (a store that refreshes the whole principal when it writes a touch). Absent when none.
+   * (a store that refreshes the whole principal when it ends an expired session). Absent
+   * when none.
    */
   readonly expired?: readonly SessionInfo[];
 };

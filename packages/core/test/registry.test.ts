@@ -17,6 +17,8 @@ test('options are validated at construction with an error naming the option', (t
     [{ clock: 5 }, 'clock'],
     [{ store: {} }, 'store'],
     [{ maxSessionIdLength: 0 }, 'maxSessionIdLength'],
+    [{ maxAttributesBytes: 0 }, 'maxAttributesBytes'],
+    [{ touchInterval: -1 }, 'touchInterval'],
   ];
   for (const [options, option] of cases) {
     const error = t.throws(() => new SessionRegistry(options as never), { code: 'ERR_INVALID_OPTION' } as never, option);
@@ -198,5 +200,18 @@ test('touches are written behind in one batch per flush interval, coalesced per 
   while (batches.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   t.deepEqual(batches, [[1_500, 1_500]], 'one batch, the latest time of each session');
   t.like(await registry.list('u'), [{ lastSeenAt: 1_500 }, { lastSeenAt: 1_500 }]);
+  await registry.close();
+});
+
+test('attributes are capped by their serialized size, counted in UTF-8 bytes (R16)', async (t) => {
+  const registry = new SessionRegistry();
+  const huge = { blob: 'x'.repeat(10 * 2 ** 20) };
+  const error = await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 's', attributes: huge }), { code: 'ERR_INVALID_OPTION' } as never);
+  t.regex(error?.message ?? '', /attributes.*4096 bytes.*maxAttributesBytes/);
+  // 1,400 three-byte characters: 1,400 UTF-16 units but 4,200 bytes.
+  await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 's', attributes: { k: '€'.repeat(1_400) } }), { code: 'ERR_INVALID_OPTION' } as never);
+  await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 's', attributes: { n: 1n } as never }), { code: 'ERR_INVALID_OPTION' } as never);
+  t.true((await registry.admit({ principal: 'u', sessionId: 's', attributes: { k: '€'.repeat(1_300) } })).admitted);
+  t.deepEqual(await registry.list('u').then((l) => l.map((s) => s.sessionId)), ['s']);
   await registry.close();
 });

@@ -13,6 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestFn } from 'ava';
+import { lostUpdates } from './lost-updates.js';
+import { storeModel } from './model.js';
 import {
   idleFirst,
   oldestCreated,
@@ -31,7 +33,12 @@ export interface StoreConformanceOptions {
    * (every test uses principals of its own).
    */
   readonly createStore: () => SessionStore | Promise<SessionStore>;
+  /** Runs of the model-based property test ({@link storeModel}). Default 100. */
+  readonly modelRuns?: number;
 }
+
+export { checkAgainstModel, storeModel, type StoreModelOptions } from './model.js';
+export { lostUpdates, type LostUpdatesOptions } from './lost-updates.js';
 
 const MINUTE = 60_000;
 
@@ -48,6 +55,7 @@ async function activeIdsOf(registry: SessionRegistry, principal: unknown): Promi
  */
 export function storeConformance(test: TestFn, options: StoreConformanceOptions): void {
   const { name, createStore } = options;
+  storeModel(test, { name, createStore, ...(options.modelRuns === undefined ? {} : { numRuns: options.modelRuns }) });
 
   async function setup(extra: SessionRegistryOptions = {}) {
     let now = Date.parse('2026-03-01T08:00:00Z');
@@ -396,6 +404,10 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
+  test(`${name}: no lost updates: every admitted session is active or a tombstone with its reason (R1)`, async (t) => {
+    t.deepEqual(await lostUpdates({ createStore }), []);
+  });
+
   test(`${name}: concurrent logins in reject mode admit exactly the limit`, async (t) => {
     const { registry, login, activeIds } = await setup({ maxSessions: 3, onLimit: 'reject' });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => login(`r${i}`)));
@@ -405,12 +417,66 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
-  test(`${name}: tombstones per principal are bounded`, async (t) => {
-    const { registry, login, user } = await setup({ maxSessions: 1, maxTombstones: 4 });
-    for (let i = 0; i < 12; i++) await login(`s${i}`);
+  test(`${name}: tombstones per principal are bounded, exactly (R14)`, async (t) => {
+    const { registry, login, user, advance } = await setup({ maxSessions: 1, maxTombstones: 4 });
+    for (let i = 0; i < 12; i++) {
+      await login(`s${i}`);
+      advance(1_000);
+    }
     const all = await registry.list(user, { includeEnded: true });
-    t.true(all.filter((s) => s.state === 'ended').length <= 4 + 1);
+    t.deepEqual(all.filter((s) => s.state === 'ended').map((s) => s.sessionId), ['s7', 's8', 's9', 's10'], 'the newest 4 tombstones');
     t.deepEqual(all.filter((s) => s.state === 'active').map((s) => s.sessionId), ['s11']);
+    await registry.close();
+  });
+
+  test(`${name}: tombstones ended together are trimmed by creation, then by session id (R14)`, async (t) => {
+    const { registry, login, user, advance } = await setup({ maxTombstones: 1 });
+    await login('x');
+    advance(1_000);
+    await login('b');
+    await login('a');
+    advance(1_000);
+    t.is((await registry.endAll(user)).length, 3);
+    const all = await registry.list(user, { includeEnded: true });
+    t.deepEqual(all.map((s) => `${s.sessionId}:${s.endReason}`), ['b:logout']);
+    await registry.close();
+  });
+
+  test(`${name}: a session id belongs to one principal at a time (R4)`, async (t) => {
+    const { registry, login, status, user } = await setup();
+    const other = `other-${randomUUID()}`;
+    const ended: string[] = [];
+    registry.on('ended', (s) => ended.push(`${s.principalKey === user ? 'user' : 'other'}/${s.sessionId}:${s.endReason}`));
+    await login('shared');
+    const moved = await registry.admit({ principal: other, sessionId: 'shared' });
+    t.true(moved.admitted);
+    t.deepEqual(moved.admitted ? moved.replaced.map((s) => [s.principalKey, s.sessionId, s.endReason]) : [], [[user, 'shared', 'replaced']]);
+    t.is(await status('shared', user), 'ended:replaced');
+    t.is(await status('shared', other), 'active');
+    t.deepEqual(ended, ['user/shared:replaced']);
+    // Refused logins move nothing.
+    const { registry: strict, status: strictStatus, user: first } = await setup({ maxSessions: 1, onLimit: 'reject' });
+    const second = `second-${randomUUID()}`;
+    await strict.admit({ principal: first, sessionId: 'x' });
+    await strict.admit({ principal: second, sessionId: 'y' });
+    t.false((await strict.admit({ principal: second, sessionId: 'x' })).admitted);
+    t.is(await strictStatus('x', first), 'active');
+    await strict.close();
+    await registry.close();
+  });
+
+  test(`${name}: bounds: user agent truncated, attributes capped, deviceId '' is none (R15, R16, R17)`, async (t) => {
+    const { registry, user } = await setup({ maxAttributesBytes: 1024 });
+    await registry.admit({ principal: user, sessionId: 'long-ua', userAgent: 'U'.repeat(5000), deviceId: '' });
+    const [session] = await registry.list(user);
+    t.is(session?.userAgent?.length, 512);
+    t.false(session !== undefined && 'deviceId' in session, "deviceId '' is stored as absent");
+    const error = await t.throwsAsync(registry.admit({ principal: user, sessionId: 'fat', attributes: { blob: 'x'.repeat(2000) } }), {
+      code: 'ERR_INVALID_OPTION',
+    } as never);
+    t.is((error as { option?: string } | undefined)?.option, 'attributes');
+    t.is((await registry.check('fat', user)).status, 'unknown');
+    t.true((await registry.admit({ principal: user, sessionId: 'fits', attributes: { blob: 'x'.repeat(900) } })).admitted);
     await registry.close();
   });
 
