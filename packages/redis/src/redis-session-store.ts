@@ -289,10 +289,8 @@ export class RedisSessionStore implements SessionStore {
         cursor = next;
         junk += dropped;
         for (const s of this.#decode(keys, principalKey, records)) byId.set(s.sessionId, s);
-        for (const s of this.#decode(keys, principalKey, ended)) {
-          expired.push(s);
-          byId.set(s.sessionId, s);
-        }
+        // Listed by the tombstone pass that follows, if the cap (R14) kept them.
+        for (const s of this.#decode(keys, principalKey, ended)) expired.push(s);
       } while (cursor !== '0');
     }
     this.#junk(keys, junk);

@@ -51,11 +51,15 @@ local limit, onLimit, order = num(ARGV[12]), ARGV[13], ARGV[14]
 local replaceSameDevice, minIdle = ARGV[15] == '1', tonumber(ARGV[16])
 
 local ended = {}
+-- Whether the actives (and their orders) existed before this call (else they get the TTL).
+local hadActives = false
 local function finish(status, session, evicted, replaced, expired, holders, candidate)
   local wrote = #ended > 0 or candidate
   if not wrote then return { status, session, evicted, replaced, expired, holders, '' } end
   redis.call('INCR', KEYS[7])
-  if #ended > 0 then trimTombstones(KEYS, now, retention, maxTombstones, CHUNK) end
+  -- Tombstones left beyond those ended now: the tombstone keys existed (and have the TTL).
+  local tombsBefore = 1
+  if #ended > 0 then tombsBefore = trimTombstones(KEYS, now, retention, maxTombstones, CHUNK) - #ended end
   local need, deadline = retention, math.huge
   if candidate then
     local _, last, created = splitRecord(record)
@@ -63,9 +67,9 @@ local function finish(status, session, evicted, replaced, expired, holders, cand
     need = math.max(need, deadline + retention - now)
   end
   local extra = {}
-  if candidate then extra[#extra + 1] = 1 end
+  if candidate and not hadActives then extra[#extra + 1] = 1 end
   if candidate and device ~= '' then extra[#extra + 1] = 4 end
-  if #ended > 0 then extra[#extra + 1] = 5 end
+  if #ended > 0 and tombsBefore <= 0 then extra[#extra + 1] = 5 end
   local ttl, extended = keepAlive(KEYS, need, extra)
   local lowered = indexDeadline(KEYS[8], ARGV[6], deadline, now, retention, ttl, extended) or ''
   publish(ARGV[7], ARGV[8], ended)
@@ -134,9 +138,11 @@ if replaceSameDevice and device ~= '' then
   end
 end
 
-local victims = {}
+local victims, values = {}, {}
 if limit ~= math.huge then
-  local excess = redis.call('ZCARD', KEYS[2]) - #replacing + 1 - limit
+  local count = redis.call('ZCARD', KEYS[2])
+  hadActives = count > 0
+  local excess = count - #replacing + 1 - limit
   if excess > 0 and onLimit == 'evict' then
     local key, other = KEYS[2], KEYS[3]
     if order == 'created' then key, other = KEYS[3], KEYS[2] end
@@ -148,8 +154,10 @@ if limit ~= math.huge then
       local dropped = false
       for _, m in ipairs(lowest(key, want, second)) do
         if not isReplaced[m] and #victims < excess then
-          if splitRecord(redis.call('HGET', KEYS[1], m)) then
+          local v = redis.call('HGET', KEYS[1], m)
+          if splitRecord(v) then
             victims[#victims + 1] = m
+            values[m] = v
           else
             endActive(KEYS, m, false, '', nowRaw)
             dropped = true
@@ -177,7 +185,7 @@ for _, m in ipairs(replacing) do
   if t then replaced[#replaced + 1] = t else redis.call('ZREM', KEYS[4], device .. '\n' .. m) end
 end
 for _, m in ipairs(victims) do
-  local t = endActive(KEYS, m, redis.call('HGET', KEYS[1], m), 'evicted', nowRaw)
+  local t = endActive(KEYS, m, values[m], 'evicted', nowRaw)
   if t then evicted[#evicted + 1] = t end
 end
 for _, t in ipairs(replaced) do ended[#ended + 1] = t end
