@@ -7,9 +7,10 @@ import type { SessionInfo } from './session.js';
 /** Options of {@link createMemoryStore}. @public */
 export interface MemoryStoreOptions {
   /**
-   * The most principals kept in memory; past it the least recently used principal's
-   * sessions are forgotten (its devices are then bounced as unknown sessions). Bounds
-   * memory under a login flood. Default 100 000.
+   * The most principals kept in memory; past it the least recently written principal's
+   * sessions are forgotten (its devices are then bounced as unknown sessions). A session
+   * in use is written at least about once a second (its touch), so this is the least
+   * recently used. Bounds memory under a login flood. Default 100 000.
    */
   readonly maxPrincipals?: number;
 }
@@ -21,8 +22,14 @@ type Records = readonly SessionInfo[];
  * itself and whose value is the principal's frozen, exact-size records array (no
  * envelope, no wrapper, no second copy of the key), and a map from session id to
  * principal (R4) that follows what the cache holds.
+ *
+ * Reads do not reorder the cache (`peek`) and entries carry no TTL: a read then touches
+ * no memory but the entry's own (at a million sessions each extra line is a cache miss
+ * per check); recency follows writes, which include every session's touches; and expiry
+ * and retention are the store's own rules (R7, R13), applied on every read.
  */
 class LruSpace implements RecordSpace {
+  readonly readsWhatItWrote = true;
   readonly #cache: LRUCache<string, Records>;
   readonly #owners = new Map<string, string>();
   #incoming: Records | undefined;
@@ -43,17 +50,16 @@ class LruSpace implements RecordSpace {
   }
 
   get(principalKey: string): unknown {
-    return this.#cache.get(principalKey);
+    return this.#cache.peek(principalKey);
   }
 
   getSync(principalKey: string): unknown {
-    return this.#cache.get(principalKey);
+    return this.#cache.peek(principalKey);
   }
 
-  set(principalKey: string, value: unknown, ttl: number | undefined): void {
+  set(principalKey: string, value: unknown): void {
     this.#incoming = value as Records;
-    if (ttl === undefined) this.#cache.set(principalKey, value as Records);
-    else this.#cache.set(principalKey, value as Records, { ttl });
+    this.#cache.set(principalKey, value as Records);
     this.#incoming = undefined;
   }
 
@@ -80,8 +86,10 @@ class LruSpace implements RecordSpace {
 
   /** Drops the index entries of the ids a principal no longer holds (forgotten, evicted, expired). */
   #disposed(old: Records, principalKey: string, next: Records | undefined): void {
+    // A set only for big principals: a linear search is cheaper for a few sessions.
+    const kept = next && next.length > 8 ? new Set(next.map((r) => r.sessionId)) : undefined;
     for (const r of old) {
-      if (next && next.some((n) => n.sessionId === r.sessionId)) continue;
+      if (kept ? kept.has(r.sessionId) : next?.some((n) => n.sessionId === r.sessionId)) continue;
       if (this.#owners.get(r.sessionId) === principalKey) this.#owners.delete(r.sessionId);
     }
   }

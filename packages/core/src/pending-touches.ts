@@ -3,15 +3,20 @@ import type { Timeouts } from './timeouts.js';
 
 /** One session's "last seen" as this process knows it. Mutated in place (no allocation per request). */
 interface Slot {
+  /** The session id. */
+  sessionId: string;
   /** The latest request time seen here. */
   seenAt: number;
   /** The latest `lastSeenAt` the store is known to hold. */
   stored: number;
 }
 
-/** One principal's slots, with the earliest time a pending touch matters to the store's idle expiry. */
-interface PrincipalSlots {
-  readonly sessions: Map<string, Slot>;
+/**
+ * One principal's slots: the first inline (most principals have one session seen at a
+ * time, so a new one costs one object), any others in a map.
+ */
+interface PrincipalSlots extends Slot {
+  more: Map<string, Slot> | undefined;
   /** min(stored + idle) over its pending slots: from then on, the store would expire one of them too early. */
   dueAt: number;
 }
@@ -66,17 +71,22 @@ export class PendingTouches {
    * @param stored - the store's `lastSeenAt` for it.
    */
   seen(principalKey: string, sessionId: string, at: number, stored: number): void {
-    let principal = this.#byPrincipal.get(principalKey);
-    let slot = principal?.sessions.get(sessionId);
+    const principal = this.#byPrincipal.get(principalKey);
+    let slot: Slot | undefined = principal && (principal.sessionId === sessionId ? principal : principal.more?.get(sessionId));
     if (slot) {
       if (stored > slot.stored) slot.stored = stored;
       if (!(at > slot.seenAt)) return;
       slot.seenAt = at;
     } else {
       if (!(at > stored)) return;
-      slot = { seenAt: at, stored };
-      if (principal) principal.sessions.set(sessionId, slot);
-      else this.#byPrincipal.set(principalKey, (principal = { sessions: new Map([[sessionId, slot]]), dueAt: Infinity }));
+      if (principal) {
+        slot = { sessionId, seenAt: at, stored };
+        (principal.more ??= new Map()).set(sessionId, slot);
+      } else {
+        this.#byPrincipal.set(principalKey, { sessionId, seenAt: at, stored, more: undefined, dueAt: stored + this.#timeouts.idle });
+        if (!this.#armed) this.#arm();
+        return;
+      }
     }
     const due = slot.stored + this.#timeouts.idle;
     if (due < principal!.dueAt) principal!.dueAt = due;
@@ -103,7 +113,7 @@ export class PendingTouches {
    */
   forget(principalKey: string, sessionId: string): void {
     const principal = this.#byPrincipal.get(principalKey);
-    if (principal?.sessions.delete(sessionId) && principal.sessions.size === 0) this.#byPrincipal.delete(principalKey);
+    if (principal) this.#drop(principalKey, principal, sessionId);
   }
 
   /**
@@ -117,9 +127,9 @@ export class PendingTouches {
     if (!principal) return;
     const batch: TouchRequest[] = [];
     const slots: Slot[] = [];
-    for (const [sessionId, slot] of principal.sessions) {
+    for (const slot of slotsOf(principal)) {
       if (slot.seenAt > slot.stored) {
-        batch.push({ principalKey, sessionId, seenAt: slot.seenAt });
+        batch.push({ principalKey, sessionId: slot.sessionId, seenAt: slot.seenAt });
         slots.push(slot);
       }
     }
@@ -170,16 +180,15 @@ export class PendingTouches {
     const batch: TouchRequest[] = [];
     const slots: Slot[] = [];
     for (const [principalKey, principal] of this.#byPrincipal) {
-      for (const [sessionId, slot] of principal.sessions) {
+      for (const slot of slotsOf(principal)) {
         if (slot.seenAt > slot.stored) {
-          batch.push({ principalKey, sessionId, seenAt: slot.seenAt });
+          batch.push({ principalKey, sessionId: slot.sessionId, seenAt: slot.seenAt });
           slots.push(slot);
         } else if (dropQuiet) {
           // No request since the previous flush: the session went quiet.
-          principal.sessions.delete(sessionId);
+          this.#drop(principalKey, principal, slot.sessionId);
         }
       }
-      if (principal.sessions.size === 0) this.#byPrincipal.delete(principalKey);
     }
     if (batch.length > 0) await this.#send(batch, slots);
     // Slots written this time are dropped at the next flush if nothing new comes.
@@ -198,11 +207,33 @@ export class PendingTouches {
       if (principal) principal.dueAt = dueAt(principal, this.#timeouts.idle);
     }
   }
+
+  /** Removes one session's slot, promoting another into the inline place if needed. */
+  #drop(principalKey: string, principal: PrincipalSlots, sessionId: string): void {
+    if (principal.sessionId !== sessionId) {
+      principal.more?.delete(sessionId);
+      return;
+    }
+    const next = principal.more?.values().next().value;
+    if (!next) {
+      this.#byPrincipal.delete(principalKey);
+      return;
+    }
+    principal.more!.delete(next.sessionId);
+    principal.sessionId = next.sessionId;
+    principal.seenAt = next.seenAt;
+    principal.stored = next.stored;
+  }
+}
+
+/** A principal's slots: the inline one, then the others (a snapshot, safe to drop from). */
+function slotsOf(principal: PrincipalSlots): Slot[] {
+  return principal.more ? [principal, ...principal.more.values()] : [principal];
 }
 
 function dueAt(principal: PrincipalSlots, idle: number): number {
   let at = Infinity;
-  for (const slot of principal.sessions.values()) {
+  for (const slot of slotsOf(principal)) {
     if (slot.seenAt > slot.stored && slot.stored + idle < at) at = slot.stored + idle;
   }
   return at;

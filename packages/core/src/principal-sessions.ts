@@ -1,4 +1,5 @@
 import type { EvictionContext } from './eviction-policy.js';
+import { sessionRecord } from './record-shape.js';
 import { endedSession, type EndReason, type SessionInfo } from './session.js';
 import type { AdmitOutcome, AdmitRequest, EndOutcome } from './store.js';
 import { expiryReason, forgetAt, type Timeouts } from './timeouts.js';
@@ -227,7 +228,7 @@ export function planTouch(current: readonly SessionInfo[], seen: ReadonlyMap<str
     const at = seen.get(r.sessionId);
     if (at === undefined || r.state !== 'active' || !(at > r.lastSeenAt)) return r;
     changed = true;
-    return { ...r, lastSeenAt: at };
+    return sessionRecord({ ...r, lastSeenAt: at });
   });
   return changed ? { records, changed } : { records: current, changed };
 }

@@ -14,6 +14,12 @@ import type { SessionInfo } from './session.js';
  */
 export interface RecordSpace {
   /**
+   * `true` when {@link get} hands back the very values {@link set} stored, in this
+   * process, where nobody else can reach them (the embedded store): the store then
+   * neither validates them nor keeps track of which it wrote. Default `false`.
+   */
+  readonly readsWhatItWrote?: boolean;
+  /**
    * What to store for a principal's records (`records` is a frozen array of frozen
    * records, exactly as long as it needs to be). Keep the value small: it may be the
    * array itself.

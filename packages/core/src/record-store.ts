@@ -2,6 +2,7 @@ import { DeadlineQueue } from './deadline-queue.js';
 import { ClosedError, CorruptRecordError, toStoreError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { lastForget, nextDeadline, planAdmission, planEnd, planTouch, refresh } from './principal-sessions.js';
+import { sessionRecord } from './record-shape.js';
 import type { RecordSpace } from './record-space.js';
 import type { SessionInfo } from './session.js';
 import { parseSessionRecord } from './session-record.js';
@@ -49,6 +50,7 @@ export class RecordSessionStore implements SessionStore {
   // Values this process wrote and still holds by reference (spaces that keep objects
   // instead of serializing them): they need no re-validation on read.
   readonly #trusted = new WeakSet<object>();
+  readonly #trustAll: boolean;
   #closed = false;
 
   /**
@@ -57,6 +59,7 @@ export class RecordSessionStore implements SessionStore {
    */
   constructor(space: RecordSpace, name: string) {
     this.#space = space;
+    this.#trustAll = space.readsWhatItWrote === true;
     this.name = name;
   }
 
@@ -70,11 +73,15 @@ export class RecordSessionStore implements SessionStore {
     } catch (error) {
       throw toStoreError('admit', error);
     }
-    const outcome = await this.#update('admit', principalKey, timeouts, now, (records) => planAdmission(records, request));
+    const outcome = await this.#update('admit', principalKey, timeouts, now, (records) => {
+      // The principal's records share one copy of its key (the candidate's is often a fresh string).
+      const key = records[0]?.principalKey;
+      return planAdmission(records, key === undefined ? request : { ...request, candidate: sessionRecord({ ...request.candidate, principalKey: key }) });
+    });
     if (!outcome.admitted || outcome.alreadyActive) return outcome;
     const ttl = ttlOf(lastForget([outcome.session], timeouts), now);
     try {
-      await this.#space.setOwner(sessionId, principalKey, ttl);
+      await this.#space.setOwner(outcome.session.sessionId, outcome.session.principalKey, ttl);
     } catch (error) {
       throw toStoreError('admit', error);
     }
@@ -119,7 +126,7 @@ export class RecordSessionStore implements SessionStore {
     if (!getSync || this.#closed) return undefined;
     const raw = getSync.call(this.#space, request.principalKey);
     if (raw === undefined || raw === null) return UNKNOWN;
-    if (typeof raw !== 'object' || !this.#trusted.has(raw)) return undefined;
+    if (typeof raw !== 'object' || !(this.#trustAll || this.#trusted.has(raw))) return undefined;
     const { sessionId, now, timeouts } = request;
     const record = find(this.#space.unwrap(raw) as readonly SessionInfo[], sessionId);
     if (!record) return UNKNOWN;
@@ -140,16 +147,29 @@ export class RecordSessionStore implements SessionStore {
       if (!(seen.get(sessionId)! >= seenAt)) seen.set(sessionId, seenAt);
     }
     const { timeouts, now } = context;
-    await Promise.all(
-      [...byPrincipal].map(async ([principalKey, seen]) => {
-        const touched = await this.#update('touch', principalKey, timeouts, now, (records) => {
-          const plan = planTouch(records, seen);
-          return { ...plan, outcome: plan.changed ? plan.records.filter((r) => r.state === 'active' && seen.has(r.sessionId)) : NONE };
-        });
-        // R4's index follows the sessions it points at.
-        for (const r of touched) await this.#space.setOwner(r.sessionId, principalKey, ttlOf(lastForget([r], timeouts), now));
-      }),
-    );
+    const waits: Promise<void>[] = [];
+    for (const [principalKey, seen] of byPrincipal) {
+      // An in-process space with nothing running for the principal: read, plan and write
+      // in one synchronous step, which nothing can interleave with (no promise per touch).
+      if (this.#trustAll && !this.#closed && !this.#mutex.busy(principalKey)) {
+        const raw = this.#space.getSync?.(principalKey) as readonly SessionInfo[] | undefined;
+        if (raw === undefined) continue;
+        const plan = planTouch(raw, seen);
+        if (plan.changed) this.#writeSync(principalKey, plan.records, timeouts, now);
+        continue;
+      }
+      waits.push(this.#touchPrincipal(principalKey, seen, timeouts, now));
+    }
+    if (waits.length > 0) await Promise.all(waits);
+  }
+
+  async #touchPrincipal(principalKey: string, seen: ReadonlyMap<string, number>, timeouts: Timeouts, now: number): Promise<void> {
+    const touched = await this.#update('touch', principalKey, timeouts, now, (records) => {
+      const plan = planTouch(records, seen);
+      return { ...plan, outcome: plan.changed ? plan.records.filter((r) => r.state === 'active' && seen.has(r.sessionId)) : NONE };
+    });
+    // R4's index follows the sessions it points at (its entries expire in remote spaces).
+    for (const r of touched) await this.#space.setOwner(r.sessionId, principalKey, ttlOf(lastForget([r], timeouts), now));
   }
 
   /** @inheritdoc */
@@ -216,7 +236,7 @@ export class RecordSessionStore implements SessionStore {
       throw toStoreError(operation, error);
     }
     if (raw === undefined || raw === null) return NONE;
-    if (typeof raw === 'object' && this.#trusted.has(raw)) return this.#space.unwrap(raw) as readonly SessionInfo[];
+    if (typeof raw === 'object' && (this.#trustAll || this.#trusted.has(raw))) return this.#space.unwrap(raw) as readonly SessionInfo[];
     return this.#parse(principalKey, raw);
   }
 
@@ -251,13 +271,25 @@ export class RecordSessionStore implements SessionStore {
       await this.#space.delete(principalKey);
       return;
     }
+    const [value, ttl] = this.#prepare(records, timeouts, now);
+    await this.#space.set(principalKey, value, ttl);
+    this.#deadlines.schedule(principalKey, nextDeadline(records, timeouts));
+  }
+
+  /** The synchronous write of an in-process space (records never empty here). */
+  #writeSync(principalKey: string, records: readonly SessionInfo[], timeouts: Timeouts, now: number): void {
+    const [value, ttl] = this.#prepare(records, timeouts, now);
+    this.#space.set(principalKey, value, ttl);
+    this.#deadlines.schedule(principalKey, nextDeadline(records, timeouts));
+  }
+
+  #prepare(records: readonly SessionInfo[], timeouts: Timeouts, now: number): [unknown, number | undefined] {
     for (const r of records) Object.freeze(r);
     // Exact size (a copy has no slack), frozen: callers get these records by reference.
     const exact = Object.freeze(records.slice());
     const value = this.#space.wrap(exact);
-    if (typeof value === 'object' && value !== null) this.#trusted.add(value);
-    await this.#space.set(principalKey, value, ttlOf(lastForget(exact, timeouts), now));
-    this.#deadlines.schedule(principalKey, nextDeadline(exact, timeouts));
+    if (!this.#trustAll && typeof value === 'object' && value !== null) this.#trusted.add(value);
+    return [value, ttlOf(lastForget(exact, timeouts), now)];
   }
 
   #update<T>(operation: string, principalKey: string, timeouts: Timeouts, now: number, plan: (records: readonly SessionInfo[]) => Plan<T>): Promise<T> {

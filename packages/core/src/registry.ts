@@ -3,6 +3,7 @@ import { ClosedError, InvalidOptionError, SessionPolicyError, toStoreError } fro
 import { createMemoryStore } from './memory-store.js';
 import { checkLimit, resolveOptions, type ResolvedOptions, type SessionRegistryOptions } from './options.js';
 import { PendingTouches } from './pending-touches.js';
+import { sessionRecord } from './record-shape.js';
 import { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 import { assertSessionId } from './session-id.js';
 import type { AdmitAccepted, AdmitRefused, SessionStore } from './store.js';
@@ -172,7 +173,14 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    * session id already active for the principal changes nothing. An ended session id is
    * refused with `ERR_SESSION_ENDED`.
    *
-   * Throws `ERR_INVALID_PRINCIPAL` / `ERR_INVALID_SESSION_ID` for bad input and
+   * A session id active for another principal is ended there (reason `replaced`, in the
+   * result's `replaced`): an id belongs to one principal at a time. The user agent is cut
+   * to 512 characters; `deviceId: ''` means no device (rules R4, R15, R17 of
+   * `docs/storage-rules.md`).
+   *
+   * Throws `ERR_INVALID_PRINCIPAL` / `ERR_INVALID_SESSION_ID` for bad input,
+   * `ERR_INVALID_OPTION` for bad login fields (naming the field: `attributes` over
+   * `maxAttributesBytes` serialized, a `deviceId` or `ip` over 1024 characters) and
    * `ERR_STORE` when the store fails.
    *
    * @param login - the new session.
@@ -193,7 +201,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       // R11: the principal's pending touches first, so eviction order is exact here.
       await this.#touches.flushPrincipal(principalKey);
       const now = this.now();
-      candidate = {
+      candidate = sessionRecord({
         sessionId,
         principalKey,
         createdAt: now,
@@ -204,7 +212,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
         ...(ip === undefined ? {} : { ip }),
         ...(attrs === undefined ? {} : { attributes: attrs }),
         state: 'active',
-      };
+      });
       outcome = await this.store.admit({ candidate, limit, onLimit, policy, timeouts, now });
     } catch (error) {
       throw toStoreError('admit', error);

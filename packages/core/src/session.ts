@@ -1,3 +1,5 @@
+import { sessionRecord } from './record-shape.js';
+
 /**
  * Why a session ended.
  *
@@ -83,5 +85,5 @@ export interface NewSession {
  * @public
  */
 export function endedSession(session: SessionInfo, reason: EndReason, now: number): SessionInfo {
-  return { ...session, state: 'ended', endedAt: now, endReason: reason };
+  return sessionRecord({ ...session, state: 'ended', endedAt: now, endReason: reason });
 }

@@ -3,6 +3,13 @@
  * store (the memory store, the generic Keyv store, the Redis store, yours). Like
  * `@keyv/test-suite`: call it from an ava test file with a factory for your store.
  *
+ * It checks the rules of `docs/storage-rules.md` (R1 … R20): scenario tests, a
+ * model-based property test ({@link storeModel}: random operations against a plain model
+ * of the rules, including one id per principal, the tombstone trim order and cap,
+ * `deviceId: ''`, and `idleFirst({ idleFor: 0 })` under clock skew) and a lost-update
+ * check ({@link lostUpdates}: every admitted session is active or a tombstone with its
+ * reason). `storeConformance` registers all of them.
+ *
  * @example
  * ```ts
  * import test from 'ava';
