@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createMemoryStore, type SessionStore } from '@session-policy/core';
 import { measureStore, type Row } from './harness.js';
+import { postgresVariants, stopPostgres } from './postgres-variants.js';
 import { redisVariants, stopRedis } from './redis-variants.js';
 
 /** A store to measure: its name and a factory (with a teardown). */
@@ -28,7 +29,7 @@ const memory: Variant = {
 export async function run({ quick }: { quick: boolean }): Promise<string> {
   const sizes = quick ? [1_000] : [1_000, 100_000, 1_000_000];
   const time = quick ? 150 : 1_000;
-  const variants = [memory, ...(await redisVariants())];
+  const variants = [memory, ...(await redisVariants()), ...postgresVariants()];
   const rows: Row[] = [];
   for (const variant of variants) {
     for (const size of sizes) {
@@ -42,6 +43,7 @@ export async function run({ quick }: { quick: boolean }): Promise<string> {
     }
   }
   await stopRedis();
+  await stopPostgres();
   const memoryLine = quick ? '' : memoryPerSession(1_000_000);
   return render(rows, sizes, memoryLine);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 
 /** Where a {@link Database} reports problems that are not an operation's failure. */
@@ -73,7 +74,7 @@ export class Database {
    * @param values - its parameters.
    */
   async query(text: string, values: readonly unknown[] = []): Promise<pg.QueryResult> {
-    return this.#withClient(async (client) => client.query(text, values as unknown[]));
+    return this.#withClient(async (client) => client.query(prepared(text, values)));
   }
 
   /**
@@ -94,7 +95,7 @@ export class Database {
   ): Promise<T> {
     return this.#withClient(async (client) => {
       const tx: Transaction = {
-        query: (text, values = []) => client.query(text, values as unknown[]),
+        query: (text, values = []) => client.query(prepared(text, values)),
         // No parameters: the simple protocol, several statements in one round trip.
         batch: async (statements) => results((await client.query(statements.join(';\n'))) as pg.QueryResult | pg.QueryResult[]),
       };
@@ -208,6 +209,18 @@ function unlisten(pool: pg.Pool, listener: (error: Error) => void): void {
   if (entry.all.size > 0) return;
   pool.off('error', entry.emit);
   poolListeners.delete(pool);
+}
+
+// Parameterized statements are prepared once per connection under a name derived from
+// their text (the same text always gets the same name, whatever store sends it).
+const names = new Map<string, string>();
+function prepared(text: string, values: readonly unknown[]): pg.QueryConfig {
+  let name = names.get(text);
+  if (!name) {
+    name = `sp_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return { name, text, values: values as unknown[] };
 }
 
 function results(result: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {

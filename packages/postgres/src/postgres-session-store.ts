@@ -266,22 +266,7 @@ export class PostgresSessionStore implements SessionStore {
     const { principalKey, sessionId, now, timeouts } = request;
     await this.#prepare('check', timeouts, now);
     const epoch = this.#near?.epoch ?? 0;
-    const p = digest(principalKey);
-    const s = digest(sessionId);
-    const { actives, tombstones } = this.tables;
-    let rows: SessionRow[];
-    try {
-      rows = (
-        await this.#database.query(
-          `SELECT ${SESSION_COLUMNS}, NULL::bigint AS ended_at, NULL::text AS end_reason FROM ${actives} WHERE session_hash = $2 AND principal_hash = $1
-           UNION ALL SELECT ${TOMBSTONE_COLUMNS} FROM ${tombstones} WHERE principal_hash = $1 AND session_hash = $2`,
-          [p, s],
-        )
-      ).rows as SessionRow[];
-    } catch (error) {
-      throw toStoreError('check', error);
-    }
-    const record = this.#decodeAll('check', principalKey, rows).find((r) => r.sessionId === sessionId);
+    const record = await this.#readSession(principalKey, sessionId);
     if (!record) return UNKNOWN;
     if (record.state === 'ended') return now >= forgetAt(record, timeouts) ? UNKNOWN : { status: 'ended', session: record, expiredNow: false };
     if (expiryReason(record, timeouts, now) === undefined) {
@@ -290,7 +275,7 @@ export class PostgresSessionStore implements SessionStore {
       return answer;
     }
     // R7, R8: it has expired: end it (and whatever else of the principal has) atomically.
-    return this.#mutate('check', principalKey, timeouts, now, [], (loaded): { value: CheckOutcome; after: SessionInfo[]; ended: SessionInfo[] } => {
+    const outcome = await this.#mutate('check', principalKey, timeouts, now, [], (loaded): { value: CheckOutcome; after: SessionInfo[]; ended: SessionInfo[] } => {
       const refreshed = refresh([...loaded.actives], timeouts, now);
       const current = refreshed.records.find((r) => r.sessionId === sessionId);
       const others = refreshed.expired.filter((r) => r.sessionId !== sessionId);
@@ -299,9 +284,32 @@ export class PostgresSessionStore implements SessionStore {
       const done = { after: refreshed.records, ended: refreshed.expired };
       if (mine) return { value: { status: 'ended', session: mine, expiredNow: true, ...expired }, ...done };
       if (current?.state === 'active') return { value: { status: 'active', session: current, ...expired }, ...done };
-      // Ended or gone meanwhile (another process): answer from the tombstone on the next check.
       return { value: { status: 'unknown', ...expired }, ...done };
     });
+    if (outcome.status !== 'unknown') return outcome;
+    // Ended by another process between the read and the lock (which then reported the
+    // expiry, R8): answer from its tombstone.
+    const ended = await this.#readSession(principalKey, sessionId);
+    if (ended?.state !== 'ended' || now >= forgetAt(ended, timeouts)) return outcome;
+    return { status: 'ended', session: ended, expiredNow: false, ...(outcome.expired ? { expired: outcome.expired } : {}) };
+  }
+
+  /** A session's active row or tombstone, in one indexed statement. */
+  async #readSession(principalKey: string, sessionId: string): Promise<SessionInfo | undefined> {
+    const { actives, tombstones } = this.tables;
+    let rows: SessionRow[];
+    try {
+      rows = (
+        await this.#database.query(
+          `SELECT ${SESSION_COLUMNS}, NULL::bigint AS ended_at, NULL::text AS end_reason FROM ${actives} WHERE session_hash = $2 AND principal_hash = $1
+           UNION ALL SELECT ${TOMBSTONE_COLUMNS} FROM ${tombstones} WHERE principal_hash = $1 AND session_hash = $2`,
+          [digest(principalKey), digest(sessionId)],
+        )
+      ).rows as SessionRow[];
+    } catch (error) {
+      throw toStoreError('check', error);
+    }
+    return this.#decodeAll('check', principalKey, rows).find((r) => r.sessionId === sessionId);
   }
 
   /**

@@ -165,3 +165,18 @@ test('options are validated once, at construction', (t) => {
   }
   t.is((t.throws(() => new PostgresSessionStore({} as never)) as { option?: string }).option, 'source');
 });
+
+test('R8 across processes: two stores checking one expired session at once both answer ended, one reports the expiry', async (t) => {
+  const p = prefix();
+  const [a, b] = [open({ prefix: p, bus: false }), open({ prefix: p, bus: false })];
+  let now = Date.parse('2026-03-01T08:00:00Z');
+  const registries = [a, b].map((store) => new SessionRegistry({ store, clock: () => now, idleTimeout: 10 * MINUTE }));
+  const expired: string[] = [];
+  for (const r of registries) r.on('expired', (s) => expired.push(s.sessionId));
+  for (let i = 0; i < 10; i++) await registries[0]!.admit({ principal: 'u', sessionId: `x${i}` });
+  now += 11 * MINUTE;
+  const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => registries.map((r) => r.check(`x${i}`, 'u'))).flat());
+  t.true(answers.every((c) => c.status === 'ended' && c.reason === 'idle'), JSON.stringify(answers.map((c) => c.status)));
+  t.deepEqual(expired.sort(), Array.from({ length: 10 }, (_, i) => `x${i}`).sort(), 'each expiry reported exactly once');
+  for (const r of registries) await r.close();
+});
