@@ -162,6 +162,7 @@ export function sendAnswer(res: Response, answer: HttpAnswer): void {
  *
  * @example
  * ```ts
+ * app.use(express.json()); // the login below reads req.body
  * app.use(session({ secret, resave: false, saveUninitialized: false }));
  * app.use(sessionPolicy({ registry: new SessionRegistry({ maxSessions: 2 }) }));
  * app.post('/login', async (req, res) => {
