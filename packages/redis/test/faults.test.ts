@@ -31,7 +31,9 @@ function runChild(url: string): Promise<{ code: number | null; message: unknown 
   const child = fork(worker, [url], { execArgv: ['--conditions=session-policy-source', '--import=tsx'] });
   return new Promise((resolve) => {
     let message: unknown;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    // Only a safety net (a child that never exits fails the test either way); generous for
+    // a loaded machine, where starting a child with tsx alone can take seconds.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.on('message', (m) => (message = m));
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -46,7 +48,8 @@ test.serial('Redis stopped mid-traffic: typed ERR_STORE errors, quickly; restart
   const problems: Error[] = [];
   registry.on('error', (e) => problems.push(e));
   try {
-    t.true((await registry.admit({ principal: 'u', sessionId: 'before' })).admitted);
+    // The first connection may take longer than the 300 ms timeout on a loaded machine.
+    await eventually(async () => (await registry.admit({ principal: 'u', sessionId: 'before' })).admitted);
     let stop = false;
     let ok = 0;
     const failures: unknown[] = [];

@@ -37,7 +37,7 @@ async function eventually(attempt: () => Promise<boolean> | boolean, ms = 20_000
 
 test.serial('ends asked while Redis is down are written once it is back, published, and only to sessions that existed then', async (t) => {
   const prefix = `outage:${randomUUID()}:`;
-  const options = { prefix, commandTimeout: 300, busProbeInterval: 100 };
+  const options = { prefix, commandTimeout: 1000, busProbeInterval: 100 };
   const here = new SessionRegistry({ store: new RedisSessionStore(server.url, options) });
   const there = new SessionRegistry({ store: new RedisSessionStore(server.url, options) });
   here.on('error', () => undefined);

@@ -126,7 +126,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
   try {
     const count = 3 * (1 + replicas);
-    for (let i = 0; i < count; i++) {
+    // One node at a time: its ports are free when picked but released before redis-server
+    // binds them, so another process may take one in between; then pick others.
+    const startNode = async (attempt: number): Promise<void> => {
       const port = await freePort();
       let busPort = await freePort();
       while (busPort === port) busPort = await freePort();
@@ -146,10 +148,21 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         ],
         { stdio: 'ignore' },
       );
+      let exited: Error | undefined;
+      proc.once('exit', (code, sig) => {
+        exited = new Error(`redis-server (cluster node) on port ${port} exited (${sig ?? code})`);
+      });
+      try {
+        await waitForRedis(port, 10_000, () => exited);
+      } catch (error) {
+        proc.kill('SIGKILL');
+        if (attempt >= 5) throw error;
+        return startNode(attempt + 1);
+      }
       processes.set(port, proc);
       nodes.push({ port, busPort, address: `127.0.0.1:${port}`, pid: proc.pid ?? -1 });
-    }
-    await Promise.all(nodes.map((n) => waitForRedis(n.port)));
+    };
+    for (let i = 0; i < count; i++) await startNode(1);
     await run(cli, ['--cluster', 'create', ...nodes.map((n) => n.address), '--cluster-replicas', String(replicas), '--cluster-yes'], {
       timeout: 30_000,
     });

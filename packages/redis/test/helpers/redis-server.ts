@@ -48,11 +48,15 @@ export async function freePort(): Promise<number> {
  *
  * @param port - the port.
  * @param timeoutMs - give up after this long.
+ * @param failed - asked between attempts: an error ends the wait at once (the server
+ *   process exited, e.g. because another process took the port meanwhile).
  */
-export async function waitForRedis(port: number, timeoutMs = 10_000): Promise<void> {
+export async function waitForRedis(port: number, timeoutMs = 10_000, failed?: () => Error | undefined): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (await ping(port)) return;
+    const failure = failed?.();
+    if (failure) throw failure;
     if (Date.now() > until) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -81,7 +85,7 @@ function ping(port: number): Promise<boolean> {
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const binary = options.binary ?? process.env.REDIS_SERVER ?? 'redis-server';
-  const port = options.port ?? (await freePort());
+  let port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
@@ -93,9 +97,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     proc.on('error', (error) => {
       failed = error;
     });
+    proc.on('exit', (code, signal) => {
+      failed ??= new Error(`redis-server on port ${port} exited (${signal ?? code}) before answering`);
+    });
     proc.stderr?.resume();
     try {
-      await waitForRedis(port);
+      await waitForRedis(port, 10_000, () => failed);
     } catch (error) {
       proc.kill('SIGKILL');
       throw failed ?? error;
@@ -116,7 +123,17 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     });
   };
 
-  await start();
+  // The free port is released before redis-server binds it: another process (other test
+  // files, other jobs on the machine) may take it in between. Then try another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      if (options.port !== undefined || attempt >= 5) throw error;
+      port = await freePort();
+    }
+  }
   return { port, url: `redis://127.0.0.1:${port}`, stop, restart: start };
 }
 
