@@ -731,7 +731,10 @@ function byCreated(a: SessionInfo, b: SessionInfo): number {
 /** The pool behind a source, and whether the store made it. */
 function poolOf(source: PostgresSource, options: ResolvedPostgresOptions): { pool: pg.Pool; made: boolean } {
   const ms = Math.ceil(options.queryTimeout);
-  const timeouts = { connectionTimeoutMillis: ms, statement_timeout: ms, lock_timeout: ms, max: options.poolSize, keepAlive: true };
+  // Operations stop waiting for a connection after queryTimeout (Database#acquire); the
+  // connection attempt itself may take longer (a loaded server forks backends slowly) and
+  // then serves the next operation.
+  const timeouts = { connectionTimeoutMillis: Math.max(ms, 10_000), statement_timeout: ms, lock_timeout: ms, max: options.poolSize, keepAlive: true };
   if (typeof source === 'string') {
     if (source.length === 0) throw new InvalidOptionError('source', 'the connection string is empty');
     return { pool: new pg.Pool({ connectionString: source, ...timeouts }), made: true };

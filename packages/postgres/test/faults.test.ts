@@ -18,9 +18,9 @@ async function eventually(attempt: () => Promise<boolean> | boolean, ms = 30_000
   }
 }
 
-function runChild(url: string): Promise<{ code: number | null; message: unknown }> {
+function runChild(url: string, timeout: number): Promise<{ code: number | null; message: unknown }> {
   const worker = new URL('./helpers/close-worker.ts', import.meta.url);
-  const child = fork(worker, [url], { execArgv: ['--conditions=development', '--import=tsx'] });
+  const child = fork(worker, [url, String(timeout)], { execArgv: ['--conditions=development', '--import=tsx'] });
   return new Promise((resolve) => {
     let message: unknown;
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -125,10 +125,10 @@ test.serial('a blocked table (a long lock) fails within the query timeout, then 
 
 test.serial('a process whose Postgres is down gets typed errors and still exits by itself after close()', async (t) => {
   const dead = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
-  const { code, message } = await runChild(dead);
+  const { code, message } = await runChild(dead, 300);
   t.is(code, 0);
   t.deepEqual(message, ['ERR_STORE', 'ERR_STORE', 'unavailable']);
-  const live = await runChild(db.server.url);
+  const live = await runChild(db.server.url, 5000);
   t.is(live.code, 0);
   t.deepEqual(live.message, ['ok', 'ok', 'active']);
 });
