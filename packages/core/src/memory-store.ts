@@ -20,8 +20,9 @@ type Records = readonly SessionInfo[];
 /**
  * The embedded store's {@link RecordSpace}: an lru-cache whose key is the principal key
  * itself and whose value is the principal's frozen, exact-size records array (no
- * envelope, no wrapper, no second copy of the key), and a map from session id to
- * principal (R4) that follows what the cache holds.
+ * envelope, no wrapper, no second copy of the key), and a map from session id to the
+ * current record of the principal that last admitted it: the index R4 needs, which also
+ * answers a check in one step. It follows every write and every entry the cache drops.
  *
  * Reads do not reorder the cache (`peek`) and entries carry no TTL: a read then touches
  * no memory but the entry's own (at a million sessions each extra line is a cache miss
@@ -31,7 +32,7 @@ type Records = readonly SessionInfo[];
 class LruSpace implements RecordSpace {
   readonly readsWhatItWrote = true;
   readonly #cache: LRUCache<string, Records>;
-  readonly #owners = new Map<string, string>();
+  readonly #byId = new Map<string, SessionInfo>();
   #incoming: Records | undefined;
 
   constructor(max: number) {
@@ -58,9 +59,15 @@ class LruSpace implements RecordSpace {
   }
 
   set(principalKey: string, value: unknown): void {
-    this.#incoming = value as Records;
-    this.#cache.set(principalKey, value as Records);
+    const records = value as Records;
+    this.#incoming = records;
+    this.#cache.set(principalKey, records);
     this.#incoming = undefined;
+    // The index points at the records now stored (ids another principal admitted since stay theirs).
+    for (const r of records) {
+      const current = this.#byId.get(r.sessionId);
+      if (current !== undefined && current !== r && current.principalKey === principalKey) this.#byId.set(r.sessionId, r);
+    }
   }
 
   delete(principalKey: string): void {
@@ -68,11 +75,16 @@ class LruSpace implements RecordSpace {
   }
 
   getOwner(sessionId: string): string | undefined {
-    return this.#owners.get(sessionId);
+    return this.#byId.get(sessionId)?.principalKey;
+  }
+
+  getRecordSync(sessionId: string): SessionInfo | undefined {
+    return this.#byId.get(sessionId);
   }
 
   setOwner(sessionId: string, principalKey: string): void {
-    this.#owners.set(sessionId, principalKey);
+    const record = this.#cache.peek(principalKey)?.find((r) => r.sessionId === sessionId);
+    if (record) this.#byId.set(sessionId, record);
   }
 
   describe(principalKey: string): string {
@@ -81,7 +93,7 @@ class LruSpace implements RecordSpace {
 
   close(): void {
     this.#cache.clear();
-    this.#owners.clear();
+    this.#byId.clear();
   }
 
   /** Drops the index entries of the ids a principal no longer holds (forgotten, evicted, expired). */
@@ -90,7 +102,7 @@ class LruSpace implements RecordSpace {
     const kept = next && next.length > 8 ? new Set(next.map((r) => r.sessionId)) : undefined;
     for (const r of old) {
       if (kept ? kept.has(r.sessionId) : next?.some((n) => n.sessionId === r.sessionId)) continue;
-      if (this.#owners.get(r.sessionId) === principalKey) this.#owners.delete(r.sessionId);
+      if (this.#byId.get(r.sessionId)?.principalKey === principalKey) this.#byId.delete(r.sessionId);
     }
   }
 }

@@ -49,6 +49,16 @@ export interface RecordSpace {
    */
   getSync?(principalKey: string): unknown;
   /**
+   * The current record of a session id, looked up by id alone, for spaces in this
+   * process's memory that index records by id (one step instead of principal, then
+   * record: at a million sessions each step is a cache miss). Returns the record of the
+   * principal that last admitted the id, exactly as stored (the store checks its
+   * principal), or `undefined`. Optional.
+   *
+   * @param sessionId - the session id.
+   */
+  getRecordSync?(sessionId: string): SessionInfo | undefined;
+  /**
    * Stores a principal's value.
    *
    * @param principalKey - the principal's key.

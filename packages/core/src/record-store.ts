@@ -97,6 +97,13 @@ export class RecordSessionStore implements SessionStore {
   /** @inheritdoc */
   async check(request: CheckRequest): Promise<CheckOutcome> {
     const { principalKey, sessionId, now, timeouts } = request;
+    if (this.#space.getRecordSync && !this.#closed) {
+      // One step by id (an in-process index); anything but a live session takes the long way.
+      const byId = this.#space.getRecordSync(sessionId);
+      if (byId !== undefined && byId.principalKey === principalKey && byId.state === 'active' && expiryReason(byId, timeouts, now) === undefined) {
+        return { status: 'active', session: byId };
+      }
+    }
     const record = find(await this.#read('check', principalKey), sessionId);
     if (!record) return UNKNOWN;
     if (record.state === 'ended') return ended(record, timeouts, now);
@@ -124,6 +131,13 @@ export class RecordSessionStore implements SessionStore {
   peek(request: CheckRequest): CheckOutcome | undefined {
     const getSync = this.#space.getSync;
     if (!getSync || this.#closed) return undefined;
+    const byId = this.#space.getRecordSync?.(request.sessionId);
+    if (byId !== undefined && byId.principalKey === request.principalKey) {
+      const { now, timeouts } = request;
+      if (byId.state === 'ended') return ended(byId, timeouts, now);
+      if (expiryReason(byId, timeouts, now) === undefined) return { status: 'active', session: byId };
+      return undefined;
+    }
     const raw = getSync.call(this.#space, request.principalKey);
     if (raw === undefined || raw === null) return UNKNOWN;
     if (typeof raw !== 'object' || !(this.#trustAll || this.#trusted.has(raw))) return undefined;

@@ -350,7 +350,9 @@ async function runOnce(options: StoreModelOptions, c: Config, ops: readonly Op[]
  * @public
  */
 export function storeModel(test: import('ava').TestFn, options: StoreModelOptions & { readonly name: string }): void {
-  test(`${options.name}: never diverges from the model of the storage rules (property test)`, async (t) => {
+  // Serial: ava runs serial tests first, alone, so thousands of random operations do not
+  // slow the file's concurrent tests past their stores' deadlines.
+  test.serial(`${options.name}: never diverges from the model of the storage rules (property test)`, async (t) => {
     t.timeout(10 * MIN);
     const failure = await checkAgainstModel(options);
     t.is(failure, undefined);
