@@ -4,7 +4,7 @@
 // the cut until the store reports the bus down (near cache bypassed, `error` event).
 // 20 cuts by default; median and max, in ms and in heartbeat intervals.
 //
-//   node --conditions=development --import tsx benchmarks/stores/bus-silence.ts [cuts] [intervalMs]
+//   node --conditions=session-policy-source --import tsx benchmarks/stores/bus-silence.ts [cuts] [intervalMs]
 import { RedisSessionStore } from '@session-policy/redis';
 import { startRedisServer } from '../../packages/redis/test/helpers/redis-server.js';
 import { startTcpProxy } from '../../packages/redis/test/helpers/tcp-proxy.js';

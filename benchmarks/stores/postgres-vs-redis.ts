@@ -4,7 +4,7 @@
 // ROUNDS rounds; prints the median and spread of each store's per-operation latency and
 // the ratios to Redis.
 //
-//   node --conditions=development --import tsx benchmarks/stores/postgres-vs-redis.ts [rounds] [ops]
+//   node --conditions=session-policy-source --import tsx benchmarks/stores/postgres-vs-redis.ts [rounds] [ops]
 import { randomUUID } from 'node:crypto';
 import { createMemoryStore, SessionRegistry, type SessionStore } from '@session-policy/core';
 import { PostgresSessionStore } from '@session-policy/postgres';

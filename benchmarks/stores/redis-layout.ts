@@ -9,7 +9,7 @@
 // - a principal with 100,000 sessions: admit, check, list, end, end all work, and a
 //   login's Redis time vs a principal with 10.
 //
-//   node --conditions=development --import tsx benchmarks/stores/redis-layout.ts [--rounds 5] [--write-results]
+//   node --conditions=session-policy-source --import tsx benchmarks/stores/redis-layout.ts [--rounds 5] [--write-results]
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@keyv/redis';
@@ -195,7 +195,7 @@ const rAdmits = ratio(rows.admits, rows.evals);
 const rCheck = ratio(rows.check, rows.get);
 const rBig = ratio(rows.big, rows.small);
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
-const block = `Measured ${new Date().toISOString().slice(0, 10)} on this machine (2 cores shared with other jobs), ${ROUNDS} interleaved rounds, median (min–max). Redis time from \`INFO commandstats\`: the scripts' own time (it includes the commands they call) plus the commands the store sends itself (\`SET … GET\` of the owner key). Command: \`node --conditions=development --import tsx benchmarks/stores/redis-layout.ts --write-results\`.
+const block = `Measured ${new Date().toISOString().slice(0, 10)} on this machine (2 cores shared with other jobs), ${ROUNDS} interleaved rounds, median (min–max). Redis time from \`INFO commandstats\`: the scripts' own time (it includes the commands they call) plus the commands the store sends itself (\`SET … GET\` of the owner key). Command: \`node --conditions=session-policy-source --import tsx benchmarks/stores/redis-layout.ts --write-results\`.
 
 | measure | value | ratio | target |
 | --- | --- | --- | --- |

@@ -44,6 +44,8 @@ export class Database {
   readonly #onError = (error: Error): void => this.#problem(error);
   #reported = false;
   #closed = false;
+  // When the last operation failed (0 after a success): lets queued work fail fast.
+  #failingSince = 0;
 
   /**
    * @param pool - the pool.
@@ -60,6 +62,17 @@ export class Database {
   /** The pool (the bus makes its dedicated connection with the pool's settings). */
   get pool(): pg.Pool {
     return this.#pool;
+  }
+
+  /**
+   * Whether operations have been failing since before `time` (none succeeded since): work
+   * that waited in this process's queue since then fails at once instead of waiting its
+   * own timeout behind the others.
+   *
+   * @param time - when the work was queued.
+   */
+  failingSince(time: number): boolean {
+    return this.#failingSince !== 0 && this.#failingSince <= time;
   }
 
   /** The operation timeout, in milliseconds. */
@@ -135,9 +148,11 @@ export class Database {
       running.catch(() => undefined);
       const value = await Promise.race([running, timeout]);
       this.#reported = false;
+      this.#failingSince = 0;
       return value;
     } catch (error) {
       failure = error;
+      if (isOutage(error)) this.#failingSince ||= Date.now();
       throw error;
     } finally {
       clearTimeout(timer);
@@ -221,6 +236,17 @@ function prepared(text: string, values: readonly unknown[]): pg.QueryConfig {
     names.set(text, name);
   }
   return { name, text, values: values as unknown[] };
+}
+
+/**
+ * Whether an error says Postgres is unreachable or too slow (not that one statement was
+ * refused): no SQLSTATE (our timeouts, closed sockets), a Node system error (`ECONNREFUSED`
+ * …), a connection exception (`08…`), an operator intervention such as a shutdown
+ * (`57…`, statement timeout included) or a lock wait timeout (`55P03`).
+ */
+function isOutage(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code !== 'string' || code.startsWith('E') || code.startsWith('08') || code.startsWith('57') || code === '55P03';
 }
 
 function results(result: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {

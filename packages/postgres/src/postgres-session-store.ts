@@ -78,6 +78,8 @@ interface Change {
 
 /** Retry the admission with these locks taken up front (R4: another principal holds the id). */
 class RetryWithLocks extends Error {
+  /** Not an outage (see the database's failure tracking). */
+  readonly code = 'RETRY_WITH_LOCKS';
   constructor(readonly principals: readonly string[]) {
     super('retry with locks');
   }
@@ -175,7 +177,7 @@ export class PostgresSessionStore implements SessionStore {
     for (let attempt = 1; ; attempt++) {
       const epoch = this.#near?.epoch ?? 0;
       try {
-        const outcome = await this.#mutex.run(candidate.principalKey, () => this.#admitOnce(request, locks));
+        const outcome = await this.#queued(candidate.principalKey, () => this.#admitOnce(request, locks));
         if (outcome.admitted) {
           this.#near?.forget(outcome.evicted, outcome.replaced, outcome.expired);
           this.#near?.remember({ status: 'active', session: outcome.session }, epoch);
@@ -505,6 +507,21 @@ export class PostgresSessionStore implements SessionStore {
     }
   }
 
+  /**
+   * Runs work for a principal after this process's earlier work for it. Work that waited
+   * while Postgres kept failing fails at once (a queue behind a dead database would
+   * otherwise cost each caller a full timeout per operation ahead of it).
+   */
+  #queued<T>(principalKey: string, work: () => Promise<T>): Promise<T> {
+    const queuedAt = Date.now();
+    return this.#mutex.run(principalKey, () => {
+      if (Date.now() - queuedAt > 5 && this.#database.failingSince(queuedAt)) {
+        return Promise.reject(new Error('Postgres has been failing since this operation was queued; not tried'));
+      }
+      return work();
+    });
+  }
+
   /** Creates or checks the tables, with a longer timeout than operations (it may wait on another process's migration). */
   async #migrate(): Promise<void> {
     const database = new Database(this.#database.pool, Math.max(this.#options.queryTimeout, 10_000), () => undefined);
@@ -533,7 +550,7 @@ export class PostgresSessionStore implements SessionStore {
     if (also.includes('tombstones')) first.push(`SELECT ${TOMBSTONE_COLUMNS}, session_hash FROM ${tombstones} WHERE principal_hash = ${p}`);
     let ended: readonly SessionInfo[] = [];
     try {
-      const value = await this.#mutex.run(principalKey, () => this.#database.transaction([this.tables.lockId(principalKey)], first, async ([activeRows, tombstoneRows], tx) => {
+      const value = await this.#queued(principalKey, () => this.#database.transaction([this.tables.lockId(principalKey)], first, async ([activeRows, tombstoneRows], tx) => {
         const loaded = this.#load(operation, principalKey, activeRows!.rows as SessionRow[], (tombstoneRows?.rows ?? []) as SessionRow[]);
         const before = [...loaded.actives, ...loaded.tombstones];
         const planned = plan(loaded);
@@ -714,7 +731,10 @@ function byCreated(a: SessionInfo, b: SessionInfo): number {
 /** The pool behind a source, and whether the store made it. */
 function poolOf(source: PostgresSource, options: ResolvedPostgresOptions): { pool: pg.Pool; made: boolean } {
   const ms = Math.ceil(options.queryTimeout);
-  const timeouts = { connectionTimeoutMillis: ms, statement_timeout: ms, lock_timeout: ms, max: options.poolSize, keepAlive: true };
+  // Operations stop waiting for a connection after queryTimeout (Database#acquire); the
+  // connection attempt itself may take longer (a loaded server forks backends slowly) and
+  // then serves the next operation.
+  const timeouts = { connectionTimeoutMillis: Math.max(ms, 10_000), statement_timeout: ms, lock_timeout: ms, max: options.poolSize, keepAlive: true };
   if (typeof source === 'string') {
     if (source.length === 0) throw new InvalidOptionError('source', 'the connection string is empty');
     return { pool: new pg.Pool({ connectionString: source, ...timeouts }), made: true };

@@ -18,9 +18,9 @@ async function eventually(attempt: () => Promise<boolean> | boolean, ms = 30_000
   }
 }
 
-function runChild(url: string): Promise<{ code: number | null; message: unknown }> {
+function runChild(url: string, timeout: number): Promise<{ code: number | null; message: unknown }> {
   const worker = new URL('./helpers/close-worker.ts', import.meta.url);
-  const child = fork(worker, [url], { execArgv: ['--conditions=session-policy-source', '--import=tsx'] });
+  const child = fork(worker, [url, String(timeout)], { execArgv: ['--conditions=session-policy-source', '--import=tsx'] });
   return new Promise((resolve) => {
     let message: unknown;
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -108,6 +108,12 @@ test.serial('a blocked table (a long lock) fails within the query timeout, then 
     t.true(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
     const check = await registry.check('s1', 'u');
     t.is(check.status, 'unavailable');
+    // A burst for one principal queues in this process: behind a failing database the
+    // queued operations fail at once instead of each waiting its own timeout (12 × 300 ms).
+    const burstStarted = Date.now();
+    const burst = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => registry.admit({ principal: 'u', sessionId: `q${i}` })));
+    t.true(burst.every((r) => r.status === 'rejected' && (r.reason as StoreError).code === 'ERR_STORE'));
+    t.true(Date.now() - burstStarted < 2500, `the burst took ${Date.now() - burstStarted} ms`);
     await blocker.query('ROLLBACK');
     await eventually(async () => (await registry.check('s1', 'u')).status === 'active');
     t.true((await registry.admit({ principal: 'u', sessionId: 's2' })).admitted);
@@ -119,10 +125,10 @@ test.serial('a blocked table (a long lock) fails within the query timeout, then 
 
 test.serial('a process whose Postgres is down gets typed errors and still exits by itself after close()', async (t) => {
   const dead = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
-  const { code, message } = await runChild(dead);
+  const { code, message } = await runChild(dead, 300);
   t.is(code, 0);
   t.deepEqual(message, ['ERR_STORE', 'ERR_STORE', 'unavailable']);
-  const live = await runChild(db.server.url);
+  const live = await runChild(db.server.url, 5000);
   t.is(live.code, 0);
   t.deepEqual(live.message, ['ok', 'ok', 'active']);
 });

@@ -88,7 +88,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 test.serial(`an end in one of ${PROCESSES} processes reaches the other ${PROCESSES - 1}, which then refuse the session (near cache on)`, async (t) => {
-  const admin = new SessionRegistry({ store: new PostgresSessionStore(db.server.url, { prefix, bus: false }) });
+  const admin = new SessionRegistry({ store: new PostgresSessionStore(db.server.url, { prefix, bus: false, queryTimeout: 5000 }) });
   try {
     await until(async () => (await Promise.all(children.map((c) => ask(c, { cmd: 'live' })))).every((r) => r.live === true));
     const latencies: number[] = [];
@@ -127,11 +127,11 @@ test.serial(`an end in one of ${PROCESSES} processes reaches the other ${PROCESS
 });
 
 test.serial('while the LISTEN connection is down the near cache is bypassed, so an end it missed is still refused; then it comes back', async (t) => {
-  const store = new PostgresSessionStore(db.server.url, { prefix, nearCache: { ttl: 60_000 }, busProbeInterval: 100 });
+  const store = new PostgresSessionStore(db.server.url, { prefix, nearCache: { ttl: 60_000 }, busProbeInterval: 100, queryTimeout: 5000 });
   const registry = new SessionRegistry({ store });
   const problems: Error[] = [];
   registry.on('error', (e) => problems.push(e));
-  const other = new SessionRegistry({ store: new PostgresSessionStore(db.server.url, { prefix, bus: false }) });
+  const other = new SessionRegistry({ store: new PostgresSessionStore(db.server.url, { prefix, bus: false, queryTimeout: 5000 }) });
   const remote: SessionInfo[] = [];
   registry.on('ended', (s, origin) => origin === 'remote' && remote.push(s));
   try {
@@ -161,11 +161,11 @@ test.serial('while the LISTEN connection is down the near cache is bypassed, so 
 
 test.serial('an end too big for one NOTIFY payload (8000 bytes) still reaches the others, by reference', async (t) => {
   const principal = `big-${'x'.repeat(9000)}`;
-  const store = new PostgresSessionStore(db.server.url, { prefix, nearCache: { ttl: 60_000 } });
+  const store = new PostgresSessionStore(db.server.url, { prefix, nearCache: { ttl: 60_000 }, queryTimeout: 5000 });
   const registry = new SessionRegistry({ store, principalKey: { maxLength: 10_000 } });
   const remote: SessionInfo[] = [];
   registry.on('ended', (s, origin) => origin === 'remote' && remote.push(s));
-  const ender = new SessionRegistry({ store: new PostgresSessionStore(db.server.url, { prefix }), principalKey: { maxLength: 10_000 } });
+  const ender = new SessionRegistry({ store: new PostgresSessionStore(db.server.url, { prefix, queryTimeout: 5000 }), principalKey: { maxLength: 10_000 } });
   try {
     await until(() => store.nearCacheActive);
     await registry.admit({ principal, sessionId: 'big1' });

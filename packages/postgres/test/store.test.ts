@@ -13,7 +13,7 @@ const prefix = (): string => `s${randomUUID().replaceAll('-', '').slice(0, 10)}_
 const MINUTE = 60_000;
 
 function open(options: ConstructorParameters<typeof PostgresSessionStore>[1] = {}): PostgresSessionStore {
-  const store = new PostgresSessionStore(db.server.url, { prefix: prefix(), ...options });
+  const store = new PostgresSessionStore(db.server.url, { prefix: prefix(), queryTimeout: 5000, ...options });
   stores.push(store);
   return store;
 }

@@ -23,7 +23,7 @@ async function churn(maxTombstones: number): Promise<{ unknown: number; retentio
   const worker = new URL('./helpers/churn-worker.ts', import.meta.url);
   const children = ['A', 'B'].map((name) =>
     fork(worker, [redis.server.url, prefix, name, '5000', '20', String(retention), String(maxTombstones)], {
-      execArgv: ['--conditions=development', '--import=tsx'],
+      execArgv: ['--conditions=session-policy-source', '--import=tsx'],
       stdio: 'inherit',
     }),
   );
