@@ -31,7 +31,8 @@ test.after.always(async () => {
 });
 
 function makeStore(prefix = `cl:${randomUUID()}:`): RedisSessionStore {
-  const store = new RedisSessionStore(keyv, { prefix });
+  // A generous command timeout: the suite checks behaviour, and its tests start at once.
+  const store = new RedisSessionStore(keyv, { prefix, commandTimeout: 15_000 });
   stores.push(store);
   return store;
 }
