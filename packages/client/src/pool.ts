@@ -140,7 +140,7 @@ interface Bucket<P, S> {
   generation: number;
   /** Generations discarded as expired and not yet replaced, oldest first. */
   readonly replacing: number[];
-  /** Whether the last login worked: if not, logins go one at a time (see `#login`). */
+  /** Whether the last login worked (none yet: no): if not, logins go one at a time (see `#login`). */
   healthy: boolean;
   /** The one login in flight while logins fail; other creators wait for its outcome. */
   probe: Promise<unknown> | undefined;
@@ -428,7 +428,7 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
         leased: 0,
         generation: 0,
         replacing: [],
-        healthy: true,
+        healthy: false,
         probe: undefined,
         cooldown: undefined,
         unwatch: undefined,
