@@ -412,7 +412,9 @@ export class SessionKeeper<P, S> extends EventEmitter<KeeperEvents> {
 
   #session(slot: Slot<P, S>, wait: AbortSignal): Promise<Held<S>> {
     if (this.closed) return Promise.reject(new KeeperClosedError());
-    if (slot.cooldown) {
+    // With a coordinator the cooldown is the shared one, looked up by the shared login
+    // (another process may have reset it).
+    if (slot.cooldown && !this.#coordinator) {
       if (slot.cooldown.until > Date.now()) return Promise.reject(new LoginCooldownError(slot.key, slot.cooldown.until, slot.cooldown.cause));
       slot.cooldown = undefined;
     }

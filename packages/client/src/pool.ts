@@ -148,6 +148,8 @@ interface Bucket<P, S> {
   cooldown: { until: number; cause: unknown } | undefined;
   /** With a coordinator: stops listening to other processes' demand. */
   unwatch: (() => void) | undefined;
+  /** Another process asked for a place while none was idle here: let the next one go. */
+  demanded: boolean;
 }
 
 /**
@@ -432,11 +434,14 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
         probe: undefined,
         cooldown: undefined,
         unwatch: undefined,
+        demanded: false,
       };
       const created = bucket;
       // Another process waits for a place in the cap: let one idle session go for it.
       bucket.unwatch = this.#coordinator?.watch(names.demand(key), () => {
-        if (created.idle.length > 0 && !this.closed) this.#retire(created, this.#takeIdle(created), 'demand');
+        if (this.closed) return;
+        if (created.idle.length > 0) this.#retire(created, this.#takeIdle(created), 'demand');
+        else if (created.count > 0) created.demanded = true;
       });
       this.#buckets.set(key, bucket);
     } else bucket.principal = principal;
@@ -452,6 +457,9 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
   }
 
   #throwIfCooling(bucket: Bucket<P, S>): void {
+    // With a coordinator the cooldown is the shared one, looked up before each login
+    // (another process may have reset it).
+    if (this.#coordinator) return;
     const cooldown = bucket.cooldown;
     if (!cooldown) return;
     if (cooldown.until > Date.now()) throw new LoginCooldownError(bucket.key, cooldown.until, cooldown.cause);
@@ -604,8 +612,7 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
     if (coordinator) {
       const shared = await coordinator.cooldown(names.cooldown(bucket.key)).catch(() => undefined);
       if (shared && shared.until > Date.now()) {
-        bucket.cooldown = { until: shared.until, cause: new ClientError('ERR_UPSTREAM_LOGIN_FAILED', shared.message) };
-        this.#throwIfCooling(bucket);
+        throw new LoginCooldownError(bucket.key, shared.until, new ClientError('ERR_UPSTREAM_LOGIN_FAILED', shared.message));
       }
     }
     try {
@@ -688,6 +695,10 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
     if (this.closed) return this.#retire(bucket, held, 'close');
     const waiter = bucket.waiters.shift();
     if (waiter) return waiter.grant(held);
+    if (bucket.demanded) {
+      bucket.demanded = false;
+      return this.#retire(bucket, held, 'demand');
+    }
     bucket.idle.push(held);
     if (this.#timing.idleTimeout !== Infinity) {
       held.idleTimer = setTimeout(() => {
