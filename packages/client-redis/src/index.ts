@@ -6,4 +6,4 @@
  *
  * @packageDocumentation
  */
-export { RedisCoordinator, type RedisCoordinatorOptions } from './redis-coordinator.js';
+export { RedisCoordinator, type RedisCoordinatorOptions, type AnyRedisClient } from './redis-coordinator.js';

@@ -4,9 +4,14 @@ import { InvalidOptionError, type SessionCoordinator, type SharedCooldown, type 
 import { Sealer } from './sealer.js';
 import { SCRIPTS, type Script } from './scripts.js';
 
-/** A node-redis client, whatever its modules and RESP version. */
+/**
+ * A node-redis client (`createClient` from `@keyv/redis`), whatever its modules and RESP
+ * version.
+ *
+ * @public
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyRedisClient = RedisClientType<any, any, any, any, any>;
+export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
 
 /**
  * Options of {@link RedisCoordinator}.

@@ -167,7 +167,7 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
       return json(res, 200, { ok: true, user: username, token: sid }, { 'set-cookie': `sid=${sid}; Path=/; HttpOnly` });
     }
     const sid = sessionOf(req);
-    if (req.method === 'GET' && path === '/data') {
+    if (req.method === 'GET' && (path === '/data' || path === '/card')) {
       if (sid === undefined || !sessions.has(sid)) {
         counts.refused++;
         return json(res, 401, { error: 'session_ended' });
@@ -180,6 +180,7 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
         return json(res, 401, { error: 'session_ended' });
       }
       counts.served++;
+      if (path === '/card') return json(res, 200, { user, card: `student card of ${user}` });
       return json(res, 200, { user, data: `secret data for ${user}` });
     }
     if (req.method === 'POST' && path === '/logout') {
