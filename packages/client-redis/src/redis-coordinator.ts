@@ -34,6 +34,12 @@ export interface RedisCoordinatorOptions {
   readonly encryptionKey: Uint8Array | string;
   /** The prefix of every key and of the channel. Default `session-policy:client:`. */
   readonly prefix?: string;
+  /**
+   * How long one command may take, in milliseconds, before it fails (and the keeper's or
+   * pool's call with `ERR_COORDINATOR`): a Redis that is away never leaves callers
+   * waiting. Default 2 000.
+   */
+  readonly commandTimeout?: number;
 }
 
 /**
@@ -61,16 +67,30 @@ export class RedisCoordinator implements SessionCoordinator {
   readonly #prefix: string;
   readonly #channel: string;
   readonly #watchers = new Map<string, Set<() => void>>();
+  readonly #timeout: number;
   #subscriber: AnyRedisClient | undefined;
   #connecting: Promise<void> | undefined;
   #closed = false;
 
   /** @param options - see {@link RedisCoordinatorOptions}. */
   constructor(options: RedisCoordinatorOptions) {
-    const { redis, encryptionKey, prefix = 'session-policy:client:' } = options ?? ({} as RedisCoordinatorOptions);
+    const { redis, encryptionKey, prefix = 'session-policy:client:', commandTimeout = 2_000 } = options ?? ({} as RedisCoordinatorOptions);
+    if (!(typeof commandTimeout === 'number' && commandTimeout > 0 && Number.isFinite(commandTimeout))) {
+      throw new InvalidOptionError('commandTimeout', 'must be a finite number of milliseconds > 0');
+    }
+    this.#timeout = commandTimeout;
     if (typeof redis === 'string') {
       if (!/^rediss?:\/\//.test(redis)) throw new InvalidOptionError('redis', 'must be a redis:// or rediss:// URL, or a node-redis client');
-      this.#client = createClient({ url: redis }) as AnyRedisClient;
+      this.#client = createClient({
+        url: redis,
+        // Fail at once while Redis is away instead of queueing; reconnect with a capped backoff.
+        disableOfflineQueue: true,
+        socket: {
+          connectTimeout: commandTimeout,
+          // Reconnect with a capped backoff, until close() (false stops node-redis's loop).
+          reconnectStrategy: (retries: number) => (this.#closed ? false : Math.min(50 * 2 ** retries, 1000)),
+        },
+      }) as AnyRedisClient;
       this.#owned = true;
     } else if (redis && typeof (redis as { sendCommand?: unknown }).sendCommand === 'function') {
       this.#client = redis;
@@ -89,16 +109,16 @@ export class RedisCoordinator implements SessionCoordinator {
    * first use connects — but waiting for it at startup means no notification is missed.
    */
   connect(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('The coordinator is closed'));
     this.#connecting ??= (async () => {
       if (!this.#client.isOpen) await this.#client.connect();
-      const subscriber = this.#client.duplicate() as AnyRedisClient;
+      const subscriber = (this.#subscriber ??= this.#client.duplicate() as AnyRedisClient);
       subscriber.on('error', () => undefined);
-      await subscriber.connect();
+      if (!subscriber.isOpen) await subscriber.connect();
       await subscriber.subscribe(this.#channel, (name: string) => {
         const set = this.#watchers.get(name);
         if (set) for (const listener of [...set]) listener();
       });
-      this.#subscriber = subscriber;
     })();
     this.#connecting.catch(() => (this.#connecting = undefined));
     return this.#connecting;
@@ -108,9 +128,15 @@ export class RedisCoordinator implements SessionCoordinator {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#connecting?.catch(() => undefined);
-    this.#subscriber?.destroy();
-    if (this.#owned && this.#client.isOpen) this.#client.destroy();
+    const destroy = (client: AnyRedisClient | undefined): void => {
+      try {
+        client?.destroy();
+      } catch {
+        // already closed
+      }
+    };
+    destroy(this.#subscriber);
+    if (this.#owned) destroy(this.#client);
   }
 
   /** Same as {@link RedisCoordinator.close}, for `await using`. */
@@ -195,8 +221,14 @@ export class RedisCoordinator implements SessionCoordinator {
   }
 
   async #command(args: string[]): Promise<unknown> {
-    if (!this.#client.isOpen) await this.connect();
-    return this.#client.sendCommand(args);
+    return withTimeout(
+      (async () => {
+        await this.connect();
+        return this.#client.sendCommand(args, { timeout: this.#timeout });
+      })(),
+      this.#timeout,
+      args[0]!,
+    );
   }
 
   /** Runs a script by SHA, sending its source once when Redis does not have it. */
@@ -208,6 +240,14 @@ export class RedisCoordinator implements SessionCoordinator {
       return this.#command(['EVAL', script.source, '1', this.#key(name), ...args]);
     }
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis ${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 function toKey(key: Uint8Array | string | undefined): Buffer {

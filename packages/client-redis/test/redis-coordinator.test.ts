@@ -1,7 +1,7 @@
 import test from 'ava';
 import { SessionKeeper, cookieStrategy, type CookieSession } from '@session-policy/client';
 import { RedisCoordinator } from '@session-policy/client-redis';
-import { useRedisServer } from '../../redis/test/helpers/redis-server.js';
+import { freePort, useRedisServer } from '../../redis/test/helpers/redis-server.js';
 import { startUpstream } from '../../client/test/helpers/upstream.js';
 import { TEST_KEY } from './helpers/workers.js';
 
@@ -43,7 +43,7 @@ test('permits: a cap, leases that run out, release tells watchers and counts wha
   const coordinator = coordinatorFor(t, 'permit:');
   await coordinator.connect();
   const a = await coordinator.acquirePermit('p:alice', 2, 60_000);
-  const b = await coordinator.acquirePermit('p:alice', 2, 300);
+  const b = await coordinator.acquirePermit('p:alice', 2, 3000);
   t.truthy(a);
   t.truthy(b);
   t.is(await coordinator.acquirePermit('p:alice', 2, 60_000), undefined, 'the cap holds');
@@ -60,7 +60,8 @@ test('permits: a cap, leases that run out, release tells watchers and counts wha
 
 test('cooldowns expire on their own', async (t) => {
   const coordinator = coordinatorFor(t, 'cool:');
-  await coordinator.setCooldown('c:alice', { until: Date.now() + 200, message: 'refused' });
+  await coordinator.connect();
+  await coordinator.setCooldown('c:alice', { until: Date.now() + 1000, message: 'refused' });
   t.like(await coordinator.cooldown('c:alice'), { message: 'refused' });
   while (await coordinator.cooldown('c:alice')) await new Promise((resolve) => setTimeout(resolve, 50));
   t.pass();
@@ -86,4 +87,19 @@ test('a wrong password with two keepers sharing Redis: one refused login, a cool
   await t.throwsAsync(b.run('alice', read), { code: 'ERR_UPSTREAM_LOGIN_FAILED' } as never);
   t.is(upstream.user('alice').refusedLogins, 2);
   await Promise.all([a.close(), b.close()]);
+});
+
+test('Redis away: calls fail with ERR_COORDINATOR within the command timeout instead of waiting', async (t) => {
+  const upstream = await startUpstream();
+  t.teardown(() => upstream.close());
+  const coordinator = new RedisCoordinator({ redis: `redis://127.0.0.1:${await freePort()}`, encryptionKey: TEST_KEY, commandTimeout: 300 });
+  t.teardown(() => coordinator.close());
+  const keeper = new SessionKeeper({
+    strategy: cookieStrategy({ baseUrl: upstream.url, loginUrl: '/login', credentials: (user: string) => ({ username: user, password: `${user}-pw` }) }),
+    coordinator,
+  });
+  const error = await t.throwsAsync(keeper.run('alice', async () => 'never'), { code: 'ERR_COORDINATOR' } as never);
+  t.truthy((error as unknown as { cause: unknown }).cause);
+  t.is(upstream.counts.loginAttempts, 0, 'no login without the lock');
+  await keeper.close();
 });
