@@ -11,6 +11,8 @@ const pass = (minutes: number) => {
 const time = () => new Date(now).toISOString().slice(11, 16);
 const say = (line: string) => console.log(line);
 const device = (s: SessionInfo) => s.deviceId ?? s.sessionId;
+// Each registry's counters, printed at the end of its own story.
+const stats = (story: string, r: SessionRegistry) => say(`   stats of ${story}: ${JSON.stringify(r.stats())}`);
 
 const registry = new SessionRegistry({ maxSessions: 2, idleTimeout: 30 * 60_000, clock });
 registry.on('evicted', (s) => say(`   ⚠ ${device(s)} (${s.sessionId}) ${s.endReason}: a newer login took its slot`));
@@ -35,6 +37,7 @@ say(`   alice's devices: ${(await registry.list('alice')).map(device).join(', ')
 say(`${time()} alice logs out everywhere but the tablet`);
 const ended = await registry.endAll('alice', { except: 's-tablet' });
 say(`   ended: ${ended.map((s) => `${device(s)} (${s.endReason})`).join(', ')}`);
+stats('alice\'s registry (evict mode)', registry);
 
 say('\nNow with reject mode: a full account refuses new logins instead.');
 const strict = new SessionRegistry({ maxSessions: 1, onLimit: 'reject', idleTimeout: 30 * 60_000, clock });
@@ -50,6 +53,7 @@ pass(31);
 say(`${time()} bob tries his phone again`);
 const retry = await strict.admit({ principal: 'bob', sessionId: 'b-3', deviceId: 'phone' });
 say(`   admitted: ${retry.admitted} — an idle session never holds a slot`);
+stats('bob\'s registry (reject mode)', strict);
 
 say('\nSame-device-first: a reconnect from the same browser replaces its old session.');
 const sameDevice = new SessionRegistry({ maxSessions: 2, policy: sameDeviceFirst(), clock });
@@ -57,6 +61,5 @@ await sameDevice.admit({ principal: 'carol', sessionId: 'c-1', deviceId: 'browse
 await sameDevice.admit({ principal: 'carol', sessionId: 'c-2', deviceId: 'browser-B' });
 const again = await sameDevice.admit({ principal: 'carol', sessionId: 'c-3', deviceId: 'browser-A' });
 if (again.admitted) say(`   replaced: ${again.replaced.map((s) => `${s.sessionId} (${s.endReason})`).join(', ')}; evicted: ${again.evicted.length}`);
-
-say(`\nStats: ${JSON.stringify(registry.stats())}`);
+stats('carol\'s registry (same device first)', sameDevice);
 await Promise.all([registry.close(), strict.close(), sameDevice.close()]);

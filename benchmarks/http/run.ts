@@ -1,5 +1,5 @@
 // HTTP overhead of session-policy (issue #5): GET /hello of a signed-in user on Express,
-// Koa and hapi — bare, with the session library only (the baseline), and with the
+// Koa, hapi and Fastify — bare, with the session library only (the baseline), and with the
 // session library plus session-policy (embedded store; Redis + near cache; Redis
 // without) — each server in its own process, driven by autocannon from this one, in
 // interleaved rounds; medians of per-round ratios to the baseline, with their spread.
@@ -95,7 +95,7 @@ function redisVersion(): string {
 
 function environment(): string {
   const cpu = cpus();
-  const libs = ['express', 'express-session', 'koa', 'koa-session', '@hapi/hapi', '@hapi/cookie'].map((n) => `${n} ${version(n)}`).join(', ');
+  const libs = ['express', 'express-session', 'koa', 'koa-session', '@hapi/hapi', '@hapi/cookie', 'fastify', '@fastify/session'].map((n) => `${n} ${version(n)}`).join(', ');
   return `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB; ${libs}`;
 }
 

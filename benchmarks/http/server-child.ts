@@ -40,7 +40,7 @@ export interface ServerChildOptions {
  */
 export async function startServerChild(config: ServerConfig, options: ServerChildOptions = {}): Promise<ServerChild> {
   const child = fork(SERVER, [JSON.stringify(config)], {
-    execArgv: ['--conditions=development', '--import', 'tsx', ...(options.nodeFlags ?? [])],
+    execArgv: ['--conditions=session-policy-source', '--import', 'tsx', ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';

@@ -4,18 +4,19 @@
 // in it), and stops (closing its registry) on the message 'stop'.
 // Its own process, so that the load generator never shares its event loop.
 //
-//   node --conditions=development --import tsx benchmarks/http/server.ts '{"framework":"express","variant":"session"}'
+//   node --conditions=session-policy-source --import tsx benchmarks/http/server.ts '{"framework":"express","variant":"session"}'
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { startExpress } from './express-app.js';
+import { startFastify } from './fastify-app.js';
 import { startHapi } from './hapi-app.js';
 import { startKoa } from './koa-app.js';
 import type { BenchServer } from './bench-server.js';
 import type { ServerConfig } from './variants.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ServerConfig;
-const starters = { express: startExpress, koa: startKoa, hapi: startHapi } as const;
+const starters = { express: startExpress, koa: startKoa, hapi: startHapi, fastify: startFastify } as const;
 const start = starters[config.framework];
 if (!start) throw new Error(`unknown framework ${String(config.framework)}`);
 

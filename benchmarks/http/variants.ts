@@ -1,5 +1,5 @@
 /** The web frameworks the HTTP benchmark measures, each with its usual session library. */
-export const FRAMEWORKS = ['express', 'koa', 'hapi'] as const;
+export const FRAMEWORKS = ['express', 'koa', 'hapi', 'fastify'] as const;
 
 /** A framework of {@link FRAMEWORKS}. */
 export type Framework = (typeof FRAMEWORKS)[number];
@@ -9,7 +9,8 @@ export type Framework = (typeof FRAMEWORKS)[number];
  *
  * - `bare`: the framework alone, no session.
  * - `session`: the framework's session library alone (express-session with its memory
- *   store, koa-session in cookie mode, @hapi/cookie), logged in: the baseline of the ratios.
+ *   store, koa-session in cookie mode, @hapi/cookie,
+ *   @fastify/session with its memory store), logged in: the baseline of the ratios.
  * - `policy-embedded`: the same plus session-policy with its embedded memory store.
  * - `policy-redis-near`: … with the Redis store and its near cache (the default).
  * - `policy-redis`: … with the Redis store, near cache off (`nearCache: false`).
@@ -42,6 +43,7 @@ export const SESSION_LIBRARIES: Record<Framework, string> = {
   express: 'express-session (MemoryStore)',
   koa: 'koa-session (signed cookie)',
   hapi: '@hapi/cookie (iron-sealed cookie)',
+  fastify: '@fastify/session (memory store, with @fastify/cookie)',
 };
 
 /** What a server child needs to know, passed as its only argument (JSON). */

@@ -8,7 +8,7 @@
 //     off (every check is one Redis round trip), p50 and p99.
 // Prints a Markdown table of medians with the spread (min–max) over the rounds.
 //
-//   node --conditions=development --import tsx benchmarks/stores/cluster-vs-single.ts [--rounds 5] [--seconds 2]
+//   node --conditions=session-policy-source --import tsx benchmarks/stores/cluster-vs-single.ts [--rounds 5] [--seconds 2]
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import KeyvRedis, { createCluster } from '@keyv/redis';

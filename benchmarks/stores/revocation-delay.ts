@@ -4,7 +4,7 @@
  * the revocation bus. Measures, per session, the time from A calling `end()` to B's
  * registry emitting `ended` (origin `remote`), after which B's checks refuse the session.
  *
- *   node --conditions=development --import tsx benchmarks/stores/revocation-delay.ts [count]
+ *   node --conditions=session-policy-source --import tsx benchmarks/stores/revocation-delay.ts [count]
  *
  * Starts its own redis-server on a free loopback port; prints p50/p90/p99/max in ms.
  */
@@ -37,7 +37,7 @@ if (process.argv[2] === '--listener') {
   const server = await startRedisServer();
   const prefix = 'bench-revocation:';
   const child = fork(new URL(import.meta.url), ['--listener', server.url, prefix], {
-    execArgv: ['--conditions=development', '--import=tsx'],
+    execArgv: ['--conditions=session-policy-source', '--import=tsx'],
   });
   const received = new Map<string, number>();
   let waiting: ((value: void) => void) | undefined;

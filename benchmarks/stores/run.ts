@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createMemoryStore, type SessionStore } from '@session-policy/core';
 import { measureStore, type Row } from './harness.js';
+import { postgresVariants, stopPostgres } from './postgres-variants.js';
 import { redisVariants, stopRedis } from './redis-variants.js';
 
 /** A store to measure: its name and a factory (with a teardown). */
@@ -28,7 +29,7 @@ const memory: Variant = {
 export async function run({ quick }: { quick: boolean }): Promise<string> {
   const sizes = quick ? [1_000] : [1_000, 100_000, 1_000_000];
   const time = quick ? 150 : 1_000;
-  const variants = [memory, ...(await redisVariants())];
+  const variants = [memory, ...(await redisVariants()), ...postgresVariants()];
   const rows: Row[] = [];
   for (const variant of variants) {
     for (const size of sizes) {
@@ -42,6 +43,7 @@ export async function run({ quick }: { quick: boolean }): Promise<string> {
     }
   }
   await stopRedis();
+  await stopPostgres();
   const memoryLine = quick ? '' : memoryPerSession(1_000_000);
   return render(rows, sizes, memoryLine);
 }
@@ -63,7 +65,7 @@ function render(rows: Row[], sizes: number[], memoryLine: string): string {
 /** Measures heap per live session of the embedded store in a fresh process with --expose-gc. */
 function memoryPerSession(sessions: number): string {
   const script = fileURLToPath(new URL('./memory-per-session.ts', import.meta.url));
-  const out = spawnSync(process.execPath, ['--expose-gc', '--conditions=development', '--import', 'tsx', script, String(sessions)], {
+  const out = spawnSync(process.execPath, ['--expose-gc', '--conditions=session-policy-source', '--import', 'tsx', script, String(sessions)], {
     encoding: 'utf8',
   });
   if (out.status !== 0) return `Memory per session: measurement failed (${out.stderr.trim().split('\n').pop()})`;

@@ -5,7 +5,7 @@ import { BASELINE, FRAMEWORKS, TARGETS, VARIANTS, VARIANT_LABELS } from '../http
 // The quick mode end to end: real server children, real logins, real autocannon load.
 // It checks that the harness produced a complete table, never a timing target.
 test('quick mode measures every framework × variant and renders the whole table', async (t) => {
-  t.timeout(180_000);
+  t.timeout(240_000);
   const { measurements, summaries, section } = await benchHttp({ quick: true });
 
   t.is(measurements.length, FRAMEWORKS.length * VARIANTS.length);

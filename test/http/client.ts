@@ -34,10 +34,11 @@ export class Client {
   }
 
   /** A browser navigation or form post (`Accept: text/html`, urlencoded body). */
-  page(method: string, path: string, form?: Record<string, string>): Promise<Answer> {
+  page(method: string, path: string, form?: Record<string, string>, extraHeaders: Record<string, string> = {}): Promise<Answer> {
     const headers: Record<string, string> = {
       accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
       'user-agent': this.userAgent,
+      ...extraHeaders,
     };
     if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
     return this.#send(path, { method, headers, ...(form ? { body: new URLSearchParams(form).toString() } : {}) });

@@ -24,6 +24,11 @@ export class FailingStore implements SessionStore {
     return this.#store.check(...args);
   }
 
+  async touch(...args: Parameters<SessionStore['touch']>) {
+    this.#guard();
+    return this.#store.touch(...args);
+  }
+
   async list(...args: Parameters<SessionStore['list']>) {
     this.#guard();
     return this.#store.list(...args);

@@ -51,7 +51,7 @@ export function registerScenarios(test: TestFn, start: StartExample): void {
     const alice = new Client(app.url, 'alice-laptop-agent');
     t.like(await alice.api('GET', '/api/me'), { status: 401, json: { error: 'not_logged_in' } });
     t.like(await alice.api('POST', '/login', { username: 'alice', password: 'wrong' }), { status: 401, json: { error: 'bad_credentials' } });
-    t.deepEqual((await alice.login('alice', 'laptop')).json, { ok: true, user: 'alice' });
+    t.deepEqual((await alice.login('alice', 'laptop')).json, { ok: true, user: 'alice', signedOut: [] });
     t.like(await alice.api('GET', '/api/me'), { status: 200, json: { user: 'alice' } });
     t.like(await alice.api('GET', '/api/data'), { status: 200, json: { user: 'alice', data: 'secret data for alice' } });
     const listed = await alice.api('GET', '/api/sessions');
@@ -78,7 +78,7 @@ export function registerScenarios(test: TestFn, start: StartExample): void {
     const browser = new Client(app.url);
     const form = await browser.page('GET', '/?ended=evicted');
     t.is(form.status, 200);
-    t.regex(form.text, /You were signed out: evicted/);
+    t.regex(form.text, /You were signed out because your account signed in on another device/);
     t.regex(form.text, /<form[^>]+action="\/login"/);
     const login = await browser.page('POST', '/login', { username: 'bob', password: 'bob-pw', deviceId: 'desk' });
     t.is(login.status, 303);
@@ -142,6 +142,24 @@ export function registerScenarios(test: TestFn, start: StartExample): void {
     t.like(await a.api('GET', '/api/me'), { status: 401, json: { reason: 'evicted' } });
     t.is((await b.api('GET', '/api/me')).status, 200);
     t.is((await bob.api('GET', '/api/me')).status, 200);
+  });
+
+  test('evict with default options: the device used longest ago is signed out, to the second (issue 13)', async (t) => {
+    let now = Date.now();
+    const app = await example(t, { maxSessions: 2, clock: () => now });
+    const [a, b, c] = [new Client(app.url), new Client(app.url), new Client(app.url)];
+    await a.login('alice', 'A');
+    now += 1_000;
+    await b.login('alice', 'B');
+    now += 1_000;
+    t.is((await b.api('GET', '/api/me')).status, 200);
+    now += 2_000;
+    t.is((await a.api('GET', '/api/me')).status, 200, 'A is used after B');
+    now += 500;
+    await c.login('alice', 'C');
+    t.like(await b.api('GET', '/api/me'), { status: 401, json: { error: 'session_ended', reason: 'evicted' } });
+    t.is((await a.api('GET', '/api/me')).status, 200);
+    t.is((await c.api('GET', '/api/me')).status, 200);
   });
 
   test('reject: a login over the limit gets 409 with the holders and the first session stays active', async (t) => {
@@ -374,5 +392,78 @@ export function registerScenarios(test: TestFn, start: StartExample): void {
     t.like(await alice.api('GET', '/api/data'), { status: 200, json: { data: 'secret data for alice' } });
     store.down = false;
     t.is((await alice.api('GET', '/api/me')).status, 200);
+  });
+
+  test('?ended= says why in words from a fixed set of codes, ignores anything else, and is not shown to a signed-in user', async (t) => {
+    const app = await example(t);
+    const browser = new Client(app.url);
+    for (const [code, words] of [
+      ['idle', /after a while without activity/],
+      ['logout', /chose &#34;Log out everywhere&#34; on another device/],
+      ['revoked', /signed this device out from another one/],
+    ] as const) {
+      t.regex((await browser.page('GET', `/?ended=${code}`)).text, words);
+    }
+    const spoofed = await browser.page('GET', `/?ended=${encodeURIComponent('Your account is locked, call +1 555 0100')}&who=mallory`);
+    t.false(spoofed.text.includes('locked'));
+    t.false(spoofed.text.includes('mallory'));
+    t.false(/class="notice"/.test(spoofed.text));
+    await browser.page('POST', '/login', { username: 'bob', password: 'bob-pw' });
+    const signedIn = await browser.page('GET', '/?ended=evicted');
+    t.regex(signedIn.text, /Signed in as bob/);
+    t.false(/signed in on another device/.test(signedIn.text));
+  });
+
+  test('evicted in a browser: the page names who signed in elsewhere; the device that signed in is told which one it signed out', async (t) => {
+    const app = await example(t, { maxSessions: 1 });
+    const laptop = new Client(app.url);
+    const phone = new Client(app.url);
+    t.is((await laptop.page('POST', '/login', { username: 'alice', password: 'alice-pw', deviceId: 'laptop' })).status, 303);
+    const signIn = await phone.page('POST', '/login', { username: 'alice', password: 'alice-pw', deviceId: 'phone' });
+    t.is(signIn.status, 303);
+    const home = await phone.page('GET', signIn.location!);
+    t.regex(home.text, /Signing in here signed out &#34;laptop&#34;/);
+    const bounced = await laptop.page('GET', '/');
+    t.is(bounced.status, 303);
+    const page = await laptop.page('GET', bounced.location!);
+    t.regex(page.text, /You were signed out because alice signed in on another device/);
+    // The JSON login says it too.
+    const tablet = new Client(app.url);
+    t.like(await tablet.login('alice', 'tablet'), { status: 200, json: { ok: true, signedOut: ['phone'] } });
+  });
+
+  test('reject mode in a browser: the refusal page carries a signed login ticket, never the password, and the ticket signs the other device out', async (t) => {
+    const app = await example(t, { maxSessions: 1, onLimit: 'reject' });
+    const laptop = new Client(app.url);
+    await laptop.login('alice', 'laptop');
+    const phone = new Client(app.url);
+    const refusal = await phone.page('POST', '/login', { username: 'alice', password: 'alice-pw', deviceId: 'phone' });
+    t.is(refusal.status, 409);
+    t.false(refusal.text.includes('alice-pw'));
+    t.false(/name="password"/.test(refusal.text));
+    const ticket = /name="ticket" value="([^"]+)"/.exec(refusal.text)?.[1];
+    const handle = /name="signOut" value="([^"]+)"/.exec(refusal.text)?.[1];
+    t.truthy(ticket);
+    t.truthy(handle);
+    t.is((await phone.page('POST', '/login', { ticket: 'forged.ticket', signOut: handle! })).status, 401, 'a forged ticket is no login');
+    const signedIn = await phone.page('POST', '/login', { ticket: ticket!, signOut: handle! });
+    t.is(signedIn.status, 303);
+    t.like(await phone.api('GET', '/api/me'), { status: 200, json: { user: 'alice' } });
+    t.like(await laptop.api('GET', '/api/me'), { status: 401, json: { error: 'session_ended', reason: 'revoked' } });
+    const listed = await app.registry.list('alice');
+    t.deepEqual(listed.map((s) => s.deviceId), ['phone'], 'the ticket kept the device name');
+  });
+
+  test('CSRF: state-changing requests from another site are refused (Sec-Fetch-Site, Origin); same-origin ones pass', async (t) => {
+    const app = await example(t);
+    const victim = new Client(app.url);
+    await victim.login('alice');
+    const forged = await victim.page('POST', '/logout-everywhere', { keepCurrent: 'false' }, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' });
+    t.is(forged.status, 403);
+    t.is((await victim.page('POST', '/logout', {}, { origin: 'https://evil.example' })).status, 403);
+    t.is((await victim.page('POST', '/login', { username: 'alice', password: 'alice-pw' }, { 'sec-fetch-site': 'same-site' })).status, 403);
+    t.like(await victim.api('GET', '/api/me'), { status: 200, json: { user: 'alice' } }, 'nothing happened to the session');
+    t.is((await victim.page('POST', '/logout', {}, { 'sec-fetch-site': 'same-origin', origin: app.url })).status, 303);
+    t.like(await victim.api('GET', '/api/me'), { status: 401 });
   });
 }

@@ -9,7 +9,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   HttpPolicy,
   InvalidOptionError,
+  MisconfiguredError,
   noSessionAnswer,
+  rejectUnknownOptions,
   type EventStreamOptions,
   type LiveConnections,
   SESSION_MARKER,
@@ -20,6 +22,8 @@ import {
   type RequestPolicy,
   type SessionBinding,
 } from '@session-policy/core';
+
+export { LoginRefusedError, admittedLogin, passportPolicy, type PassportPolicyOptions } from './passport.js';
 
 declare global {
   namespace Express {
@@ -49,6 +53,22 @@ export interface ExpressPolicyOptions extends HttpPolicyOptions {
   /** Ends the session under another scheme (clear the token cookie, …). Default: nothing. */
   readonly destroySession?: (req: Request, res: Response) => void | Promise<void>;
 }
+
+// Every option name, typed over the interface so that the list cannot drift from it.
+const OPTION_NAMES: Record<keyof ExpressPolicyOptions, true> = {
+  registry: true,
+  redirectTo: true,
+  onEnded: true,
+  getSessionId: true,
+  getPrincipalKey: true,
+  destroySession: true,
+};
+
+const noSession = () =>
+  new MisconfiguredError(
+  'req.session is missing: express-session must run before the session-policy middleware. ' +
+    'Mount app.use(session(…)) first, then app.use(sessionPolicy(…)) (or give getSessionId and getPrincipalKey for another scheme).',
+);
 
 /** The express-session parts the binding uses (so express-session's types are not required). */
 interface ExpressSession {
@@ -142,6 +162,7 @@ export function sendAnswer(res: Response, answer: HttpAnswer): void {
  *
  * @example
  * ```ts
+ * app.use(express.json()); // the login below reads req.body
  * app.use(session({ secret, resave: false, saveUninitialized: false }));
  * app.use(sessionPolicy({ registry: new SessionRegistry({ maxSessions: 2 }) }));
  * app.post('/login', async (req, res) => {
@@ -155,6 +176,7 @@ export function sendAnswer(res: Response, answer: HttpAnswer): void {
  * @public
  */
 export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
+  if (options !== null && typeof options === 'object') rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'sessionPolicy() (Express)');
   const policy = new HttpPolicy(options);
   const custom = options.getSessionId !== undefined || options.getPrincipalKey !== undefined;
   for (const name of ['getSessionId', 'getPrincipalKey', 'destroySession'] as const) {
@@ -164,6 +186,8 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
     throw new InvalidOptionError(options.getSessionId ? 'getPrincipalKey' : 'getSessionId', 'getSessionId and getPrincipalKey go together');
   }
   return function sessionPolicyMiddleware(req: Request, res: Response, next: NextFunction): void {
+    // Mounted before express-session, every session would pass unchecked: refuse loudly.
+    if (!custom && (req as unknown as SessionRequest).session === undefined) return next(noSession());
     const binding = custom ? new CustomBinding(req, res, options) : new ExpressSessionBinding(req as unknown as SessionRequest);
     req.sessionPolicy = policy.request(binding, new ExpressRequestInfo(req, res));
     const verdict = req.sessionPolicy.check();

@@ -15,6 +15,8 @@ import type { Plugin, Request, ResponseToolkit, Server } from '@hapi/hapi';
 import {
   HttpPolicy,
   InvalidOptionError,
+  MisconfiguredError,
+  rejectUnknownOptions,
   noSessionAnswer,
   type EventStreamOptions,
   type LiveConnections,
@@ -54,6 +56,9 @@ export interface HapiPolicyOptions extends Omit<HttpPolicyOptions, 'registry'> {
   /** The request's session under another mechanism (@hapi/yar, …). Default: @hapi/cookie. */
   readonly binding?: (request: Request) => SessionBinding;
 }
+
+// Every option name, typed over the interface so that the list cannot drift from it.
+const OPTION_NAMES: Record<keyof HapiPolicyOptions, true> = { registry: true, redirectTo: true, onEnded: true, cookieDecoration: true, binding: true };
 
 /** The @hapi/cookie decoration parts the binding uses. */
 interface CookieAuth {
@@ -113,8 +118,9 @@ export function toResponse(h: ResponseToolkit, answer: HttpAnswer) {
   return response;
 }
 
-function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: (request: Request) => SessionBinding } {
+function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: boolean; decoration: string; bind: (request: Request) => SessionBinding } {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'the session-policy hapi plugin');
   if (options.registry === null || typeof options.registry !== 'object') {
     throw new InvalidOptionError('registry', 'must be a SessionRegistry or the options to create one');
   }
@@ -127,7 +133,7 @@ function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: bool
   const registry = options.registry instanceof SessionRegistry ? options.registry : new SessionRegistry(options.registry);
   try {
     const policy = new HttpPolicy({ ...options, registry });
-    return { policy, owned, bind: options.binding ?? ((request) => new CookieBinding(request, decoration)) };
+    return { policy, owned, decoration, bind: options.binding ?? ((request) => new CookieBinding(request, decoration)) };
   } catch (error) {
     if (owned) void registry.close();
     throw error;
@@ -161,19 +167,33 @@ export const plugin: Plugin<HapiPolicyOptions> = {
   version: pkg.version,
   requirements: { hapi: '>=21.0.0', node: '>=20.19.0' },
   register(server: Server, options: HapiPolicyOptions) {
-    const { policy, owned, bind } = validate(options);
+    const { policy, owned, decoration, bind } = validate(options);
     server.decorate(
       'request',
       'sessionPolicy',
       (request: Request) => policy.request(bind(request), new HapiRequestInfo(request)),
       { apply: true },
     );
+    // Requests whose session was checked: a route that never authenticates is never
+    // checked, so onPreHandler refuses it unless it says `auth: false`.
+    const checked = new WeakSet<Request>();
     server.ext('onCredentials', (request, h) => {
+      checked.add(request);
+      if (!options.binding && !(request as unknown as Record<string, unknown>)[decoration]) {
+        throw new MisconfiguredError(`request.${decoration} is missing: register @hapi/cookie (await server.register(Cookie)) and its strategy, or pass \`cookieDecoration\` / \`binding\`.`);
+      }
       const verdict = request.sessionPolicy.check();
       // Most requests are answered from memory: continue without waiting for a promise.
       if (verdict === undefined) return h.continue;
       if (!(verdict instanceof Promise)) return toResponse(h, verdict).takeover();
       return verdict.then((answer) => (answer ? toResponse(h, answer).takeover() : h.continue));
+    });
+    server.ext('onPreHandler', (request, h) => {
+      if (checked.has(request) || (request.route.settings.auth as unknown) === false) return h.continue;
+      throw new MisconfiguredError(
+        `${request.method.toUpperCase()} ${request.route.path} does not authenticate, so the session policy never checks it: ` +
+          "set a default strategy (server.auth.default({ strategy: 'session', mode: 'try' })) or auth on the route; say auth: false on routes the policy must not check.",
+      );
     });
     // Nothing the plugin opened holds connections, so onPreStop has nothing to release; a
     // registry it created is closed after the in-flight requests are done (closing it

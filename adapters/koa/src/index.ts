@@ -16,7 +16,9 @@ import type { Context, Middleware } from 'koa';
 import {
   HttpPolicy,
   InvalidOptionError,
+  MisconfiguredError,
   noSessionAnswer,
+  rejectUnknownOptions,
   type EventStreamOptions,
   type LiveConnections,
   SESSION_MARKER,
@@ -46,6 +48,27 @@ declare module 'koa' {
 export interface KoaPolicyOptions extends HttpPolicyOptions {
   /** The request's session under another mechanism. Default: koa-session's `ctx.session`. */
   readonly binding?: (ctx: Context) => SessionBinding;
+}
+
+// Every option name, typed over the interface so that the list cannot drift from it.
+const OPTION_NAMES: Record<keyof KoaPolicyOptions, true> = { registry: true, redirectTo: true, onEnded: true, binding: true };
+
+// koa-session keeps its per-request state on the context under a symbol, created by its
+// middleware (or by a first read of ctx.session); 6.x and 7.x name it differently.
+const KOA_SESSION_STATE = new Set(['contextSession instance', 'context#_contextSession']);
+
+/**
+ * Whether koa-session is set up and its middleware ran before ours: without it, a
+ * session read here is empty (external store) and a destroyed session is never
+ * committed, so every check would be silently off.
+ */
+function assertKoaSession(ctx: Context): void {
+  if (!('session' in ctx)) {
+    throw new MisconfiguredError('ctx.session is missing: install koa-session with app.use(session(options, app)) before app.use(sessionPolicy(…)), or pass `binding` for another session middleware.');
+  }
+  if (!Object.getOwnPropertySymbols(ctx).some((symbol) => KOA_SESSION_STATE.has(symbol.description ?? ''))) {
+    throw new MisconfiguredError('koa-session has not run for this request: app.use(session(options, app)) must come before app.use(sessionPolicy(…)).');
+  }
 }
 
 /** The koa-session parts the binding uses. */
@@ -129,11 +152,17 @@ export function sendAnswer(ctx: Context, answer: HttpAnswer): void {
  * @public
  */
 export function sessionPolicy(options: KoaPolicyOptions): Middleware {
+  if (options !== null && typeof options === 'object') rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'sessionPolicy() (Koa)');
   const policy = new HttpPolicy(options);
   if (options.binding !== undefined && typeof options.binding !== 'function') {
     throw new InvalidOptionError('binding', 'must be a function (ctx) => SessionBinding');
   }
-  const bind = options.binding ?? ((ctx: Context) => new KoaSessionBinding(ctx as unknown as { session?: KoaSession | null }));
+  const bind =
+    options.binding ??
+    ((ctx: Context) => {
+      assertKoaSession(ctx);
+      return new KoaSessionBinding(ctx as unknown as { session?: KoaSession | null });
+    });
   return function sessionPolicyMiddleware(ctx, next) {
     ctx.sessionPolicy = policy.request(bind(ctx), new KoaRequestInfo(ctx));
     const verdict = ctx.sessionPolicy.check();

@@ -40,7 +40,7 @@ const alive = (pid: number) => {
 test('the Express example on 4 cluster workers shares sessions and limits through Redis, and stops cleanly', async (t) => {
   const port = await freePort();
   const server = fileURLToPath(new URL('../src/server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', server], {
+  const child = spawn(process.execPath, ['--conditions=session-policy-source', '--import', 'tsx', server], {
     env: { ...process.env, PORT: String(port), WORKERS: '4', MAX_SESSIONS: '2' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
+import createMemoryStore from 'memorystore';
 import {
   SessionPolicyError,
   LiveConnections,
@@ -17,8 +18,12 @@ import {
 } from '@session-policy/core';
 import { eventStream, sessionPolicy } from '@session-policy/express';
 import { registryOptions, yes, type ExampleOptions as SharedOptions, type RunningExample } from '../../shared/src/example-options.js';
-import { devicesPage, limitPage, loginPage } from '../../shared/src/pages.js';
-import { DEFAULT_USERS, authenticate } from '../../shared/src/users.js';
+import { endMessage } from '../../shared/src/end-messages.js';
+import { readLogin } from '../../shared/src/login-form.js';
+import { ExampleNotices } from '../../shared/src/notices.js';
+import { devicesPage, limitPage, loginPage, signedOutNotice } from '../../shared/src/pages.js';
+import { CROSS_SITE_ANSWER, isCrossSite } from '../../shared/src/same-origin.js';
+import { DEFAULT_USERS } from '../../shared/src/users.js';
 
 export type { RunningExample };
 
@@ -46,24 +51,43 @@ const asyncRoute = (fn: (req: Request, res: Response) => Promise<void> | void) =
     .catch(next);
 };
 const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['content-type']);
+const header = (req: Request, name: string): string | undefined => {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
 
 /** Starts the example on a real listening server. */
 export async function startExample(options: ExampleOptions = {}): Promise<RunningExample> {
   const registry = options.registry ?? new SessionRegistry(registryOptions(options));
   const users = options.users ?? DEFAULT_USERS;
   const framework = options.express ?? express;
+  const secret = options.secret ?? randomBytes(32).toString('hex');
+  const notices = new ExampleNotices(secret, options.clock);
+  const idleTimeout = options.idleTimeout ?? 30 * 60_000;
+  // express-session's own MemoryStore never drops an abandoned session: this one expires
+  // them (checked every minute), with the cookie's max age.
+  const sessionStore = options.sessionStore ?? new (createMemoryStore(session))({ checkPeriod: Math.min(60_000, idleTimeout) });
   const app = framework();
   app.disable('x-powered-by');
+  // CSRF, defense in depth beside SameSite=Lax: state-changing requests from another site are refused.
+  app.use((req, res, next) => {
+    const crossSite = isCrossSite({ method: req.method, host: req.headers.host, origin: req.headers.origin, secFetchSite: header(req, 'sec-fetch-site') });
+    if (!crossSite) return next();
+    res.status(403);
+    html(req) ? res.type('html').send(loginPage({ error: 'This request came from another site and was refused.' })) : res.json(CROSS_SITE_ANSWER);
+  });
   app.use(framework.urlencoded({ extended: false, limit: '16kb' }));
   app.use(framework.json({ limit: '16kb' }));
   app.use(
     session({
       name: 'sid',
-      secret: options.secret ?? randomBytes(32).toString('hex'),
+      secret,
       resave: false,
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax' },
-      ...(options.sessionStore ? { store: options.sessionStore } : {}),
+      // The cookie lives as long as the policy's idle timeout, renewed by every response.
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', maxAge: idleTimeout },
+      store: sessionStore,
     }),
   );
   if (options.servedBy) {
@@ -73,7 +97,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
       next();
     });
   }
-  app.use(sessionPolicy({ registry, redirectTo: '/' }));
+  app.use(sessionPolicy({ registry, redirectTo: '/', onEnded: notices.onEnded }));
   // Live events: a stream bound to the session, closed with the reason when it ends.
   const live = new LiveConnections(registry);
   app.get('/events', eventStream(live));
@@ -83,28 +107,29 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   });
 
   app.get('/', asyncRoute(async (req, res) => {
-    const ended = typeof req.query.ended === 'string' ? req.query.ended : undefined;
     const user = req.session.user;
-    if (!user) return void res.type('html').send(loginPage({ ended }));
-    res.type('html').send(devicesPage({ user, sessions: await req.sessionPolicy.sessions(), ended }));
+    // `?ended=` is a fixed set of codes, and only for a signed-out device.
+    if (!user) return void res.type('html').send(loginPage({ ended: endMessage(req.query.ended, notices.who.verify(req.query.who)) }));
+    const notice = signedOutNotice(notices.signedOut.verify(req.query.signedOut));
+    res.type('html').send(devicesPage({ user, sessions: await req.sessionPolicy.sessions(), notice }));
   }));
 
   app.post('/login', asyncRoute(async (req, res) => {
-    const { username, password, deviceId, signOut } = (req.body ?? {}) as Record<string, unknown>;
-    const user = authenticate(users, username, password);
-    if (!user) {
+    const login = readLogin(users, notices, req.body);
+    if (!login) {
       res.status(401);
       return void (html(req) ? res.type('html').send(loginPage({ error: 'Wrong user name or password.' })) : res.json({ error: 'bad_credentials' }));
     }
-    const device = typeof deviceId === 'string' && deviceId !== '' ? deviceId : undefined;
-    const result = await req.sessionPolicy.login({ id: user }, { deviceId: device, signOut: signOut as string | undefined });
+    const { user, deviceId, signOut } = login;
+    const result = await req.sessionPolicy.login({ id: user }, { deviceId, signOut });
     if (!result.ok) {
       res.status(409);
-      if (html(req)) return void res.type('html').send(limitPage({ username: user, password: String(password), deviceId: device, ...result }));
+      if (html(req)) return void res.type('html').send(limitPage({ username: user, ticket: notices.tickets.sign({ user, deviceId }), ...result }));
       return void res.json({ error: 'session_limit', limit: result.limit, holders: result.holders });
     }
     req.session.user = user;
-    html(req) ? res.redirect(303, '/') : res.json({ ok: true, user });
+    const signedOut = result.ended.map((s) => s.deviceId ?? null);
+    html(req) ? res.redirect(303, notices.home(result.ended)) : res.json({ ok: true, user, signedOut });
   }));
 
   app.post('/logout', asyncRoute(async (req, res) => {
@@ -150,8 +175,12 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     if (res.headersSent) return next(error);
     const code = error instanceof SessionPolicyError ? error.code : undefined;
     if (code === 'ERR_STORE' || code === 'ERR_CLOSED') return void res.status(503).json({ error: 'session_store_unavailable' });
-    if (code?.startsWith('ERR_INVALID') || (error as { status?: number }).status === 400) {
-      return void res.status(400).json({ error: 'bad_request' });
+    if (code?.startsWith('ERR_INVALID')) return void res.status(400).json({ error: 'bad_request' });
+    // The body parser's refusals (413 too large, 415 unsupported charset or encoding, 400
+    // malformed) carry their status: answer it, nothing crashed.
+    const parser = error as { status?: unknown; expose?: unknown; type?: unknown };
+    if (typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500 && parser.expose === true) {
+      return void res.status(parser.status).json({ error: typeof parser.type === 'string' ? parser.type : 'bad_request' });
     }
     console.error(error);
     res.status(500).json({ error: 'internal' });
@@ -165,6 +194,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     registry,
     async close() {
       live.close();
+      if (!options.sessionStore) (sessionStore as { stopInterval?: () => void }).stopInterval?.();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.registry) await registry.close();

@@ -15,23 +15,26 @@ import {
 } from '@session-policy/core';
 import { eventStreamHandler, plugin as sessionPolicy } from '@session-policy/hapi';
 import { registryOptions, yes, type ExampleOptions, type RunningExample } from '../../shared/src/example-options.js';
-import { devicesPage, limitPage, loginPage } from '../../shared/src/pages.js';
-import { DEFAULT_USERS, authenticate } from '../../shared/src/users.js';
+import { endMessage } from '../../shared/src/end-messages.js';
+import { readLogin } from '../../shared/src/login-form.js';
+import { ExampleNotices } from '../../shared/src/notices.js';
+import { devicesPage, limitPage, loginPage, signedOutNotice } from '../../shared/src/pages.js';
+import { CROSS_SITE_ANSWER, isCrossSite } from '../../shared/src/same-origin.js';
+import { DEFAULT_USERS } from '../../shared/src/users.js';
 
 export type { ExampleOptions, RunningExample };
 
-
-/** @hapi/cookie's request decoration (the package ships no types). */
-interface CookieAuth {
-  set(key: string, value: unknown): void;
-}
 
 type Body = Record<string, unknown> | null | undefined;
 const html = (request: Request) => prefersHtml(request.headers.accept as string | undefined, request.headers['content-type'] as string | undefined);
 const userOf = (request: Request) => (request.auth.isAuthenticated ? (request.auth.credentials as { user?: string }).user : undefined);
 const json = (h: ResponseToolkit, status: number, body: unknown) => h.response(body as object).code(status);
 const page = (h: ResponseToolkit, status: number, body: string) => h.response(body).type('text/html; charset=utf-8').code(status);
-const home = (h: ResponseToolkit) => h.redirect('/').code(303);
+const home = (h: ResponseToolkit, to = '/') => h.redirect(to).code(303);
+const header = (request: Request, name: string): string | undefined => {
+  const value: unknown = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
 
 /** Starts the example on a real listening server. */
 export async function startExample(options: ExampleOptions = {}): Promise<RunningExample> {
@@ -43,14 +46,25 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     // A malformed Cookie header is no session, not a 400.
     routes: { state: { parse: true, failAction: 'ignore' } },
   });
+  const secret = options.secret ?? randomBytes(32).toString('hex');
+  const notices = new ExampleNotices(secret, options.clock);
+  // CSRF, defense in depth beside SameSite=Lax: state-changing requests from another site are refused.
+  server.ext('onRequest', (request, h) => {
+    const crossSite = isCrossSite({ method: request.method.toUpperCase(), host: header(request, 'host'), origin: header(request, 'origin'), secFetchSite: header(request, 'sec-fetch-site') });
+    if (!crossSite) return h.continue;
+    const answer = html(request) ? page(h, 403, loginPage({ error: 'This request came from another site and was refused.' })) : json(h, 403, CROSS_SITE_ANSWER);
+    return answer.takeover();
+  });
   await server.register(Cookie);
   server.auth.strategy('session', 'cookie', {
-    cookie: { name: 'sid', password: options.secret ?? randomBytes(32).toString('hex'), isSecure: false, isSameSite: 'Lax', path: '/' },
+    // The cookie lives as long as the policy's idle timeout (renewed by every response: keepAlive).
+    cookie: { name: 'sid', password: secret, isSecure: false, isSameSite: 'Lax', path: '/', ttl: options.idleTimeout ?? 30 * 60_000 },
+    keepAlive: true,
     validate: async (_request: Request, session: { user?: unknown }) =>
       typeof session.user === 'string' ? { isValid: true, credentials: { user: session.user } } : { isValid: false },
   });
   server.auth.default({ strategy: 'session', mode: 'try' });
-  await server.register({ plugin: sessionPolicy, options: { registry, redirectTo: '/' } });
+  await server.register({ plugin: sessionPolicy, options: { registry, redirectTo: '/', onEnded: notices.onEnded } });
 
   server.ext('onPreResponse', (request, h) => {
     const response = request.response;
@@ -76,29 +90,30 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
       method: 'GET',
       path: '/',
       handler: async (request, h) => {
-        const ended = typeof request.query.ended === 'string' ? request.query.ended : undefined;
         const user = userOf(request);
-        if (!user) return page(h, 200, loginPage({ ended }));
-        return page(h, 200, devicesPage({ user, sessions: await request.sessionPolicy.sessions(), ended }));
+        // `?ended=` is a fixed set of codes, and only for a signed-out device.
+        if (!user) return page(h, 200, loginPage({ ended: endMessage(request.query.ended, notices.who.verify(request.query.who)) }));
+        const notice = signedOutNotice(notices.signedOut.verify(request.query.signedOut));
+        return page(h, 200, devicesPage({ user, sessions: await request.sessionPolicy.sessions(), notice }));
       },
     },
     {
       method: 'POST',
       path: '/login',
       handler: async (request, h) => {
-        const { username, password, deviceId, signOut } = (request.payload as Body) ?? {};
-        const user = authenticate(users, username, password);
-        if (!user) {
+        const login = readLogin(users, notices, request.payload as Body);
+        if (!login) {
           return html(request) ? page(h, 401, loginPage({ error: 'Wrong user name or password.' })) : json(h, 401, { error: 'bad_credentials' });
         }
-        const device = typeof deviceId === 'string' && deviceId !== '' ? deviceId : undefined;
-        const result = await request.sessionPolicy.login({ id: user }, { deviceId: device, signOut: signOut as string | undefined });
+        const { user, deviceId, signOut } = login;
+        const result = await request.sessionPolicy.login({ id: user }, { deviceId, signOut });
         if (!result.ok) {
-          if (html(request)) return page(h, 409, limitPage({ username: user, password: String(password), deviceId: device, ...result }));
+          if (html(request)) return page(h, 409, limitPage({ username: user, ticket: notices.tickets.sign({ user, deviceId }), ...result }));
           return json(h, 409, { error: 'session_limit', limit: result.limit, holders: result.holders });
         }
-        (request as unknown as { cookieAuth: CookieAuth }).cookieAuth.set('user', user);
-        return html(request) ? home(h) : json(h, 200, { ok: true, user });
+        request.cookieAuth.set('user', user);
+        const signedOut = result.ended.map((s) => s.deviceId ?? null);
+        return html(request) ? home(h, notices.home(result.ended)) : json(h, 200, { ok: true, user, signedOut });
       },
     },
     {

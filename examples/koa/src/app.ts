@@ -17,8 +17,12 @@ import {
 } from '@session-policy/core';
 import { eventStream, sessionPolicy } from '@session-policy/koa';
 import { registryOptions, yes, type ExampleOptions, type RunningExample } from '../../shared/src/example-options.js';
-import { devicesPage, limitPage, loginPage } from '../../shared/src/pages.js';
-import { DEFAULT_USERS, authenticate } from '../../shared/src/users.js';
+import { endMessage } from '../../shared/src/end-messages.js';
+import { readLogin } from '../../shared/src/login-form.js';
+import { ExampleNotices } from '../../shared/src/notices.js';
+import { devicesPage, limitPage, loginPage, signedOutNotice } from '../../shared/src/pages.js';
+import { CROSS_SITE_ANSWER, isCrossSite } from '../../shared/src/same-origin.js';
+import { DEFAULT_USERS } from '../../shared/src/users.js';
 
 export type { ExampleOptions, RunningExample };
 
@@ -60,9 +64,9 @@ function page(ctx: Context, status: number, body: string): void {
   ctx.body = body;
 }
 
-function redirectHome(ctx: Context): void {
+function redirectHome(ctx: Context, to = '/'): void {
   ctx.status = 303;
-  ctx.redirect('/');
+  ctx.redirect(to);
 }
 
 /** Starts the example on a real listening server. */
@@ -70,7 +74,9 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   const registry = options.registry ?? new SessionRegistry(registryOptions(options));
   const users = options.users ?? DEFAULT_USERS;
   const app = new Koa();
-  app.keys = [options.secret ?? randomBytes(32).toString('hex')];
+  const secret = options.secret ?? randomBytes(32).toString('hex');
+  const notices = new ExampleNotices(secret, options.clock);
+  app.keys = [secret];
   app.silent = true;
 
   app.use(async (ctx, next) => {
@@ -86,8 +92,17 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
       json(ctx, 500, { error: 'internal' });
     }
   });
+  // CSRF, defense in depth beside SameSite=Lax: state-changing requests from another site are refused.
+  app.use((ctx, next) => {
+    if (!isCrossSite({ method: ctx.method, host: ctx.get('host') || undefined, origin: ctx.get('origin') || undefined, secFetchSite: ctx.get('sec-fetch-site') || undefined })) return next();
+    if (html(ctx)) return page(ctx, 403, loginPage({ error: 'This request came from another site and was refused.' }));
+    json(ctx, 403, CROSS_SITE_ANSWER);
+  });
+  // Cookie mode keeps nothing on the server, so an abandoned session costs no memory; the
+  // cookie keeps koa-session's one-day default (no `rolling`: it would write the cookie
+  // after the event stream's headers).
   app.use(session({ key: 'sid', httpOnly: true, sameSite: 'lax', signed: true }, app));
-  app.use(sessionPolicy({ registry, redirectTo: '/' }));
+  app.use(sessionPolicy({ registry, redirectTo: '/', onEnded: notices.onEnded }));
   // Live events: a stream bound to the session, closed with the reason when it ends.
   const live = new LiveConnections(registry);
   const events = eventStream(live);
@@ -98,27 +113,28 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     const route = `${method} ${path}`;
 
     if (route === 'GET /') {
-      const ended = typeof ctx.query.ended === 'string' ? ctx.query.ended : undefined;
       const user = userOf(ctx);
-      if (!user) return page(ctx, 200, loginPage({ ended }));
-      return page(ctx, 200, devicesPage({ user, sessions: await ctx.sessionPolicy.sessions(), ended }));
+      // `?ended=` is a fixed set of codes, and only for a signed-out device.
+      if (!user) return page(ctx, 200, loginPage({ ended: endMessage(ctx.query.ended, notices.who.verify(ctx.query.who)) }));
+      const notice = signedOutNotice(notices.signedOut.verify(ctx.query.signedOut));
+      return page(ctx, 200, devicesPage({ user, sessions: await ctx.sessionPolicy.sessions(), notice }));
     }
 
     if (route === 'POST /login') {
-      const { username, password, deviceId, signOut } = await readBody(ctx);
-      const user = authenticate(users, username, password);
-      if (!user) {
+      const login = readLogin(users, notices, await readBody(ctx));
+      if (!login) {
         if (html(ctx)) return page(ctx, 401, loginPage({ error: 'Wrong user name or password.' }));
         return json(ctx, 401, { error: 'bad_credentials' });
       }
-      const device = typeof deviceId === 'string' && deviceId !== '' ? deviceId : undefined;
-      const result = await ctx.sessionPolicy.login({ id: user }, { deviceId: device, signOut: signOut as string | undefined });
+      const { user, deviceId, signOut } = login;
+      const result = await ctx.sessionPolicy.login({ id: user }, { deviceId, signOut });
       if (!result.ok) {
-        if (html(ctx)) return page(ctx, 409, limitPage({ username: user, password: String(password), deviceId: device, ...result }));
+        if (html(ctx)) return page(ctx, 409, limitPage({ username: user, ticket: notices.tickets.sign({ user, deviceId }), ...result }));
         return json(ctx, 409, { error: 'session_limit', limit: result.limit, holders: result.holders });
       }
       ((ctx as unknown as { session: Session }).session).user = user;
-      return html(ctx) ? redirectHome(ctx) : json(ctx, 200, { ok: true, user });
+      const signedOut = result.ended.map((s) => s.deviceId ?? null);
+      return html(ctx) ? redirectHome(ctx, notices.home(result.ended)) : json(ctx, 200, { ok: true, user, signedOut });
     }
 
     if (route === 'POST /logout') {

@@ -19,9 +19,15 @@ import {
 } from '@session-policy/core';
 import { sessionPolicy } from '@session-policy/express';
 import { BROWSER_ASSETS, loadBrowserAssets } from './browser-assets.js';
+import { BoundedLog } from './bounded-log.js';
 import { livePage, loginPage } from './pages.js';
 import { registryOptions, yes, type ExampleOptions } from '../../shared/src/example-options.js';
-import { DEFAULT_USERS, authenticate } from '../../shared/src/users.js';
+import { endMessage } from '../../shared/src/end-messages.js';
+import { readLogin } from '../../shared/src/login-form.js';
+import { ExampleNotices } from '../../shared/src/notices.js';
+import { limitPage } from '../../shared/src/pages.js';
+import { CROSS_SITE_ANSWER, isCrossSite } from '../../shared/src/same-origin.js';
+import { DEFAULT_USERS } from '../../shared/src/users.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -51,7 +57,7 @@ export interface RunningLiveExample {
   registry: SessionRegistry;
   /** The live connections manager (open streams, caps, counters). */
   live: LiveConnections;
-  /** Every request made to the stream URL so far. */
+  /** The last 1,000 requests made to the stream URL (bounded: a long-running server keeps no more). */
   streamRequests(): readonly StreamRequest[];
   close(): Promise<void>;
 }
@@ -64,7 +70,9 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
   const live = new LiveConnections(registry, options.live);
   const users = options.users ?? DEFAULT_USERS;
   const assets = loadBrowserAssets();
-  const streamRequests: StreamRequest[] = [];
+  const streamRequests = new BoundedLog<StreamRequest>(1000);
+  // Login tickets of the refusal page (reject mode); a random key per start.
+  const notices = new ExampleNotices(randomBytes(32), options.clock);
 
   // "Your devices" changes are pushed to every open page of the principal, each with its
   // own "this device" mark.
@@ -85,6 +93,12 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
 
   const app = express();
   app.disable('x-powered-by');
+  // CSRF, defense in depth beside SameSite=Lax: state-changing requests from another site are refused.
+  app.use((req, res, next) => {
+    const site = req.headers['sec-fetch-site'];
+    if (!isCrossSite({ method: req.method, host: req.headers.host, origin: req.headers.origin, secFetchSite: typeof site === 'string' ? site : undefined })) return next();
+    res.status(403).json(CROSS_SITE_ANSWER);
+  });
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
   app.use(express.json({ limit: '16kb' }));
 
@@ -115,23 +129,23 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
   });
 
   app.get('/', (req, res) => {
-    const ended = typeof req.query.ended === 'string' ? req.query.ended : undefined;
     const user = req.session.user;
-    res.type('html').send(user ? livePage(user) : loginPage({ ended }));
+    // `?ended=` is a fixed set of codes, and only for a signed-out device.
+    res.type('html').send(user ? livePage(user) : loginPage({ ended: endMessage(req.query.ended) }));
   });
 
   app.post('/login', async (req, res) => {
-    const { username, password, deviceId } = (req.body ?? {}) as Record<string, unknown>;
-    const user = authenticate(users, username, password);
-    if (!user) {
+    const login = readLogin(users, notices, req.body);
+    if (!login) {
       res.status(401);
       return void (html(req) ? res.type('html').send(loginPage({ error: 'Wrong user name or password.' })) : res.json({ error: 'bad_credentials' }));
     }
-    const device = typeof deviceId === 'string' && deviceId !== '' ? deviceId : undefined;
-    const result = await req.sessionPolicy.login({ id: user }, { deviceId: device });
+    const { user, deviceId, signOut } = login;
+    const result = await req.sessionPolicy.login({ id: user }, { deviceId, signOut });
     if (!result.ok) {
       res.status(409);
-      if (html(req)) return void res.type('html').send(loginPage({ error: `Already signed in on ${result.limit} device(s): sign out there first.` }));
+      // Reject mode: offer to sign one of the other devices out (a signed ticket, no password on the page).
+      if (html(req)) return void res.type('html').send(limitPage({ username: user, ticket: notices.tickets.sign({ user, deviceId }), ...result }));
       return void res.json({ error: 'session_limit', limit: result.limit, holders: result.holders });
     }
     req.session.user = user;
@@ -203,7 +217,7 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
     url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
     registry,
     live,
-    streamRequests: () => streamRequests,
+    streamRequests: () => streamRequests.items(),
     async close() {
       // Streams first: the HTTP server's close() waits for open responses.
       live.close();

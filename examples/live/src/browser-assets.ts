@@ -1,5 +1,5 @@
-// Serves @session-policy/browser to the page without a build step: in development (the
-// package resolves to its TypeScript sources) each source file is transpiled once, at
+// Serves @session-policy/browser to the page without a build step: when run from the repository (the
+// `session-policy-source` condition resolves the package to its TypeScript sources) each source file is transpiled once, at
 // start, with TypeScript's transpileModule; from a built package the compiled `dist`
 // files are served as they are. Either way the browser gets plain ES modules.
 import { readdirSync, readFileSync } from 'node:fs';

@@ -40,12 +40,12 @@ let id = localStorage.getItem('device-id');
 if (!id) { id = 'device-' + crypto.getRandomValues(new Uint32Array(2)).join('-'); localStorage.setItem('device-id', id); }
 for (const input of document.querySelectorAll('input[name=deviceId]')) input.value = id;`;
 
-/** The login form; `ended` shows why the last session ended. */
+/** The login form; `ended` says why the last session ended, in words (never text from the URL). */
 export function loginPage(options: { ended?: string | undefined; error?: string | undefined } = {}): string {
   return page(
     'Sign in — live example',
     `<h1>Sign in</h1>
-${options.ended ? `<p class="notice" role="status">You were signed out: ${escapeHtml(options.ended)}</p>` : ''}
+${options.ended ? `<p class="notice" role="status">${escapeHtml(options.ended)}</p>` : ''}
 ${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''}
 <form method="post" action="/login" id="login">
   <label>User name <input type="text" name="username" autocomplete="username" required></label>
@@ -67,8 +67,8 @@ export function livePage(user: string): string {
   <a id="again" href="/" hidden>Sign in again</a> <button id="reconnect" hidden>Reconnect</button></p>
 <div class="actions">
   <button id="logout" class="control">Log out</button>
-  <button id="logout-everywhere" class="control">Log out everywhere</button>
-  <label><input type="checkbox" id="keep-current" class="control"> keep this device</label>
+  <button id="logout-others" class="control">Log out my other devices</button>
+  <button id="logout-everywhere" class="control">Log out everywhere, this device too</button>
 </div>
 <h2>Your devices</h2>
 <table><thead><tr><th>Device</th><th>User agent</th><th>IP</th><th>Signed in</th><th>Last seen</th><th>Live streams</th><th></th></tr></thead>
@@ -142,10 +142,10 @@ $('logout').onclick = async () => {
   await post('/logout');
   live.signOut('logout');
 };
+$('logout-others').onclick = () => post('/logout-everywhere', { keepCurrent: true });
 $('logout-everywhere').onclick = async () => {
-  const keepCurrent = $('keep-current').checked;
-  await post('/logout-everywhere', { keepCurrent });
-  if (!keepCurrent) live.signOut('logout');
+  await post('/logout-everywhere', { keepCurrent: false });
+  live.signOut('logout');
 };
 $('notify').onsubmit = async (event) => {
   event.preventDefault();

@@ -41,7 +41,7 @@ async function twoProcesses(maxSessions = 1): Promise<{ here: RunningLiveExample
   const here = await startLiveExample({ store: new RedisSessionStore(redis!.url, { prefix }), maxSessions });
   examples.push(here);
   const child = fork(new URL('./helpers/live-worker.ts', import.meta.url), [redis!.url, prefix, String(maxSessions)], {
-    execArgv: ['--conditions=development', '--import=tsx'],
+    execArgv: ['--conditions=session-policy-source', '--import=tsx'],
   });
   children.push(child);
   const there = await new Promise<string>((resolve, reject) => {

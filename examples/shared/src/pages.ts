@@ -34,16 +34,25 @@ function time(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 }
 
-function endedNotice(ended: string | undefined): string {
-  return ended ? `<p class="notice" role="status">You were signed out: ${escapeHtml(ended)}</p>` : '';
+function notice(text: string | undefined): string {
+  return text ? `<p class="notice" role="status">${escapeHtml(text)}</p>` : '';
 }
 
-/** The login form (anonymous visitors). */
+/** What a sign-in that signed other devices out tells the device that signed in. */
+export function signedOutNotice(devices: readonly string[] | undefined): string | undefined {
+  if (!devices || devices.length === 0) return undefined;
+  return `Signing in here signed out ${devices.map((d) => `"${d}"`).join(' and ')}: the account allows only so many devices at once.`;
+}
+
+/**
+ * The login form (anonymous visitors). `ended` is why this device was signed out, in
+ * words (see end-messages.ts: never text taken from the URL).
+ */
 export function loginPage(options: { ended?: string | undefined; error?: string | undefined } = {}): string {
   return page(
     'Sign in',
     `<h1>Sign in</h1>
-${endedNotice(options.ended)}
+${notice(options.ended)}
 ${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''}
 <form method="post" action="/login">
   <label>User name <input type="text" name="username" autocomplete="username" required></label>
@@ -55,8 +64,11 @@ ${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p
   );
 }
 
-/** "Your devices": the signed-in user's sessions with revoke buttons and the log-out forms. */
-export function devicesPage(options: { user: string; sessions: readonly SessionView[]; ended?: string | undefined }): string {
+/**
+ * "Your devices": the signed-in user's sessions with revoke buttons and the log-out forms.
+ * `notice`: what this device's sign-in did (which devices it signed out).
+ */
+export function devicesPage(options: { user: string; sessions: readonly SessionView[]; notice?: string | undefined }): string {
   const rows = options.sessions
     .map(
       (s) => `<tr>
@@ -73,7 +85,7 @@ export function devicesPage(options: { user: string; sessions: readonly SessionV
   return page(
     'Your devices',
     `<h1>Signed in as ${escapeHtml(options.user)}</h1>
-${endedNotice(options.ended)}
+${notice(options.notice)}
 <h2>Your devices</h2>
 <table>
 <thead><tr><th>Device</th><th>User agent</th><th>IP</th><th>Created (UTC)</th><th>Last seen (UTC)</th><th></th></tr></thead>
@@ -84,8 +96,12 @@ ${rows}
 <div class="actions">
 <form method="post" action="/logout"><button type="submit">Log out</button></form>
 <form method="post" action="/logout-everywhere">
-  <label class="inline"><input type="checkbox" name="keepCurrent" value="true" checked> keep this device</label>
-  <button class="danger" type="submit">Log out everywhere</button>
+  <input type="hidden" name="keepCurrent" value="true">
+  <button class="danger" type="submit">Log out my other devices</button>
+</form>
+<form method="post" action="/logout-everywhere">
+  <input type="hidden" name="keepCurrent" value="false">
+  <button class="danger" type="submit">Log out everywhere, this device too</button>
 </form>
 </div>`,
   );
@@ -93,18 +109,11 @@ ${rows}
 
 /**
  * The answer to a login refused by the limit (reject mode): the devices holding the slots,
- * each with a button that signs in again, signing that device out first.
+ * each with a button that signs in again, signing that device out first. The form carries
+ * a short-lived signed login ticket (see notices.ts), never the password.
  */
-export function limitPage(options: {
-  username: string;
-  password: string;
-  deviceId?: string | undefined;
-  limit: number;
-  holders: readonly SessionView[];
-}): string {
-  const hidden = `<input type="hidden" name="username" value="${escapeHtml(options.username)}">
-    <input type="hidden" name="password" value="${escapeHtml(options.password)}">
-    <input type="hidden" name="deviceId" value="${escapeHtml(options.deviceId ?? '')}">`;
+export function limitPage(options: { username: string; ticket: string; limit: number; holders: readonly SessionView[] }): string {
+  const hidden = `<input type="hidden" name="ticket" value="${escapeHtml(options.ticket)}">`;
   const rows = options.holders
     .map(
       (s) => `<tr><td>${escapeHtml(s.deviceId ?? '—')}</td><td class="ua">${escapeHtml(s.userAgent ?? '—')}</td>

@@ -65,7 +65,7 @@ test('detach / attach round trip through JSON in another process keeps the same 
   t.throws(() => lease.release(), { code: 'ERR_LEASE_ENDED' } as never);
 
   const worker = fileURLToPath(new URL('helpers/attach-worker.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=development', '--import=tsx', worker, upstream.url], {
+  const child = spawn(process.execPath, ['--conditions=session-policy-source', '--import=tsx', worker, upstream.url], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   child.stdin.end(JSON.stringify(detached));

@@ -4,11 +4,17 @@
  * nothing (the entry fires early, and the caller reschedules). Popping costs O(log n)
  * per entry due, so a sweep costs what it removes, not what is stored.
  *
+ * Compact (the embedded store schedules one entry per principal): the heap is two
+ * parallel arrays, keys and unboxed times, and the live entry's time is kept as an
+ * offset from the first time scheduled, a small integer that needs no box.
+ *
  * @public
  */
 export class DeadlineQueue {
-  readonly #heap: Array<{ at: number; key: string }> = [];
+  readonly #keys: string[] = [];
+  readonly #ats: number[] = [];
   readonly #scheduled = new Map<string, number>();
+  #base: number | undefined;
 
   /** The number of keys scheduled. */
   get size(): number {
@@ -23,10 +29,12 @@ export class DeadlineQueue {
    */
   schedule(key: string, at: number): void {
     if (!Number.isFinite(at)) return;
+    this.#base ??= at;
+    const offset = at - this.#base;
     const current = this.#scheduled.get(key);
-    if (current !== undefined && current <= at) return;
-    this.#scheduled.set(key, at);
-    this.#push({ at, key });
+    if (current !== undefined && current <= offset) return;
+    this.#scheduled.set(key, offset);
+    this.#push(key, at);
   }
 
   /**
@@ -37,45 +45,55 @@ export class DeadlineQueue {
    */
   due(now: number, limit: number): string[] {
     const out: string[] = [];
-    const heap = this.#heap;
-    while (out.length < limit && heap.length > 0 && heap[0]!.at <= now) {
-      const top = this.#pop()!;
-      if (this.#scheduled.get(top.key) !== top.at) continue;
-      this.#scheduled.delete(top.key);
-      out.push(top.key);
+    const keys = this.#keys;
+    const ats = this.#ats;
+    while (out.length < limit && keys.length > 0 && ats[0]! <= now) {
+      const key = keys[0]!;
+      const at = ats[0]!;
+      this.#pop();
+      if (this.#scheduled.get(key) !== at - this.#base!) continue;
+      this.#scheduled.delete(key);
+      out.push(key);
     }
     return out;
   }
 
-  #push(entry: { at: number; key: string }): void {
-    const heap = this.#heap;
-    heap.push(entry);
-    let i = heap.length - 1;
+  #push(key: string, at: number): void {
+    const keys = this.#keys;
+    const ats = this.#ats;
+    let i = keys.length;
+    keys.push(key);
+    ats.push(at);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (heap[parent]!.at <= entry.at) break;
-      heap[i] = heap[parent]!;
+      if (ats[parent]! <= at) break;
+      keys[i] = keys[parent]!;
+      ats[i] = ats[parent]!;
       i = parent;
     }
-    heap[i] = entry;
+    keys[i] = key;
+    ats[i] = at;
   }
 
-  #pop(): { at: number; key: string } | undefined {
-    const heap = this.#heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length === 0 || last === undefined) return top;
+  #pop(): void {
+    const keys = this.#keys;
+    const ats = this.#ats;
+    const lastKey = keys.pop()!;
+    const lastAt = ats.pop()!;
+    const n = keys.length;
+    if (n === 0) return;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= heap.length) break;
+      if (l >= n) break;
       const r = l + 1;
-      const c = r < heap.length && heap[r]!.at < heap[l]!.at ? r : l;
-      if (heap[c]!.at >= last.at) break;
-      heap[i] = heap[c]!;
+      const c = r < n && ats[r]! < ats[l]! ? r : l;
+      if (ats[c]! >= lastAt) break;
+      keys[i] = keys[c]!;
+      ats[i] = ats[c]!;
       i = c;
     }
-    heap[i] = last;
-    return top;
+    keys[i] = lastKey;
+    ats[i] = lastAt;
   }
 }

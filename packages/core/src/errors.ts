@@ -16,6 +16,8 @@
  *   treated as absent and reported through the `error` event.
  * - `ERR_CLOSED`: the registry or store was closed.
  * - `ERR_CONNECTION_LIMIT`: a live connection was refused by the connection cap.
+ * - `ERR_MISCONFIGURED`: the middleware is set up where it cannot work (mounted before
+ *   the session middleware, on routes that never authenticate…); the message names the fix.
  *
  * @public
  */
@@ -28,7 +30,8 @@ export type ErrorCode =
   | 'ERR_SESSION_ENDED'
   | 'ERR_CORRUPT_RECORD'
   | 'ERR_CLOSED'
-  | 'ERR_CONNECTION_LIMIT';
+  | 'ERR_CONNECTION_LIMIT'
+  | 'ERR_MISCONFIGURED';
 
 /**
  * The base class of every error this library throws or emits. Branch on {@link code}.
@@ -145,4 +148,19 @@ function describe(cause: unknown): string {
 export function toStoreError(operation: string, error: unknown): SessionPolicyError {
   if (error instanceof SessionPolicyError) return error;
   return new StoreError(operation, error);
+}
+
+/**
+ * The middleware is set up where it cannot enforce anything: mounted before the session
+ * middleware, without it, or on routes that never authenticate. Thrown on the first
+ * request that shows it, instead of letting every session through unchecked; the message
+ * says what to change.
+ *
+ * @public
+ */
+export class MisconfiguredError extends SessionPolicyError {
+  /** @param message - what is wrong and how to fix it. */
+  constructor(message: string) {
+    super('ERR_MISCONFIGURED', message);
+  }
 }

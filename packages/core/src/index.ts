@@ -13,13 +13,16 @@ export {
   StoreError,
   CorruptRecordError,
   ClosedError,
+  MisconfiguredError,
   toStoreError,
   type ErrorCode,
 } from './errors.js';
+export { PENDING_ENDS_MAX, PENDING_ENDS_RETRY, type DroppedReason, type PendingEnd } from './pending-ends.js';
 export { END_REASONS, endedSession, type EndReason, type NewSession, type SessionInfo } from './session.js';
 export { expiresAt, expiryReason, forgetAt, type Timeouts } from './timeouts.js';
 export { createPrincipalKey, type PrincipalKeyFunction, type PrincipalKeyOptions } from './principal-key.js';
 export { assertSessionId } from './session-id.js';
+export { rejectUnknownOptions } from './unknown-options.js';
 export type { EvictionContext, EvictionPolicy, PolicyDescriptor } from './eviction-policy.js';
 export { leastRecentlySeen } from './policies/least-recently-seen.js';
 export { oldestCreated } from './policies/oldest-created.js';
@@ -40,15 +43,20 @@ export type {
   SessionStore,
   SweepOutcome,
   SweepRequest,
+  TouchContext,
+  TouchRequest,
 } from './store.js';
 export {
   planAdmission,
   planEnd,
+  planTouch,
   refresh,
+  trimTombstones,
   nextDeadline,
   lastForget,
   type AdmissionPlan,
   type EndPlan,
+  type TouchPlan,
   type Refreshed,
 } from './principal-sessions.js';
 export { parseSessionRecord } from './session-record.js';
@@ -56,6 +64,8 @@ export { KeyedMutex } from './keyed-mutex.js';
 export { DeadlineQueue } from './deadline-queue.js';
 export { LruKeyvStore, type LruKeyvStoreOptions } from './lru-keyv-store.js';
 export { KeyvSessionStore, type KeyvSessionStoreOptions } from './keyv-store.js';
+export { RecordSessionStore } from './record-store.js';
+export type { RecordSpace } from './record-space.js';
 export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { type MaxSessions, type SessionRegistryOptions } from './options.js';
 export {

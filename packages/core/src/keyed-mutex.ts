@@ -14,6 +14,15 @@ export class KeyedMutex {
   }
 
   /**
+   * Whether work for `key` is queued or running.
+   *
+   * @param key - the key.
+   */
+  busy(key: string): boolean {
+    return this.#tails.has(key);
+  }
+
+  /**
    * Runs `work` once every earlier work for `key` has settled.
    *
    * @param key - the key to serialize on.

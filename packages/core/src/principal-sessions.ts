@@ -1,4 +1,5 @@
 import type { EvictionContext } from './eviction-policy.js';
+import { sessionRecord } from './record-shape.js';
 import { endedSession, type EndReason, type SessionInfo } from './session.js';
 import type { AdmitOutcome, AdmitRequest, EndOutcome } from './store.js';
 import { expiryReason, forgetAt, type Timeouts } from './timeouts.js';
@@ -21,7 +22,8 @@ export interface Refreshed {
 }
 
 /**
- * Ends the sessions whose timeouts have passed and drops tombstones past retention.
+ * Ends the sessions whose timeouts have passed (R7, R8), drops tombstones past retention
+ * (R13) and trims tombstones to `maxTombstones` (R14).
  *
  * @param records - a principal's records.
  * @param timeouts - the timeouts in force.
@@ -34,6 +36,7 @@ export function refresh(records: readonly SessionInfo[], timeouts: Timeouts, now
   for (const record of records) {
     let current = record;
     if (current.state === 'active') {
+      // R7: absolute wins over idle; endedAt = now.
       const reason = expiryReason(current, timeouts, now);
       if (reason) {
         current = endedSession(current, reason, now);
@@ -41,23 +44,40 @@ export function refresh(records: readonly SessionInfo[], timeouts: Timeouts, now
         changed = true;
       }
     }
+    // R13: a tombstone is forgotten once its retention has passed.
     if (current.state === 'ended' && now >= forgetAt(current, timeouts)) {
       changed = true;
       continue;
     }
     kept.push(current);
   }
-  const tombstones = kept.length - kept.reduce((n, r) => n + (r.state === 'active' ? 1 : 0), 0);
-  if (tombstones > timeouts.maxTombstones) {
-    const drop = new Set(
-      kept
-        .filter((r) => r.state === 'ended')
-        .sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
-        .slice(0, tombstones - timeouts.maxTombstones),
-    );
-    return { records: kept.filter((r) => !drop.has(r)), expired, changed: true };
-  }
-  return { records: kept, expired, changed };
+  const trimmed = trimTombstones(kept, timeouts.maxTombstones);
+  return { records: trimmed, expired, changed: changed || trimmed !== kept };
+}
+
+/**
+ * R14: keeps at most `max` tombstones, dropping the oldest first by `endedAt`, then
+ * `createdAt`, then `sessionId`. Returns `records` itself when nothing is dropped.
+ *
+ * @param records - a principal's records.
+ * @param max - the most tombstones to keep.
+ */
+export function trimTombstones(records: SessionInfo[], max: number): SessionInfo[] {
+  let tombstones = 0;
+  for (const r of records) if (r.state === 'ended') tombstones++;
+  if (tombstones <= max) return records;
+  const drop = new Set(
+    records
+      .filter((r) => r.state === 'ended')
+      .sort(byEnded)
+      .slice(0, tombstones - max),
+  );
+  return records.filter((r) => !drop.has(r));
+}
+
+/** R14's order: oldest end first, then oldest creation, then session id. */
+function byEnded(a: SessionInfo, b: SessionInfo): number {
+  return (a.endedAt ?? 0) - (b.endedAt ?? 0) || a.createdAt - b.createdAt || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
 }
 
 /** The plan of an admission: the outcome and the records to write back. */
@@ -81,6 +101,7 @@ export function planAdmission(current: readonly SessionInfo[], request: AdmitReq
   const { records, expired, changed } = refresh(current, timeouts, now);
   const existing = records.find((r) => r.sessionId === candidate.sessionId);
   const active = records.filter((r) => r.state === 'active' && r.sessionId !== candidate.sessionId);
+  // R2: already active for this principal: nothing changes.
   if (existing?.state === 'active') {
     const outcome = { admitted: true, session: existing, alreadyActive: true, evicted: [], replaced: [], expired } as const;
     return { outcome, records, changed };
@@ -91,10 +112,12 @@ export function planAdmission(current: readonly SessionInfo[], request: AdmitReq
   }
 
   const context: EvictionContext = { candidate, active, limit, now };
+  // R5: sessions the candidate replaces do not count against the limit.
   const replaced = pick(policy.replaces?.(context) ?? [], active, active.length);
   const remaining = replaced.length ? active.filter((s) => !replaced.includes(s)) : active;
   const excess = remaining.length + 1 - limit;
   let victims: SessionInfo[] = [];
+  // R6: evict exactly the excess from the policy's ranking, or refuse.
   if (excess > 0) {
     if (onLimit === 'evict') {
       victims = pick(policy.rank({ ...context, active: remaining }), remaining, excess);
@@ -110,8 +133,10 @@ export function planAdmission(current: readonly SessionInfo[], request: AdmitReq
   const endedById = new Map<string, SessionInfo>();
   for (const s of endedReplaced) endedById.set(s.sessionId, s);
   for (const s of endedVictims) endedById.set(s.sessionId, s);
-  const next = records.map((r) => endedById.get(r.sessionId) ?? r);
-  next.push(candidate);
+  const ended = records.map((r) => endedById.get(r.sessionId) ?? r);
+  ended.push(candidate);
+  // R14: the sessions this admission ended count against maxTombstones.
+  const next = trimTombstones(ended, timeouts.maxTombstones);
   const outcome = {
     admitted: true,
     session: candidate,
@@ -169,13 +194,43 @@ export function planEnd(
 ): EndPlan {
   const { records, expired, changed } = refresh(current, timeouts, now);
   const ended: SessionInfo[] = [];
-  const next = records.map((r) => {
-    if (r.state !== 'active' || !which(r)) return r;
-    const e = endedSession(r, reason, now);
-    ended.push(e);
-    return e;
-  });
+  // R19: end the selected active sessions; R14: then trim the tombstones.
+  const next = trimTombstones(
+    records.map((r) => {
+      if (r.state !== 'active' || !which(r)) return r;
+      const e = endedSession(r, reason, now);
+      ended.push(e);
+      return e;
+    }),
+    timeouts.maxTombstones,
+  );
   return { outcome: { ended, expired }, records: next, changed: changed || ended.length > 0 };
+}
+
+/** The plan of a touch: the records to write back, if any changed. */
+export interface TouchPlan {
+  /** The principal's records after the touch. */
+  readonly records: readonly SessionInfo[];
+  /** Whether any record changed (the records must be written back). */
+  readonly changed: boolean;
+}
+
+/**
+ * R11: for each touch of an active session, `lastSeenAt = max(lastSeenAt, seenAt)`;
+ * unknown and ended sessions are ignored. Nothing is ended or revived here.
+ *
+ * @param current - the principal's records as stored.
+ * @param seen - the latest `seenAt` per session id of this principal.
+ */
+export function planTouch(current: readonly SessionInfo[], seen: ReadonlyMap<string, number>): TouchPlan {
+  let changed = false;
+  const records = current.map((r) => {
+    const at = seen.get(r.sessionId);
+    if (at === undefined || r.state !== 'active' || !(at > r.lastSeenAt)) return r;
+    changed = true;
+    return sessionRecord({ ...r, lastSeenAt: at });
+  });
+  return changed ? { records, changed } : { records: current, changed };
 }
 
 /**

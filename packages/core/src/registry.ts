@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { ClosedError, InvalidOptionError, SessionPolicyError, toStoreError } from './errors.js';
 import { createMemoryStore } from './memory-store.js';
+import { PendingEnds, type DroppedReason, type PendingEnd } from './pending-ends.js';
 import { checkLimit, resolveOptions, type ResolvedOptions, type SessionRegistryOptions } from './options.js';
+import { PendingTouches } from './pending-touches.js';
+import { sessionRecord } from './record-shape.js';
 import { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 import { assertSessionId } from './session-id.js';
 import type { AdmitAccepted, AdmitRefused, SessionStore } from './store.js';
@@ -54,10 +57,17 @@ export type EndOrigin = 'local' | 'remote';
  *   (`remote`). Close live connections on this one.
  * - `error`: a problem that is not an operation's failure (corrupt value, sweep failure,
  *   lost subscription). Emitted only when someone listens, so it never crashes.
+ * - `endQueued`: `end` or `endAll` failed with `ERR_STORE` (the store did not answer);
+ *   the end is kept in this process's bounded queue and retried (see {@link PendingEnd}).
+ * - `endDelivered`: a queued end was written (the sessions it ended also get `ended`).
+ * - `endDropped`: a queued end was given up (see {@link DroppedReason}).
  *
  * @public
  */
 export interface RegistryEvents {
+  endQueued: [end: PendingEnd];
+  endDelivered: [end: PendingEnd, ended: readonly SessionInfo[]];
+  endDropped: [end: PendingEnd, why: DroppedReason];
   admitted: [session: SessionInfo];
   rejected: [refusal: AdmitRefused & { readonly candidate: SessionInfo }];
   evicted: [session: SessionInfo];
@@ -127,12 +137,25 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   #closed = false;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #unsubscribe: Array<() => void> = [];
+  readonly #touches: PendingTouches;
+  // Ends the store did not take during an outage (issue #19), retried until it answers.
+  readonly #pendingEnds: PendingEnds;
 
   /** @param options - see {@link SessionRegistryOptions}. */
   constructor(options: SessionRegistryOptions = {}) {
     super();
     this.#options = resolveOptions(options);
     this.store = this.#options.store ?? createMemoryStore();
+    const { touchInterval, clock, timeouts } = this.#options;
+    this.#touches = new PendingTouches(this.store, touchInterval, clock, timeouts, (error) => this.#report(toStoreError('touch', error)));
+    this.#pendingEnds = new PendingEnds(this.store, () => ({ now: this.now(), timeouts: this.#options.timeouts }), {
+      delivered: (end, ended, expired) => {
+        this.#expired(expired);
+        for (const s of ended) this.#endedLocally(s);
+        this.emit('endDelivered', end, ended);
+      },
+      dropped: (end, why) => this.emit('endDropped', end, why),
+    });
     if (this.store.watch) {
       this.#unsubscribe.push(this.store.watch((sessions) => this.#remoteEnded(sessions)));
     }
@@ -168,7 +191,14 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    * session id already active for the principal changes nothing. An ended session id is
    * refused with `ERR_SESSION_ENDED`.
    *
-   * Throws `ERR_INVALID_PRINCIPAL` / `ERR_INVALID_SESSION_ID` for bad input and
+   * A session id active for another principal is ended there (reason `replaced`, in the
+   * result's `replaced`): an id belongs to one principal at a time. The user agent is cut
+   * to 512 characters; `deviceId: ''` means no device (rules R4, R15, R17 of
+   * `docs/storage-rules.md`).
+   *
+   * Throws `ERR_INVALID_PRINCIPAL` / `ERR_INVALID_SESSION_ID` for bad input,
+   * `ERR_INVALID_OPTION` for bad login fields (naming the field: `attributes` over
+   * `maxAttributesBytes` serialized, a `deviceId` or `ip` over 1024 characters) and
    * `ERR_STORE` when the store fails.
    *
    * @param login - the new session.
@@ -179,20 +209,28 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     const sessionId = assertSessionId(login.sessionId, this.#options.maxSessionIdLength);
     const { maxSessions, onLimit, policy, timeouts } = this.#options;
     const limit = checkLimit(typeof maxSessions === 'function' ? await maxSessions(login.principal, principalKey) : maxSessions);
-    const now = this.now();
-    const candidate: SessionInfo = {
-      sessionId,
-      principalKey,
-      createdAt: now,
-      lastSeenAt: now,
-      ...optionalString('deviceId', login.deviceId),
-      ...optionalString('userAgent', login.userAgent),
-      ...optionalString('ip', login.ip),
-      ...(login.attributes === undefined ? {} : { attributes: attributes(login.attributes) }),
-      state: 'active',
-    };
+    const deviceId = optionalString('deviceId', login.deviceId);
+    const userAgent = optionalString('userAgent', login.userAgent, MAX_USER_AGENT);
+    const ip = optionalString('ip', login.ip);
+    const attrs = login.attributes === undefined ? undefined : attributes(login.attributes, this.#options.maxAttributesBytes);
     let outcome: AdmitResult;
+    let candidate: SessionInfo;
     try {
+      // R11: the principal's pending touches first, so eviction order is exact here.
+      await this.#touches.flushPrincipal(principalKey);
+      const now = this.now();
+      candidate = sessionRecord({
+        sessionId,
+        principalKey,
+        createdAt: now,
+        lastSeenAt: now,
+        // R15: '' is no device.
+        ...(deviceId ? { deviceId } : {}),
+        ...(userAgent === undefined ? {} : { userAgent }),
+        ...(ip === undefined ? {} : { ip }),
+        ...(attrs === undefined ? {} : { attributes: attrs }),
+        state: 'active',
+      });
       outcome = await this.store.admit({ candidate, limit, onLimit, policy, timeouts, now });
     } catch (error) {
       throw toStoreError('admit', error);
@@ -229,14 +267,23 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     } catch (error) {
       return { status: 'invalid', error: error as SessionPolicyError };
     }
-    const { timeouts, touchInterval } = this.#options;
+    const { timeouts } = this.#options;
     try {
-      const outcome = await this.store.check({ principalKey, sessionId: id, now: this.now(), timeouts, touchInterval });
+      let now = this.now();
+      // R7: a session seen here since the store's lastSeenAt must not expire as idle there.
+      if (this.#touches.due(principalKey, now)) {
+        await this.#touches.flushPrincipal(principalKey);
+        now = this.now();
+      }
+      const outcome = await this.store.check({ principalKey, sessionId: id, now, timeouts });
       if (outcome.expired) this.#expired(outcome.expired);
       switch (outcome.status) {
         case 'active':
+          // R11: recorded in memory now, written behind.
+          this.#touches.seen(principalKey, id, now, outcome.session.lastSeenAt);
           return { status: 'active', session: outcome.session };
         case 'unknown':
+          this.#touches.forget(principalKey, id);
           return UNKNOWN;
         case 'ended':
           if (outcome.expiredNow) this.#expired([outcome.session]);
@@ -269,16 +316,20 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     } catch (error) {
       return { status: 'invalid', error: error as SessionPolicyError };
     }
-    const { timeouts, touchInterval } = this.#options;
+    const now = this.now();
+    // A pending touch the store's idle expiry would miss: only check can flush it first.
+    if (this.#touches.due(principalKey, now)) return undefined;
     let outcome;
     try {
-      outcome = peek.call(this.store, { principalKey, sessionId: id, now: this.now(), timeouts, touchInterval });
+      outcome = peek.call(this.store, { principalKey, sessionId: id, now, timeouts: this.#options.timeouts });
     } catch {
       return undefined;
     }
     if (!outcome || outcome.expired || (outcome.status === 'ended' && outcome.expiredNow)) return undefined;
     switch (outcome.status) {
       case 'active':
+        // R11: recorded in memory now, written behind.
+        this.#touches.seen(principalKey, id, now, outcome.session.lastSeenAt);
         // The store's answer has the result's shape already: no second object per request.
         return outcome;
       case 'unknown':
@@ -299,6 +350,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     const principalKey = this.key(principal);
     let outcome;
     try {
+      // R11: the devices page shows the last seen of this process's latest requests.
+      await this.#touches.flushPrincipal(principalKey);
       outcome = await this.store.list({ principalKey, now: this.now(), timeouts: this.#options.timeouts });
     } catch (error) {
       throw toStoreError('list', error);
@@ -323,9 +376,10 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     checkReason(reason);
     let outcome;
     try {
+      await this.#touches.flushPrincipal(principalKey);
       outcome = await this.store.end({ principalKey, sessionId: id, reason, now: this.now(), timeouts: this.#options.timeouts });
     } catch (error) {
-      throw toStoreError('end', error);
+      throw this.#queueEnd(toStoreError('end', error), { kind: 'one', principalKey, sessionId: id, reason, queuedAt: this.now() });
     }
     this.#expired(outcome.expired);
     for (const s of outcome.ended) this.#endedLocally(s);
@@ -347,6 +401,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     const except = options.except === undefined ? undefined : assertSessionId(options.except, this.#options.maxSessionIdLength);
     let outcome;
     try {
+      await this.#touches.flushPrincipal(principalKey);
       outcome = await this.store.endAll({
         principalKey,
         reason,
@@ -355,7 +410,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
         ...(except === undefined ? {} : { except }),
       });
     } catch (error) {
-      throw toStoreError('endAll', error);
+      throw this.#queueEnd(toStoreError('endAll', error), { kind: 'all', principalKey, except, reason, queuedAt: this.now() });
     }
     this.#expired(outcome.expired);
     for (const s of outcome.ended) this.#endedLocally(s);
@@ -371,6 +426,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     this.#open();
     let outcome;
     try {
+      // R7: idle expiry is judged with every touch this process has seen.
+      await this.#touches.flushAll();
       outcome = await this.store.sweep({ now: this.now(), timeouts: this.#options.timeouts, limit: this.#options.sweepBatch });
     } catch (error) {
       throw toStoreError('sweep', error);
@@ -400,6 +457,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     for (const off of this.#unsubscribe.splice(0)) off();
+    await this.#touches.close();
+    await this.#pendingEnds.close();
     await this.store.close();
   }
 
@@ -417,6 +476,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   }
 
   #endedLocally(session: SessionInfo, also?: 'evicted' | 'expired'): void {
+    this.#touches.forget(session.principalKey, session.sessionId);
     const reason = session.endReason ?? 'logout';
     this.#ended[reason]++;
     if (also) this.emit(also, session);
@@ -425,9 +485,27 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
 
   #remoteEnded(sessions: readonly SessionInfo[]): void {
     for (const s of sessions) {
+      this.#touches.forget(s.principalKey, s.sessionId);
       this.#endedRemotely++;
       this.emit('ended', s, 'remote');
     }
+  }
+
+  /** Queues an end the store did not answer (`ERR_STORE`); returns the error to throw. */
+  #queueEnd(error: SessionPolicyError, end: PendingEnd): SessionPolicyError {
+    if (PendingEnds.retryable(error)) {
+      this.#pendingEnds.add(end);
+      this.emit('endQueued', end);
+    }
+    return error;
+  }
+
+  /**
+   * Ends `end` or `endAll` could not write during an outage, oldest first, waiting to be
+   * retried (every second, in order, until the store answers).
+   */
+  pendingEnds(): readonly PendingEnd[] {
+    return this.#pendingEnds.list();
   }
 
   #report(error: Error): void {
@@ -442,21 +520,38 @@ function checkReason(reason: EndReason): void {
 }
 
 const MAX_FIELD = 1024;
+/** R17: a user agent is display data, cut to this many characters. */
+const MAX_USER_AGENT = 512;
 
-function optionalString<K extends string>(name: K, value: unknown): { [P in K]?: string } {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'string' || value.length > MAX_FIELD) {
-    throw new InvalidOptionError(name, `must be a string of at most ${MAX_FIELD} characters`);
-  }
-  return { [name]: value } as { [P in K]?: string };
+/**
+ * A login's optional string field: absent, or a string of at most 1024 characters
+ * (refused otherwise); with `truncate`, a longer string is cut to that many (R17).
+ */
+function optionalString(name: string, value: unknown, truncate?: number): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidOptionError(name, 'must be a string');
+  if (truncate !== undefined) return value.length > truncate ? value.slice(0, truncate) : value;
+  if (value.length > MAX_FIELD) throw new InvalidOptionError(name, `must be a string of at most ${MAX_FIELD} characters`);
+  return value;
 }
 
-function attributes(value: unknown): Record<string, unknown> {
+/** R16: a plain JSON object of at most `maxBytes` bytes serialized. */
+function attributes(value: unknown, maxBytes: number): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidOptionError('attributes', 'must be a plain object');
   }
   // A JSON round trip: stores serialize records, so only JSON-safe data survives; doing
   // it here makes the memory store behave the same and drops `__proto__` tricks.
-  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidOptionError('attributes', `must be JSON-serializable (${(error as Error).message})`);
+  }
+  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: count bytes only when it can matter.
+  if (json.length > maxBytes || (json.length * 3 > maxBytes && Buffer.byteLength(json) > maxBytes)) {
+    throw new InvalidOptionError('attributes', `must serialize to at most ${maxBytes} bytes of JSON (maxAttributesBytes)`);
+  }
+  return JSON.parse(json) as Record<string, unknown>;
 }
 

@@ -1,3 +1,5 @@
+import { sessionRecord } from './record-shape.js';
+
 /**
  * Why a session ended.
  *
@@ -36,11 +38,11 @@ export interface SessionInfo {
   readonly principalKey: string;
   /** When the session was admitted. */
   readonly createdAt: number;
-  /** When the session was last seen (updated at most once per `touchInterval`). */
+  /** When the session was last seen (the store's value: written behind, at most `touchInterval` late; rule R11). */
   readonly lastSeenAt: number;
-  /** A stable id of the device or browser, given by the application at login. */
+  /** A stable id of the device or browser, given by the application at login (`''` means none: R15). */
   readonly deviceId?: string;
-  /** The user agent at login. */
+  /** The user agent at login (cut to 512 characters: R17). */
   readonly userAgent?: string;
   /** The client address at login. */
   readonly ip?: string;
@@ -83,5 +85,5 @@ export interface NewSession {
  * @public
  */
 export function endedSession(session: SessionInfo, reason: EndReason, now: number): SessionInfo {
-  return { ...session, state: 'ended', endedAt: now, endReason: reason };
+  return sessionRecord({ ...session, state: 'ended', endedAt: now, endReason: reason });
 }

@@ -42,7 +42,11 @@ export interface AdmitAccepted {
   readonly alreadyActive: boolean;
   /** Sessions evicted to make room (ended with reason `evicted`). */
   readonly evicted: readonly SessionInfo[];
-  /** Sessions replaced by this login (ended with reason `replaced`). */
+  /**
+   * Sessions replaced by this login (ended with reason `replaced`): the same device's
+   * (R5), and this session id if it was active for another principal (R4, with that
+   * principal's key).
+   */
   readonly replaced: readonly SessionInfo[];
   /** Sessions found expired on the way (ended with reason `idle` or `absolute`). */
   readonly expired: readonly SessionInfo[];
@@ -79,8 +83,37 @@ export interface CheckRequest {
   readonly now: number;
   /** The timeouts in force. */
   readonly timeouts: Timeouts;
-  /** Write `lastSeenAt` only when it is at least this old (milliseconds). */
-  readonly touchInterval: number;
+}
+
+/**
+ * One "last seen" to record (rule R11 of `docs/storage-rules.md`): if the principal's
+ * session `sessionId` is active in the store, its `lastSeenAt` becomes
+ * `max(lastSeenAt, seenAt)`; otherwise (unknown, ended, forgotten) nothing happens.
+ *
+ * @public
+ */
+export interface TouchRequest {
+  /** The principal's key. */
+  readonly principalKey: string;
+  /** The session id. */
+  readonly sessionId: string;
+  /** When the session was last seen (milliseconds since the epoch, the registry's clock). */
+  readonly seenAt: number;
+}
+
+/**
+ * What a store may need besides the touches themselves: the time of the flush and the
+ * timeouts in force, for the expiry bookkeeping that depends on `lastSeenAt` (key TTLs,
+ * deadline indexes). A store must not end sessions because of it: a touch never ends,
+ * never revives.
+ *
+ * @public
+ */
+export interface TouchContext {
+  /** The current time. */
+  readonly now: number;
+  /** The timeouts in force. */
+  readonly timeouts: Timeouts;
 }
 
 /**
@@ -95,7 +128,8 @@ export type CheckOutcome = (
 ) & {
   /**
    * Other sessions of the principal that this check found expired and ended on the way
-   * (a store that refreshes the whole principal when it writes a touch). Absent when none.
+   * (a store that refreshes the whole principal when it ends an expired session). Absent
+   * when none.
    */
   readonly expired?: readonly SessionInfo[];
 };
@@ -159,7 +193,8 @@ export interface SweepOutcome {
 }
 
 /**
- * Where the registry keeps sessions. Every operation on one principal is atomic with
+ * Where the registry keeps sessions, following the rules of `docs/storage-rules.md`
+ * (R1 … R20). Every operation on one principal is atomic with
  * respect to every other operation on that principal — within one process for the
  * generic Keyv store, across processes for the Redis store. A store never makes an
  * ended session active again.
@@ -177,15 +212,30 @@ export interface SessionStore {
   readonly name: string;
   /** Admits a login (see {@link AdmitRequest}). */
   admit(request: AdmitRequest): Promise<AdmitOutcome>;
-  /** Checks a session on a request, ending it if expired and touching it if due. */
+  /**
+   * Checks a session on a request, ending it if it has expired (R7). It never writes
+   * `lastSeenAt`: the registry records the request time in memory and sends it later
+   * through {@link touch}.
+   */
   check(request: CheckRequest): Promise<CheckOutcome>;
   /**
    * Answers a check without I/O and without writing, when the store can be sure: from
-   * memory (the embedded store) or from a near cache. Returns `undefined` whenever the
-   * answer needs the backend (a touch or an expiry is due, a cache miss): the registry
-   * then calls {@link check}. Optional; it lets adapters skip a promise per request.
+   * memory (the embedded store) or from a fresh near cache. Returns `undefined` whenever
+   * the answer needs the backend (an expiry is due, a cache miss): the registry then
+   * calls {@link check}. Optional; it lets adapters skip a promise per request.
    */
   peek?(request: CheckRequest): CheckOutcome | undefined;
+  /**
+   * Records when sessions were last seen (rule R11): for each entry whose session is
+   * active, `lastSeenAt = max(lastSeenAt, seenAt)`, extending whatever expiry
+   * bookkeeping depends on it; unknown and ended sessions are ignored; it never revives
+   * and never ends a session. The registry calls it write-behind, coalesced, about once
+   * a second per session, and before an admission, listing or end of a principal with
+   * that principal's pending touches. One round trip for the whole batch where the
+   * backend allows. Entries may repeat a session (the maximum wins) and may be in any
+   * order.
+   */
+  touch(touches: readonly TouchRequest[], context: TouchContext): Promise<void>;
   /** Lists a principal's sessions. */
   list(request: ListRequest): Promise<ListOutcome>;
   /** Ends one active session of a principal. */

@@ -14,8 +14,8 @@ export interface Timeouts {
   /** How long an ended session is remembered (so the device can be told why), then forgotten. */
   readonly retention: number;
   /**
-   * The most ended sessions remembered per principal; past it the oldest are forgotten
-   * early, so repeated logins cannot grow a principal's record without bound.
+   * The most ended sessions remembered per principal, exactly (R14); past it the oldest
+   * are forgotten early, so repeated logins cannot grow a principal's record without bound.
    */
   readonly maxTombstones: number;
 }
@@ -42,6 +42,7 @@ export function expiresAt(session: SessionInfo, timeouts: Timeouts): number {
  * @public
  */
 export function expiryReason(session: SessionInfo, timeouts: Timeouts, now: number): EndReason | undefined {
+  // R7: absolute wins when both have passed.
   if (now >= session.createdAt + timeouts.absolute) return 'absolute';
   if (now >= session.lastSeenAt + timeouts.idle) return 'idle';
   return undefined;
@@ -56,6 +57,7 @@ export function expiryReason(session: SessionInfo, timeouts: Timeouts, now: numb
  * @public
  */
 export function forgetAt(session: SessionInfo, timeouts: Timeouts): number {
+  // R13: a tombstone is kept while now < endedAt + retention.
   const end = session.state === 'ended' ? (session.endedAt ?? 0) : expiresAt(session, timeouts);
   return end + timeouts.retention;
 }

@@ -62,3 +62,23 @@ test('keyv: backend failures surface as ERR_STORE, never as a silent "no session
   await closed.close();
   await open.close();
 });
+
+test('keyv: junk records of any count are dropped and reported once; the principal keeps working (R18)', async (t) => {
+  const keyv = new Keyv();
+  const registry = new SessionRegistry({ store: new KeyvSessionStore(keyv) });
+  const errors: SessionPolicyError[] = [];
+  registry.on('error', (e) => errors.push(e as SessionPolicyError));
+  await registry.admit({ principal: 'u', sessionId: 'good' });
+  const blob = (await keyv.get('sp:u')) as { v: 1; sessions: unknown[] };
+  const junk = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? `junk-${i}` : { sessionId: `j${i}`, principalKey: 'u', state: 'weird' }));
+  await keyv.set('sp:u', { v: 1, sessions: [...blob.sessions, ...junk] });
+  t.is((await registry.check('good', 'u')).status, 'active');
+  t.is(errors.length, 1, 'one report for 10,000 junk records');
+  t.like(errors[0], { code: 'ERR_CORRUPT_RECORD' });
+  t.regex(errors[0]!.message, /10000 of 10001 records dropped/);
+  t.true((await registry.admit({ principal: 'u', sessionId: 'next' })).admitted);
+  t.deepEqual((await registry.list('u')).map((s) => s.sessionId), ['good', 'next']);
+  t.is(((await keyv.get('sp:u')) as { sessions: unknown[] }).sessions.length, 2, 'the junk is gone after the next write');
+  t.is((await registry.endAll('u')).length, 2);
+  await registry.close();
+});

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { SessionRegistry, type SessionInfo } from '@session-policy/core';
+import { createMemoryStore, SessionRegistry, type SessionInfo, type SessionStore } from '@session-policy/core';
 
 const MIN = 60_000;
 
@@ -17,6 +17,8 @@ test('options are validated at construction with an error naming the option', (t
     [{ clock: 5 }, 'clock'],
     [{ store: {} }, 'store'],
     [{ maxSessionIdLength: 0 }, 'maxSessionIdLength'],
+    [{ maxAttributesBytes: 0 }, 'maxAttributesBytes'],
+    [{ touchInterval: -1 }, 'touchInterval'],
   ];
   for (const [options, option] of cases) {
     const error = t.throws(() => new SessionRegistry(options as never), { code: 'ERR_INVALID_OPTION' } as never, option);
@@ -133,22 +135,83 @@ test('await using closes the registry at the end of the scope', async (t) => {
   await t.throwsAsync(closed.list('u'), { code: 'ERR_CLOSED' } as never);
 });
 
-test('peek answers from memory exactly as check would, and leaves touches and expiries to check', async (t) => {
+test('peek answers from memory exactly as check would, records the touch, and leaves expiries to check', async (t) => {
   let now = 0;
-  const registry = new SessionRegistry({ idleTimeout: 10 * MIN, touchInterval: MIN, clock: () => now });
+  const registry = new SessionRegistry({ idleTimeout: 10 * MIN, clock: () => now });
   await registry.admit({ principal: 'u', sessionId: 's' });
   t.like(registry.peek('s', 'u'), { status: 'active', session: { sessionId: 's' } });
   t.like(registry.peek('other', 'u'), { status: 'unknown' });
   t.like(registry.peek('s', 'nobody'), { status: 'unknown' });
   t.like(registry.peek('bad id', 'u'), { status: 'invalid' });
   now += 2 * MIN;
-  t.is(registry.peek('s', 'u'), undefined, 'a touch is due: only check may write it');
-  t.like(await registry.check('s', 'u'), { status: 'active', session: { lastSeenAt: 2 * MIN } });
-  t.like(registry.peek('s', 'u'), { status: 'active' });
+  t.like(registry.peek('s', 'u'), { status: 'active' }, 'a touch no longer makes peek fall through');
+  t.like(await registry.list('u'), [{ sessionId: 's', lastSeenAt: 2 * MIN }], 'the touch peek recorded is written before a listing');
+  now += 9 * MIN;
+  t.like(registry.peek('s', 'u'), { status: 'active' }, 'idle is measured from the last request, 9 minutes ago');
   now += 11 * MIN;
   t.is(registry.peek('s', 'u'), undefined, 'an expiry is due: only check ends it (and emits expired)');
   t.like(await registry.check('s', 'u'), { status: 'ended', reason: 'idle' });
   t.like(registry.peek('s', 'u'), { status: 'ended', reason: 'idle' });
   await registry.close();
   t.is(registry.peek('s', 'u'), undefined);
+});
+
+test('a pending touch the store would miss makes peek fall through to check, which writes it first', async (t) => {
+  let now = 0;
+  const registry = new SessionRegistry({ idleTimeout: 10 * MIN, touchInterval: 5 * MIN, clock: () => now });
+  await registry.admit({ principal: 'u', sessionId: 's' });
+  now += 6 * MIN;
+  t.like(registry.peek('s', 'u'), { status: 'active' });
+  now += 5 * MIN; // 11 minutes after the stored lastSeenAt, 5 after the last request
+  t.is(registry.peek('s', 'u'), undefined);
+  t.like(await registry.check('s', 'u'), { status: 'active', session: { lastSeenAt: 6 * MIN } });
+  t.like(registry.peek('s', 'u'), { status: 'active' });
+  await registry.close();
+});
+
+test('touches are written behind in one batch per flush interval, coalesced per session', async (t) => {
+  const base = createMemoryStore();
+  const batches: number[][] = [];
+  const store: SessionStore = {
+    name: 'counting',
+    admit: (r) => base.admit(r),
+    check: (r) => base.check(r),
+    touch: (touches, context) => {
+      batches.push(touches.map((x) => x.seenAt));
+      return base.touch(touches, context);
+    },
+    list: (r) => base.list(r),
+    end: (r) => base.end(r),
+    endAll: (r) => base.endAll(r),
+    sweep: (r) => base.sweep(r),
+    close: () => base.close(),
+  };
+  let now = 1_000;
+  const registry = new SessionRegistry({ store, touchInterval: 30, clock: () => now });
+  await registry.admit({ principal: 'u', sessionId: 'a' });
+  await registry.admit({ principal: 'u', sessionId: 'b' });
+  for (let i = 0; i < 50; i++) {
+    now += 10;
+    t.is((await registry.check('a', 'u')).status, 'active');
+    t.is((await registry.check('b', 'u')).status, 'active');
+  }
+  t.deepEqual(batches, [], 'nothing written on the request path');
+  const deadline = Date.now() + 10_000;
+  while (batches.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  t.deepEqual(batches, [[1_500, 1_500]], 'one batch, the latest time of each session');
+  t.like(await registry.list('u'), [{ lastSeenAt: 1_500 }, { lastSeenAt: 1_500 }]);
+  await registry.close();
+});
+
+test('attributes are capped by their serialized size, counted in UTF-8 bytes (R16)', async (t) => {
+  const registry = new SessionRegistry();
+  const huge = { blob: 'x'.repeat(10 * 2 ** 20) };
+  const error = await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 's', attributes: huge }), { code: 'ERR_INVALID_OPTION' } as never);
+  t.regex(error?.message ?? '', /attributes.*4096 bytes.*maxAttributesBytes/);
+  // 1,400 three-byte characters: 1,400 UTF-16 units but 4,200 bytes.
+  await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 's', attributes: { k: '€'.repeat(1_400) } }), { code: 'ERR_INVALID_OPTION' } as never);
+  await t.throwsAsync(registry.admit({ principal: 'u', sessionId: 's', attributes: { n: 1n } as never }), { code: 'ERR_INVALID_OPTION' } as never);
+  t.true((await registry.admit({ principal: 'u', sessionId: 's', attributes: { k: '€'.repeat(1_300) } })).admitted);
+  t.deepEqual(await registry.list('u').then((l) => l.map((s) => s.sessionId)), ['s']);
+  await registry.close();
 });

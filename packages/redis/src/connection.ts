@@ -1,4 +1,5 @@
 import type { RedisClientType, RedisClusterType } from '@keyv/redis';
+import { Deadlines } from './deadlines.js';
 import type { Script } from './scripts.js';
 
 /** A node-redis client or cluster client, whatever its modules and RESP version. */
@@ -12,22 +13,90 @@ export type AnyRedisCluster = RedisClusterType<any, any, any, any, any>;
 export type ProblemListener = (error: Error) => void;
 
 /**
+ * The listeners every {@link Connection} over one client needs, added to the client once
+ * however many connections (stores) use it, and removed when the last one closes: a
+ * client the application owns is left exactly as it was found, and 20 stores over one
+ * client add one `error` listener, not 20 (no `MaxListenersExceededWarning`).
+ */
+class ClientListeners {
+  static readonly #byClient = new WeakMap<object, ClientListeners>();
+  readonly #client: AnyRedisClient | AnyRedisCluster;
+  readonly #cluster: boolean;
+  readonly #members = new Set<Connection>();
+  #waiters: Array<() => void> = [];
+  readonly #onError = (error: Error): void => {
+    for (const member of this.#members) member._problem(error);
+  };
+  readonly #onReady = (): void => {
+    for (const member of this.#members) member._ready();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  };
+
+  private constructor(client: AnyRedisClient | AnyRedisCluster, cluster: boolean) {
+    this.#client = client;
+    this.#cluster = cluster;
+  }
+
+  /** The listeners of `client`, with `member` added (the first member attaches them). */
+  static join(client: AnyRedisClient | AnyRedisCluster, cluster: boolean, member: Connection): ClientListeners {
+    let hub = ClientListeners.#byClient.get(client);
+    if (!hub) {
+      hub = new ClientListeners(client, cluster);
+      ClientListeners.#byClient.set(client, hub);
+      // node-redis throws 'error' events nobody listens to: without this, a lost
+      // connection would crash the process.
+      client.on('error', hub.#onError);
+      client.on('ready', hub.#onReady);
+      if (cluster) {
+        client.on('node-error', hub.#onError);
+        client.on('node-ready', hub.#onReady);
+      }
+    }
+    hub.#members.add(member);
+    return hub;
+  }
+
+  /** Removes `member`; the last one leaving takes the listeners off the client. */
+  leave(member: Connection): void {
+    if (!this.#members.delete(member) || this.#members.size > 0) return;
+    ClientListeners.#byClient.delete(this.#client);
+    this.#client.off('error', this.#onError);
+    this.#client.off('ready', this.#onReady);
+    if (this.#cluster) {
+      this.#client.off('node-error', this.#onError);
+      this.#client.off('node-ready', this.#onReady);
+    }
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves on the client's next `ready` (one listener for every waiting operation). */
+  nextReady(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
+
+/**
  * The store's use of one node-redis client or cluster: connecting once, sending commands
  * that fail fast (never queued while Redis is away, never awaited longer than the
  * command timeout), and running Lua scripts by SHA with a fallback to the source when a
  * node does not have them (a fresh, restarted or newly promoted node; on a cluster,
  * `EVAL` goes to the same slot's node, so each node loads the scripts it is asked for).
+ *
+ * On a client it did not create, {@link Connection.close} leaves no trace: no listener,
+ * no timer, no slot-map refresh still running.
  */
 export class Connection {
   /** Whether this is a cluster client. */
   readonly isCluster: boolean;
   readonly #client: AnyRedisClient | AnyRedisCluster;
-  readonly #timeout: number;
+  readonly #deadlines: Deadlines;
   readonly #report: ProblemListener;
-  readonly #onError = (error: Error): void => this.#problem(error);
-  readonly #onReady = (): void => {
-    this.#reported = false;
-  };
+  readonly #listeners: ClientListeners;
+  readonly #readyListeners: Array<() => void> = [];
   #connecting: Promise<unknown> | undefined;
   #ready: Promise<void> | undefined;
   #reported = false;
@@ -41,15 +110,10 @@ export class Connection {
   constructor(client: AnyRedisClient | AnyRedisCluster, timeout: number, report: ProblemListener) {
     this.#client = client;
     this.isCluster = isCluster(client);
-    this.#timeout = timeout;
+    this.#deadlines = new Deadlines(timeout);
     this.#report = report;
-    // node-redis throws 'error' events nobody listens to: without this, a lost
-    // connection would crash the process.
-    client.on('error', this.#onError);
-    client.on('ready', this.#onReady);
-    if (this.isCluster) client.on('node-error', this.#onError);
+    this.#listeners = ClientListeners.join(client, this.isCluster, this);
   }
-
   /** The client (for the revocation bus to duplicate). */
   get client(): AnyRedisClient | AnyRedisCluster {
     return this.#client;
@@ -95,39 +159,58 @@ export class Connection {
    */
   async send(firstKey: string | undefined, args: string[], readonly: boolean): Promise<unknown> {
     await this.#connect();
-    // `timeout` drops the command from node-redis's queue if it was not sent in time;
-    // the race bounds the wait for the reply of a command already sent.
-    const options = { timeout: this.#timeout };
+    // No node-redis `timeout` option: it builds an AbortSignal.timeout per command (see
+    // Deadlines for the cost); one deadline FIFO per connection bounds the wait instead.
     const reply = this.isCluster
-      ? (this.#client as AnyRedisCluster).sendCommand(firstKey, readonly, args, options)
-      : (this.#client as AnyRedisClient).sendCommand(args, options);
+      ? (this.#client as AnyRedisCluster).sendCommand(firstKey, readonly, args)
+      : (this.#client as AnyRedisClient).sendCommand(args);
     try {
-      return await withTimeout(reply, this.#timeout, args[0] ?? 'command');
+      return await this.#deadlines.watch(reply, args[0] ?? 'command');
     } catch (error) {
       if (this.isCluster && !isDataError(error)) rediscover(this.#client as AnyRedisCluster);
       throw error;
     }
   }
 
-  /** Closes the client (only for clients this store created). */
+  /**
+   * Detaches from the client: removes this connection's listeners and waits for any
+   * slot-map refresh it started (one finishing after the client is destroyed would
+   * connect new node clients nobody closes). Destroys the client only when `owned`.
+   *
+   * @param owned - whether the store created the client (or was told to close it).
+   */
   async close(owned: boolean): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#client.off('ready', this.#onReady);
+    this.#listeners.leave(this);
     if (!owned) {
-      this.#client.off('error', this.#onError);
-      if (this.isCluster) this.#client.off('node-error', this.#onError);
+      await settled(this.#client);
       return;
     }
     const connecting = this.#connecting;
-    if (this.#client.isOpen) {
-      try {
-        this.#client.destroy();
-      } catch {
-        // already closed
-      }
-    }
+    await destroyClient(this.#client);
     await connecting?.catch(() => undefined);
+  }
+
+  /** From {@link ClientListeners}: the client reported an error. */
+  _problem(error: Error): void {
+    this.#problem(error);
+  }
+
+  /** From {@link ClientListeners}: the client (or a cluster node) is ready again. */
+  _ready(): void {
+    this.#reported = false;
+    for (const listener of this.#readyListeners) listener();
+  }
+
+  /**
+   * Calls `listener` each time the client (or, on a cluster, one of its nodes) gets
+   * ready: after connecting and after every reconnect.
+   *
+   * @param listener - the listener.
+   */
+  onReady(listener: () => void): void {
+    this.#readyListeners.push(listener);
   }
 
   /**
@@ -147,17 +230,13 @@ export class Connection {
       this.#connecting = connecting;
     }
     if (this.isCluster) {
-      await withTimeout(this.#connecting ?? Promise.resolve(), this.#timeout, 'connect');
+      await this.#deadlines.watch(this.#connecting ?? Promise.resolve(), 'connect');
       return;
     }
-    // One listener for all waiting operations, however many.
-    this.#ready ??= new Promise<void>((resolve) => {
-      client.once('ready', () => {
-        this.#ready = undefined;
-        resolve();
-      });
+    this.#ready ??= this.#listeners.nextReady().then(() => {
+      this.#ready = undefined;
     });
-    await withTimeout(this.#ready, this.#timeout, 'connect (Redis is unreachable or reconnecting)');
+    await this.#deadlines.watch(this.#ready, 'connect (Redis is unreachable or reconnecting)');
   }
 
   #problem(error: Error): void {
@@ -169,6 +248,7 @@ export class Connection {
 
 const REDISCOVER_INTERVAL = 250;
 const lastRediscovery = new WeakMap<object, number>();
+const rediscovering = new WeakMap<object, Promise<void>>();
 
 /**
  * Refreshes a cluster client's slot map, at most once per 250 ms per client. node-redis
@@ -176,11 +256,13 @@ const lastRediscovery = new WeakMap<object, number>();
  * its slots would stay routed to the dead address for good. So any failure that is not
  * about the data (timeout, closed socket, CLUSTERDOWN) asks the cluster again where the
  * slots are. `_slots.rediscover` is node-redis's own refresh (public in its types,
- * internal by name: watch it when upgrading node-redis).
+ * internal by name: watch it when upgrading node-redis). The refresh in flight is
+ * remembered: {@link settled} waits for it before a client is given back or destroyed.
  *
  * @param cluster - a node-redis cluster client.
  */
 export function rediscover(cluster: AnyRedisCluster): void {
+  if (!cluster.isOpen) return;
   const now = Date.now();
   if (now - (lastRediscovery.get(cluster) ?? 0) < REDISCOVER_INTERVAL) return;
   lastRediscovery.set(cluster, now);
@@ -193,7 +275,44 @@ export function rediscover(cluster: AnyRedisCluster): void {
   // root node: when the first node fails, node-redis tries every root node in turn.
   const start = cluster.masters.find((m) => m.client?.isReady)?.client ?? { options: internals._options?.rootNodes?.[0] };
   if (typeof slots?.rediscover !== 'function' || !start.options) return;
-  slots.rediscover(start).catch(() => undefined);
+  const running = slots.rediscover(start).catch(() => undefined);
+  rediscovering.set(cluster, running);
+  void running.finally(() => {
+    if (rediscovering.get(cluster) === running) rediscovering.delete(cluster);
+  });
+}
+
+/**
+ * Resolves once no slot-map refresh started by {@link rediscover} is running on the
+ * client. node-redis's refresh connects the node clients of the new map when it ends,
+ * even if the cluster client was destroyed meanwhile: those would reconnect forever and
+ * keep the process alive.
+ *
+ * @param client - a client.
+ */
+export async function settled(client: AnyRedisClient | AnyRedisCluster): Promise<void> {
+  for (let running = rediscovering.get(client); running; running = rediscovering.get(client)) await running;
+}
+
+/**
+ * Destroys a client this package created (a store's own client, a bus subscriber),
+ * including node clients a refresh still running connects after the first destroy.
+ *
+ * @param client - the client.
+ */
+export async function destroyClient(client: AnyRedisClient | AnyRedisCluster): Promise<void> {
+  destroyQuietly(client);
+  if (!rediscovering.has(client)) return;
+  await settled(client);
+  destroyQuietly(client);
+}
+
+function destroyQuietly(client: AnyRedisClient | AnyRedisCluster): void {
+  try {
+    client.destroy();
+  } catch {
+    // already closed
+  }
 }
 
 /** Errors about the data or the script, not about where the slot is. */
@@ -208,18 +327,4 @@ function isDataError(error: unknown): boolean {
  */
 export function isCluster(client: object): client is AnyRedisCluster {
   return typeof (client as { getMasters?: unknown }).getMasters === 'function';
-}
-
-/**
- * Waits for a promise at most `ms` milliseconds. The late outcome is swallowed, so a
- * timed-out command never becomes an unhandled rejection.
- */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  promise.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    // Unref'd: a command in flight keeps the process alive through its socket, not its timer.
-    timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within ${ms} ms`)), ms).unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { RedisSessionStore, type RedisSource } from './redis-session-store.js';
+export { DataLostError } from './data-marker.js';
 export type { RedisSessionStoreOptions, NearCacheOptions } from './options.js';
 export type { PrincipalKeys } from './key-layout.js';
 export { BUCKETS } from './key-layout.js';

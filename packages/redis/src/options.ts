@@ -39,8 +39,10 @@ export interface RedisSessionStoreOptions {
    */
   readonly nearCache?: NearCacheOptions | false;
   /**
-   * While the bus subscription is down, probe it this often (milliseconds); the near
-   * cache is bypassed until a probe comes back. Default 1000.
+   * The bus heartbeat, in milliseconds: each store publishes a beat this often and hears
+   * it back through its own subscription. A beat not heard within one interval marks the
+   * bus down (a silent subscription is noticed within two intervals): the near cache is
+   * bypassed and an `error` is reported until a beat comes back. Default 1000.
    */
   readonly busProbeInterval?: number;
   /**

@@ -1,13 +1,24 @@
 import { parseSessionRecord, type SessionInfo } from '@session-policy/core';
 
 /**
- * How a session is stored in its principal's hash, as the Lua scripts read and write it:
- * `<a|e>|<lastSeenAt>|<createdAt>|<endedAt>|<endReason>|<json>`. The header holds what
- * scripts compare and change; the JSON holds what never changes (id, principal, device
+ * How a session is stored in its principal's hashes, as the Lua scripts read and write it:
+ * `<a|e>|<lastSeenAt>|<createdAt>|<endedAt>|<endReason>|<device>|<json>`. The header holds
+ * what scripts compare and change (`<device>` is the URI-encoded device id, `''` for
+ * none, so it never holds `|`); the JSON holds what never changes (id, principal, device
  * data, attributes), so scripts never re-encode application data.
  */
 
-const HEADER = /^([ae])\|([^|]*)\|([^|]*)\|([^|]*)\|([^|]*)\|(.+)$/s;
+const HEADER = /^([ae])\|([^|]*)\|([^|]*)\|([^|]*)\|([^|]*)\|([^|]*)\|(.+)$/s;
+
+/**
+ * The device id as the scripts compare it: URI-encoded, `''` for none (an empty
+ * `deviceId` is no device).
+ *
+ * @param deviceId - the session's device id.
+ */
+export function encodeDevice(deviceId: string | undefined): string {
+  return deviceId ? encodeURIComponent(deviceId) : '';
+}
 
 /**
  * Encodes a session for storage.
@@ -18,7 +29,7 @@ export function encodeRecord(session: SessionInfo): string {
   const { sessionId, principalKey, deviceId, userAgent, ip, attributes } = session;
   const json = JSON.stringify({ sessionId, principalKey, deviceId, userAgent, ip, attributes });
   const ended = session.state === 'ended';
-  return `${ended ? 'e' : 'a'}|${session.lastSeenAt}|${session.createdAt}|${ended ? String(session.endedAt) : ''}|${ended ? (session.endReason ?? '') : ''}|${json}`;
+  return `${ended ? 'e' : 'a'}|${session.lastSeenAt}|${session.createdAt}|${ended ? String(session.endedAt) : ''}|${ended ? (session.endReason ?? '') : ''}|${encodeDevice(deviceId)}|${json}`;
 }
 
 /**
@@ -33,7 +44,7 @@ export function decodeRecord(value: unknown, principalKey?: string): SessionInfo
   if (typeof value !== 'string') return 'not a string';
   const m = HEADER.exec(value);
   if (!m) return 'not a session record';
-  const [, state, lastSeenAt, createdAt, endedAt, endReason, json] = m as unknown as [string, string, string, string, string, string, string];
+  const [, state, lastSeenAt, createdAt, endedAt, endReason, , json] = m as unknown as [string, string, string, string, string, string, string, string];
   let body: unknown;
   try {
     body = JSON.parse(json);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import {
   ClosedError,
@@ -21,13 +22,16 @@ import {
   type SweepOutcome,
   type SweepRequest,
   type Timeouts,
+  type TouchContext,
+  type TouchRequest,
 } from '@session-policy/core';
 import type Keyv from 'keyv';
-import { LRUCache } from 'lru-cache';
 import { Connection, type AnyRedisClient, type AnyRedisCluster } from './connection.js';
+import { DataMarker } from './data-marker.js';
 import { BUCKETS, KeyLayout, type PrincipalKeys } from './key-layout.js';
+import { NearCache, type ActiveOutcome } from './near-cache.js';
 import { resolveRedisOptions, type RedisSessionStoreOptions, type ResolvedRedisOptions } from './options.js';
-import { decodeRecord, encodeRecord } from './record-codec.js';
+import { decodeRecord, encodeDevice, encodeRecord } from './record-codec.js';
 import { RevocationBus } from './revocation-bus.js';
 import { SCRIPTS, type Script } from './scripts.js';
 
@@ -40,33 +44,43 @@ import { SCRIPTS, type Script } from './scripts.js';
  */
 export type RedisSource = string | Keyv | KeyvRedis<unknown> | AnyRedisClient | AnyRedisCluster;
 
-type Active = { readonly status: 'active'; readonly session: SessionInfo };
-
 const UNKNOWN: CheckOutcome = Object.freeze({ status: 'unknown' });
-// Buckets whose deadline index one sweep reads per round trip batch.
+// Fields one chunk of list / endAll / the custom-policy read visits (HSCAN COUNT).
+const CHUNK = 500;
+// Sessions one sweep script ends for one principal (the rest: the next sweep).
+const SWEEP_CHUNK = 500;
+// Principals / buckets handled at once in a sweep (one pipelined batch).
 const SWEEP_BATCH = 64;
+// How long a sweeper holds the sweep lease (renewed by each of its sweeps).
+const LEASE_MS = 10_000;
+// How often a sweeper re-reads every bucket's head into the sweep summary (repairs an
+// entry lost when a process died between a write and its summary update).
+const FULL_PASS_MS = 10 * 60_000;
+
+type Reply = string[];
 
 /**
  * The session store for many processes sharing one Redis (single node or Redis
- * Cluster). Every operation on a principal is one Lua script, so it is atomic across
- * processes: N processes admitting logins of one user at once never leave more than
- * `maxSessions` active. The built-in eviction policies run inside the admission script
- * (through their `descriptor`); a custom policy runs in JavaScript in an optimistic
- * read / plan / compare-and-set loop (two round trips per attempt, retried under
- * contention).
+ * Cluster). Every operation on a principal is one Lua script on that principal's keys,
+ * so it is atomic across processes: N processes admitting logins of one user at once
+ * never leave more than `maxSessions` active. The built-in eviction policies run inside
+ * the admission script (through their `descriptor`); a custom policy runs in JavaScript
+ * in an optimistic read / plan / compare-and-set loop (retried under contention).
+ *
+ * A principal's active sessions, their last-seen and creation orders, its devices and
+ * its tombstones are separate keys in one hash slot (see `docs/redis-cluster.md`, "Key
+ * layout"), so a login or a check costs O(log n) in the principal's active sessions and
+ * never reads its tombstones; listing and ending all go in bounded chunks, for any
+ * count. A check's fast path is one `HGET`, decided in JavaScript. Keys expire by
+ * themselves (their TTL outlives the principal's last session plus tombstone
+ * retention); sweeps read only the buckets a small summary names as due, one process
+ * at a time (a lease in Redis).
  *
  * Every end is published on a revocation bus (Redis pub/sub) by the script that writes
  * it; other processes' registries emit it as an `ended` event with origin `remote`. A
  * near cache answers checks of sessions seen active in Redis within `nearCache.ttl`
  * without a round trip; bus messages invalidate it and it is bypassed while the
- * subscription is not proven live. So an ended session is refused by every process
- * within the bus's delivery time, and within `nearCache.ttl` at worst.
- *
- * Keys expire by themselves (every write sets a TTL outliving the principal's last
- * session plus tombstone retention), a principal's sessions are one hash (listing and
- * ending all cost O(its sessions)), and sweeps read per-bucket deadline indexes, never
- * the keyspace. Redis failures surface as `StoreError` (`ERR_STORE`) within
- * `commandTimeout`; the store recovers by itself when Redis is back.
+ * subscription is not proven live.
  *
  * @example
  * ```ts
@@ -84,13 +98,12 @@ export class RedisSessionStore implements SessionStore {
   readonly #connection: Connection;
   readonly #owned: boolean;
   readonly #bus: RevocationBus | undefined;
-  readonly #near: LRUCache<string, Active> | undefined;
+  readonly #marker: DataMarker;
+  readonly #near: NearCache | undefined;
+  readonly #origin: string;
   readonly #watchers = new Set<(ended: readonly SessionInfo[]) => void>();
   readonly #errorListeners = new Set<(error: Error) => void>();
-  // Bumped whenever the near cache may have missed an end (a bus message, the bus going
-  // down or up): a check answered by Redis before the bump must not be cached after it.
-  #epoch = 0;
-  #sweepCursor = 0;
+  #lastFullPass = 0;
   #closed = false;
 
   /**
@@ -105,20 +118,23 @@ export class RedisSessionStore implements SessionStore {
     this.#connection = new Connection(client, this.#options.commandTimeout, (error) =>
       this.#report(new StoreError('connection', error)),
     );
+    // Data loss (issue #19): a marker key written at start, read again on every reconnect.
+    this.#marker = new DataMarker(this.#connection, `${this.#options.prefix}data-marker`, (error) => this.#report(error));
+    this.#connection.onReady(() => this.#marker.check());
+    this.#marker.check();
+    if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache.ttl, this.#options.nearCache.max);
     if (this.#options.bus) {
       this.#bus = new RevocationBus(this.#connection, this.#layout.channel, this.#options.busProbeInterval, {
         ended: (sessions) => this.#remoteEnded(sessions),
-        state: () => {
-          this.#epoch++;
-          this.#near?.clear();
+        state: (live) => {
+          this.#near?.invalidate();
+          if (live) this.#marker.check();
         },
         problem: (error) => this.#report(error),
       });
       void this.#bus.start();
     }
-    if (this.#options.nearCache) {
-      this.#near = new LRUCache<string, Active>({ max: this.#options.nearCache.max, ttl: this.#options.nearCache.ttl });
-    }
+    this.#origin = this.#bus?.origin ?? randomUUID();
   }
 
   /** Whether this store runs on a Redis Cluster client. */
@@ -148,42 +164,46 @@ export class RedisSessionStore implements SessionStore {
     const { candidate, policy, timeouts, now } = request;
     const principalKey = candidate.principalKey;
     const keys = this.#layout.principal(principalKey);
-    const epoch = this.#epoch;
     const descriptor = policy.descriptor;
-    if (!descriptor) return this.#admitOptimistic(request, keys);
-    const reply = (await this.#run('admit', SCRIPTS.admit, keys, principalKey, timeouts, now, [
+    // idle-first by creation order is no built-in: the script ranks idle-first by last seen.
+    if (!descriptor || (descriptor.order === 'created' && descriptor.minIdle > 0)) return this.#admitOptimistic(request, keys);
+    const epoch = this.#near?.epoch ?? 0;
+    const [status, session, evicted, replaced, expired, holders, lowered] = (await this.#run('admit', SCRIPTS.admit, keys, timeouts, now, [
       candidate.sessionId,
       encodeRecord(candidate),
-      candidate.deviceId ?? '',
+      encodeDevice(candidate.deviceId),
       finite(request.limit),
       request.onLimit,
       descriptor.order,
       descriptor.replaceSameDevice ? '1' : '0',
       String(descriptor.minIdle),
-    ])) as [string, string, string[], string[], string[], string[], string[]];
-    const [status, session, evicted, replaced, expired, holders, corrupt] = reply;
-    this.#corrupt(keys.sessions, corrupt);
-    const expiredSessions = this.#decode(keys.sessions, principalKey, expired);
+    ], principalKey)) as [string, string, Reply, Reply, Reply, Reply, string];
+    const expiredSessions = this.#decode(keys, principalKey, expired);
+    this.#forget(expiredSessions);
     if (status === 'ended' || status === 'limit') {
       return {
         admitted: false,
         code: status === 'ended' ? 'ERR_SESSION_ENDED' : 'ERR_SESSION_LIMIT',
-        holders: this.#decode(keys.sessions, principalKey, holders),
+        holders: this.#decode(keys, principalKey, holders).sort(byCreated),
         limit: request.limit,
         expired: expiredSessions,
       };
     }
-    const active = this.#decode(keys.sessions, principalKey, [session])[0];
+    const active = this.#decode(keys, principalKey, [session])[0];
     if (!active) throw new StoreError('admit', undefined, 'Redis returned an unreadable admitted session');
-    const outcome: AdmitOutcome = {
-      admitted: true,
+    const outcome = {
+      admitted: true as const,
       session: active,
       alreadyActive: status === 'already',
-      evicted: this.#decode(keys.sessions, principalKey, evicted),
-      replaced: this.#decode(keys.sessions, principalKey, replaced),
+      evicted: this.#decode(keys, principalKey, evicted),
+      replaced: this.#decode(keys, principalKey, replaced),
       expired: expiredSessions,
     };
-    this.#forget(outcome.evicted, outcome.replaced, outcome.expired);
+    this.#forget(outcome.evicted, outcome.replaced);
+    if (!outcome.alreadyActive) {
+      const [elsewhere] = await Promise.all([this.#claim(active, timeouts, now), this.#lowerSummary(keys, lowered, timeouts)]);
+      if (elsewhere) outcome.replaced = [...outcome.replaced, elsewhere];
+    }
     this.#remember(active, epoch);
     return outcome;
   }
@@ -192,114 +212,170 @@ export class RedisSessionStore implements SessionStore {
   async check(request: CheckRequest): Promise<CheckOutcome> {
     const hit = this.peek(request);
     if (hit) return hit;
-    const { principalKey, sessionId, now, timeouts, touchInterval } = request;
-    const epoch = this.#epoch;
+    const { principalKey, sessionId, now, timeouts } = request;
+    const epoch = this.#near?.epoch ?? 0;
     const keys = this.#layout.principal(principalKey);
-    const [status, record, corrupt, others] = (await this.#run('check', SCRIPTS.check, keys, principalKey, timeouts, now, [
-      sessionId,
-      String(touchInterval),
-    ])) as [string, string, string[], string[]];
-    if (corrupt.length > 0) this.#corrupt(keys.sessions, corrupt);
-    let expired: { expired: SessionInfo[] } | undefined;
-    if (others.length > 0) {
-      expired = { expired: this.#decode(keys.sessions, principalKey, others) };
-      this.#forget(expired.expired);
+    // The fast path: one field, decided here (R7).
+    const value = await this.#read('check', keys, ['HGET', keys.sessions, sessionId]);
+    if (typeof value === 'string') {
+      const session = decodeRecord(value, principalKey);
+      if (typeof session !== 'string' && session.state === 'active' && session.sessionId === sessionId) {
+        if (expiryReason(session, timeouts, now) === undefined) return this.#remember(session, epoch);
+      }
     }
-    if (status === 'unknown') return expired ? { status: 'unknown', ...expired } : UNKNOWN;
-    const session = this.#decode(keys.sessions, principalKey, [record])[0];
-    if (!session || session.sessionId !== sessionId) return expired ? { status: 'unknown', ...expired } : UNKNOWN;
-    if (status === 'active') return expired ? { ...this.#remember(session, epoch), ...expired } : this.#remember(session, epoch);
+    const [status, record, junk] = (await this.#run('check', SCRIPTS.check, keys, timeouts, now, [sessionId], principalKey)) as [string, string, number];
+    if (junk) this.#report(new CorruptRecordError(`${keys.sessions} ${sessionId}`, 'not a session record written by this store (dropped)'));
+    if (status === 'unknown') return UNKNOWN;
+    const session = this.#decode(keys, principalKey, [record])[0];
+    if (!session || session.sessionId !== sessionId) return UNKNOWN;
+    if (status === 'active') return this.#remember(session, epoch);
     if (status === 'expired') this.#forget([session]);
-    return { status: 'ended', session, expiredNow: status === 'expired', ...expired };
+    return { status: 'ended', session, expiredNow: status === 'expired' };
   }
 
   /**
    * Answers from the near cache, while the bus is proven live, for an active session
-   * with no touch or expiry due; `undefined` otherwise (the registry then calls
+   * that has not passed a timeout; `undefined` otherwise (the registry then calls
    * {@link check}, one round trip).
    */
   peek(request: CheckRequest): CheckOutcome | undefined {
-    const near = this.#near;
-    if (!near || !this.#bus?.live) return undefined;
-    const { principalKey, sessionId, now, timeouts, touchInterval } = request;
-    const hit = near.get(cacheKey(principalKey, sessionId));
-    if (hit && now - hit.session.lastSeenAt < touchInterval && expiryReason(hit.session, timeouts, now) === undefined) return hit;
-    return undefined;
+    if (!this.#near || !this.#bus?.live) return undefined;
+    return this.#near.get(request.principalKey, request.sessionId, request.timeouts, request.now);
+  }
+
+  /**
+   * Records when sessions were last seen (R11): one script per principal in the batch,
+   * all sent at once (one pipelined round trip); each keeps the maximum, extends the
+   * keys' TTL, and ignores sessions that are not active.
+   */
+  async touch(touches: readonly TouchRequest[], context: TouchContext): Promise<void> {
+    const byPrincipal = new Map<string, Map<string, number>>();
+    for (const { principalKey, sessionId, seenAt } of touches) {
+      let sessions = byPrincipal.get(principalKey);
+      if (!sessions) byPrincipal.set(principalKey, (sessions = new Map()));
+      const had = sessions.get(sessionId);
+      if (had === undefined || seenAt > had) sessions.set(sessionId, seenAt);
+    }
+    const { timeouts, now } = context;
+    const ownerTtl = ownerLife(timeouts);
+    await Promise.all(
+      [...byPrincipal].map(async ([principalKey, sessions]) => {
+        const args: string[] = [];
+        for (const [id, seenAt] of sessions) args.push(id, String(seenAt));
+        const refresh = (await this.#run('touch', SCRIPTS.touch, this.#layout.principal(principalKey), timeouts, now, args, principalKey)) as Reply;
+        if (ownerTtl !== undefined) {
+          await Promise.all(refresh.map((id) => this.#send('touch', this.#layout.owner(id), ['PEXPIRE', this.#layout.owner(id), ownerTtl])));
+        }
+      }),
+    );
   }
 
   /** @inheritdoc */
   async list(request: ListRequest): Promise<ListOutcome> {
     const { principalKey, now, timeouts } = request;
     const keys = this.#layout.principal(principalKey);
-    const [sessions, expired, corrupt] = (await this.#run('list', SCRIPTS.list, keys, principalKey, timeouts, now, [])) as [
-      string[],
-      string[],
-      string[],
-    ];
-    this.#corrupt(keys.sessions, corrupt);
-    const outcome = {
-      sessions: this.#decode(keys.sessions, principalKey, sessions).sort(byCreated),
-      expired: this.#decode(keys.sessions, principalKey, expired),
-    };
-    this.#forget(outcome.expired);
-    return outcome;
+    const byId = new Map<string, SessionInfo>();
+    const expired: SessionInfo[] = [];
+    let junk = 0;
+    for (const which of ['a', 't'] as const) {
+      let cursor = '0';
+      do {
+        const [next, records, ended, dropped] = (await this.#run('list', SCRIPTS.list, keys, timeouts, now, [which, cursor, String(CHUNK)], principalKey)) as [
+          string,
+          Reply,
+          Reply,
+          number,
+        ];
+        cursor = next;
+        junk += dropped;
+        for (const s of this.#decode(keys, principalKey, records)) byId.set(s.sessionId, s);
+        // Listed by the tombstone pass that follows, if the cap (R14) kept them.
+        for (const s of this.#decode(keys, principalKey, ended)) expired.push(s);
+      } while (cursor !== '0');
+    }
+    this.#junk(keys, junk);
+    this.#forget(expired);
+    return { sessions: [...byId.values()].sort(byCreated), expired };
   }
 
   /** @inheritdoc */
   async end(request: EndRequest): Promise<EndOutcome> {
-    return this.#end('end', request, 'one', request.sessionId);
+    const { principalKey, sessionId, now, timeouts, reason } = request;
+    const keys = this.#layout.principal(principalKey);
+    const [ended, expired, junk] = (await this.#run('end', SCRIPTS.end, keys, timeouts, now, [sessionId, reason], principalKey)) as [Reply, Reply, number];
+    this.#junk(keys, junk);
+    const outcome = { ended: this.#decode(keys, principalKey, ended), expired: this.#decode(keys, principalKey, expired) };
+    this.#forget(outcome.ended, outcome.expired);
+    return outcome;
   }
 
   /** @inheritdoc */
   async endAll(request: EndAllRequest): Promise<EndOutcome> {
-    return this.#end('endAll', request, 'all', request.except ?? '');
+    const { principalKey, now, timeouts, reason } = request;
+    const keys = this.#layout.principal(principalKey);
+    const ended: SessionInfo[] = [];
+    const expired: SessionInfo[] = [];
+    let junk = 0;
+    let cursor = '0';
+    do {
+      const [next, e, x, dropped] = (await this.#run('endAll', SCRIPTS.endAll, keys, timeouts, now, [
+        request.except ?? '',
+        reason,
+        cursor,
+        String(CHUNK),
+      ], principalKey)) as [string, Reply, Reply, number];
+      cursor = next;
+      junk += dropped;
+      for (const s of this.#decode(keys, principalKey, e)) ended.push(s);
+      for (const s of this.#decode(keys, principalKey, x)) expired.push(s);
+    } while (cursor !== '0');
+    this.#junk(keys, junk);
+    this.#forget(ended, expired);
+    return { ended, expired };
   }
 
   /**
-   * Ends expired sessions of principals whose earliest deadline has passed, read from the
-   * buckets' deadline indexes (1024 small sorted sets, read 64 per batch of pipelined
-   * commands; never a keyspace scan). `limit` bounds the principals swept per call; the
-   * next call resumes at the next bucket.
+   * Ends expired sessions (R20). Only one process sweeps at a time (a lease in Redis,
+   * renewed by each sweep of its holder; the others' sweeps return nothing at the cost
+   * of one small script), and a sweep reads only the buckets the sweep summary names as
+   * due: an idle sweep is one round trip. `limit` bounds the principals swept per call.
    */
   async sweep(request: SweepRequest): Promise<SweepOutcome> {
     const { now, timeouts, limit } = request;
-    const due: string[] = [];
-    let scanned = 0;
-    while (scanned < BUCKETS && due.length < limit) {
-      const batch: number[] = [];
-      for (let i = 0; i < SWEEP_BATCH && scanned < BUCKETS; i++, scanned++) {
-        batch.push(this.#sweepCursor);
-        this.#sweepCursor = (this.#sweepCursor + 1) % BUCKETS;
-      }
+    const buckets = (await this.#script('sweep', SCRIPTS.sweepBegin, [this.#layout.sweepLease, this.#layout.sweepSummary], [
+      this.#origin,
+      String(LEASE_MS),
+      String(now),
+      String(Math.min(limit, BUCKETS)),
+    ])) as Reply | null;
+    if (!buckets) return { expired: [] };
+    if (Date.now() - this.#lastFullPass >= FULL_PASS_MS) await this.#fullPass(timeouts);
+    const due: Array<{ principalKey: string; bucket: number }> = [];
+    for (let i = 0; i < buckets.length && due.length < limit; i += SWEEP_BATCH) {
       const want = String(limit - due.length);
-      const replies = await Promise.all(
-        batch.map(async (bucket) => {
+      const found = await Promise.all(
+        buckets.slice(i, i + SWEEP_BATCH).map(async (b) => {
+          const bucket = Number(b);
           const key = this.#layout.due(bucket);
-          try {
-            return (await this.#send('sweep', key, ['ZRANGEBYSCORE', key, '-inf', String(now), 'LIMIT', '0', want])) as string[];
-          } catch (error) {
-            if (error instanceof StoreError && /WRONGTYPE/.test(String((error.cause as Error | undefined)?.message))) {
-              this.#report(new CorruptRecordError(key, 'not a deadline index'));
-              return [];
-            }
-            throw error;
-          }
+          const members = (await this.#read('sweep', undefined, ['ZRANGE', key, '-inf', String(now), 'BYSCORE', 'LIMIT', '0', want], key)) as Reply;
+          return members.map((principalKey) => ({ principalKey, bucket }));
         }),
       );
-      for (const members of replies) for (const m of members) if (due.length < limit) due.push(m);
+      for (const list of found) for (const d of list) if (due.length < limit) due.push(d);
     }
     const expired: SessionInfo[] = [];
     for (let i = 0; i < due.length; i += SWEEP_BATCH) {
       const found = await Promise.all(
-        due.slice(i, i + SWEEP_BATCH).map(async (principalKey) => {
+        due.slice(i, i + SWEEP_BATCH).map(async ({ principalKey }) => {
           const keys = this.#layout.principal(principalKey);
-          const [e, corrupt] = (await this.#run('sweep', SCRIPTS.sweep, keys, principalKey, timeouts, now, [])) as [string[], string[]];
-          this.#corrupt(keys.sessions, corrupt);
-          return this.#decode(keys.sessions, principalKey, e);
+          const [e] = (await this.#run('sweep', SCRIPTS.sweep, keys, timeouts, now, [String(SWEEP_CHUNK)], principalKey)) as [Reply, string];
+          return this.#decode(keys, principalKey, e);
         }),
       );
       for (const list of found) expired.push(...list);
     }
+    // Each swept bucket's summary entry becomes its head again (R20).
+    await Promise.all(buckets.map((b) => this.#resetSummary(Number(b))));
     this.#forget(expired);
     return { expired };
   }
@@ -320,52 +396,113 @@ export class RedisSessionStore implements SessionStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#near?.clear();
+    this.#near?.invalidate();
     await this.#bus?.close();
+    await this.#marker.settled();
     await this.#connection.close(this.#owned);
   }
 
-  async #end(operation: string, request: ListRequest & { reason: string }, mode: 'one' | 'all', id: string): Promise<EndOutcome> {
-    const { principalKey, now, timeouts, reason } = request;
-    const keys = this.#layout.principal(principalKey);
-    const [ended, expired, corrupt] = (await this.#run(operation, SCRIPTS.end, keys, principalKey, timeouts, now, [mode, id, reason])) as [
-      string[],
-      string[],
-      string[],
-    ];
-    this.#corrupt(keys.sessions, corrupt);
-    const outcome = {
-      ended: this.#decode(keys.sessions, principalKey, ended),
-      expired: this.#decode(keys.sessions, principalKey, expired),
-    };
-    this.#forget(outcome.ended, outcome.expired);
-    return outcome;
+  /**
+   * R4: the session id now belongs to this principal. One `SET … GET` on the id's owner
+   * key (its own slot, so a second step after the admission); when it named another
+   * principal, the id is ended there with reason `replaced`, and that session returned.
+   */
+  async #claim(session: SessionInfo, timeouts: Timeouts, now: number): Promise<SessionInfo | undefined> {
+    const key = this.#layout.owner(session.sessionId);
+    const ttl = ownerLife(timeouts);
+    const set = ['SET', key, session.principalKey, 'GET', ...(ttl === undefined ? [] : ['PX', ttl])];
+    let previous: unknown;
+    try {
+      previous = await this.#send('admit', key, set);
+    } catch (error) {
+      if (!/WRONGTYPE/.test(String((error as { cause?: Error }).cause?.message ?? error))) throw error;
+      this.#report(new CorruptRecordError(key, 'not an owner key written by this store (replaced)'));
+      await this.#send('admit', key, ['DEL', key]);
+      previous = await this.#send('admit', key, set);
+    }
+    if (typeof previous !== 'string' || previous === session.principalKey) return undefined;
+    const keys = this.#layout.principal(previous);
+    const [ended] = (await this.#run('admit', SCRIPTS.end, keys, timeouts, now, [session.sessionId, 'replaced'], previous)) as [Reply];
+    const replaced = this.#decode(keys, previous, ended)[0];
+    if (replaced) this.#forget([replaced]);
+    return replaced;
+  }
+
+  /** Lowers the sweep summary's entry of a bucket whose earliest deadline became earlier. */
+  async #lowerSummary(keys: PrincipalKeys, lowered: string, timeouts: Timeouts): Promise<void> {
+    if (!lowered) return;
+    const ttl = ownerLife(timeouts) ?? '';
+    await this.#script('admit', SCRIPTS.summary, [this.#layout.sweepSummary], ['lower', String(keys.bucket), lowered, ttl]);
   }
 
   /**
-   * Admission under a custom policy: read the principal, plan in JavaScript with the
-   * core's `planAdmission`, write only if nobody wrote in between (compare-and-set on the
-   * principal's write counter, in a script), else re-read and re-plan.
+   * Sets a bucket's summary entry to its head after a sweep, then reads the head again
+   * and lowers the entry if a write made it earlier in between (a write lowers the
+   * summary only after its script, so this order never loses an earlier deadline).
+   */
+  async #resetSummary(bucket: number): Promise<void> {
+    const due = this.#layout.due(bucket);
+    const head = async () => ((await this.#read('sweep', undefined, ['ZRANGE', due, '0', '0', 'WITHSCORES'], due)) as Reply)[1] ?? '';
+    const first = await head();
+    await this.#script('sweep', SCRIPTS.summary, [this.#layout.sweepSummary], ['set', String(bucket), first, '']);
+    const second = await head();
+    if (second && (first === '' || Number(second) < Number(first))) {
+      await this.#script('sweep', SCRIPTS.summary, [this.#layout.sweepSummary], ['lower', String(bucket), second, '']);
+    }
+  }
+
+  /** Re-reads every bucket's head into the summary (lowering only), in pipelined batches. */
+  async #fullPass(timeouts: Timeouts): Promise<void> {
+    this.#lastFullPass = Date.now();
+    const ttl = ownerLife(timeouts) ?? '';
+    for (let start = 0; start < BUCKETS; start += 256) {
+      await Promise.all(
+        Array.from({ length: Math.min(256, BUCKETS - start) }, async (_, i) => {
+          const due = this.#layout.due(start + i);
+          const head = ((await this.#read('sweep', undefined, ['ZRANGE', due, '0', '0', 'WITHSCORES'], due)) as Reply)[1];
+          if (head !== undefined) {
+            await this.#script('sweep', SCRIPTS.summary, [this.#layout.sweepSummary], ['lower', String(start + i), head, ttl]);
+          }
+        }),
+      );
+    }
+  }
+
+  /**
+   * Admission under a custom policy (R1 by compare-and-set): read the write counter,
+   * the principal's actives (in chunks) and the candidate's tombstone; plan in
+   * JavaScript with the core's `planAdmission`; apply the plan only if the counter did
+   * not move, else re-read and re-plan.
    */
   async #admitOptimistic(request: AdmitRequest, keys: PrincipalKeys): Promise<AdmitOutcome> {
     const { candidate, timeouts, now } = request;
     const principalKey = candidate.principalKey;
     for (let attempt = 0; attempt < this.#options.maxRetries; attempt++) {
-      const epoch = this.#epoch;
-      const [version, ids, values, corrupt] = (await this.#run('admit', SCRIPTS.load, keys, principalKey, timeouts, now, [])) as [
-        string,
-        string[],
-        string[],
-        string[],
-      ];
-      this.#corrupt(keys.sessions, corrupt);
+      const epoch = this.#near?.epoch ?? 0;
+      const version = ((await this.#read('admit', keys, ['GET', keys.version])) as string | null) ?? '';
       const records: SessionInfo[] = [];
-      values.forEach((value, i) => {
-        const session = decodeRecord(value, principalKey);
-        if (typeof session === 'string' || session.sessionId !== ids[i]) {
-          this.#report(new CorruptRecordError(`${keys.sessions} ${String(ids[i])}`, typeof session === 'string' ? session : 'id mismatch'));
-        } else records.push(session);
-      });
+      const seen = new Set<string>();
+      let junk = 0;
+      let cursor = '0';
+      do {
+        const [next, fields] = (await this.#read('admit', keys, ['HSCAN', keys.sessions, cursor, 'COUNT', String(CHUNK)])) as [string, Reply];
+        cursor = next;
+        for (let i = 0; i < fields.length; i += 2) {
+          const id = fields[i] as string;
+          const s = decodeRecord(fields[i + 1], principalKey);
+          if (typeof s === 'string' || s.sessionId !== id || s.state !== 'active') junk++;
+          else if (!seen.has(id)) {
+            seen.add(id);
+            records.push(s);
+          }
+        }
+      } while (cursor !== '0');
+      const tomb = await this.#read('admit', keys, ['HGET', keys.tombstones, candidate.sessionId]);
+      if (typeof tomb === 'string') {
+        const s = decodeRecord(tomb, principalKey);
+        if (typeof s !== 'string' && s.state === 'ended' && s.sessionId === candidate.sessionId) records.push(s);
+      }
+      this.#junk(keys, junk);
       records.sort(byCreated);
       let plan;
       try {
@@ -373,16 +510,29 @@ export class RedisSessionStore implements SessionStore {
       } catch (error) {
         throw toStoreError('admit', error);
       }
-      if (!plan.changed) return plan.outcome;
       const outcome = plan.outcome;
-      const ended = outcome.admitted ? [...outcome.evicted, ...outcome.replaced, ...outcome.expired] : [...outcome.expired];
-      const args = [version, String(ended.length), ...ended.map(encodeRecord)];
-      for (const r of plan.records) args.push(r.sessionId, encodeRecord(r));
-      const result = await this.#run('admit', SCRIPTS.apply, keys, principalKey, timeouts, now, args);
-      if (result === 'ok') {
+      const ends: string[] = [];
+      for (const s of outcome.expired) ends.push(s.sessionId, s.endReason ?? 'idle');
+      if (outcome.admitted) {
+        for (const s of outcome.evicted) ends.push(s.sessionId, 'evicted');
+        for (const s of outcome.replaced) ends.push(s.sessionId, 'replaced');
+      }
+      const admitting = outcome.admitted && !outcome.alreadyActive;
+      if (!admitting && ends.length === 0) return outcome;
+      const reply = (await this.#run('admit', SCRIPTS.apply, keys, timeouts, now, [
+        version,
+        admitting ? candidate.sessionId : '',
+        admitting ? encodeRecord(candidate) : '',
+        admitting ? encodeDevice(candidate.deviceId) : '',
+        ...ends,
+      ], principalKey)) as [string, Reply, string];
+      if (reply[0] === 'ok') {
+        const ended = outcome.admitted ? [...outcome.evicted, ...outcome.replaced, ...outcome.expired] : [...outcome.expired];
         this.#forget(ended);
-        if (outcome.admitted) this.#remember(outcome.session, epoch);
-        return outcome;
+        if (!admitting || !outcome.admitted) return outcome;
+        const [elsewhere] = await Promise.all([this.#claim(candidate, timeouts, now), this.#lowerSummary(keys, reply[2], timeouts)]);
+        this.#remember(outcome.session, epoch);
+        return elsewhere ? { ...outcome, replaced: [...outcome.replaced, elsewhere] } : outcome;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
     }
@@ -393,16 +543,20 @@ export class RedisSessionStore implements SessionStore {
     );
   }
 
+  /**
+   * Runs a principal's script with the common arguments (see the scripts' headers). A
+   * key of the wrong type (written by something else) makes every script fail: the
+   * repair script deletes it, the store reports it, and the operation runs once more.
+   */
   async #run(
     operation: string,
     script: Script,
     keys: PrincipalKeys,
-    principalKey: string,
     timeouts: Timeouts,
     now: number,
     extra: readonly string[],
+    principalKey: string,
   ): Promise<unknown> {
-    if (this.#closed) throw new ClosedError('The session store');
     const args = [
       String(now),
       finite(timeouts.idle),
@@ -411,13 +565,41 @@ export class RedisSessionStore implements SessionStore {
       String(timeouts.maxTombstones),
       principalKey,
       this.#bus ? this.#layout.channel : '',
-      this.#bus?.origin ?? '',
+      this.#origin,
       ...extra,
     ];
     try {
-      return await this.#connection.run(script, [keys.sessions, keys.due], args);
+      return await this.#script(operation, script, keys.all, args);
+    } catch (error) {
+      if (!isWrongType(error)) throw error;
+      const deleted = (await this.#script(operation, SCRIPTS.repair, keys.all, [])) as Reply;
+      for (const key of deleted) this.#report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
+      return this.#script(operation, script, keys.all, args);
+    }
+  }
+
+  async #script(operation: string, script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    if (this.#closed) throw new ClosedError('The session store');
+    try {
+      return await this.#connection.run(script, keys, args);
     } catch (error) {
       throw toStoreError(operation, error);
+    }
+  }
+
+  /** A plain read of a principal's key; a wrong-typed key is repaired and reads as absent. */
+  async #read(operation: string, keys: PrincipalKeys | undefined, args: string[], route?: string): Promise<unknown> {
+    try {
+      return await this.#send(operation, route ?? (args[1] as string), args);
+    } catch (error) {
+      if (!isWrongType(error)) throw error;
+      if (keys) {
+        const deleted = (await this.#script(operation, SCRIPTS.repair, keys.all, [])) as Reply;
+        for (const key of deleted) this.#report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
+        return this.#send(operation, route ?? (args[1] as string), args);
+      }
+      this.#report(new CorruptRecordError(route ?? String(args[1]), 'a value of the wrong type, not written by this store'));
+      return args[0] === 'ZRANGE' ? [] : null;
     }
   }
 
@@ -430,36 +612,40 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  #decode(key: string, principalKey: string, values: readonly string[]): SessionInfo[] {
+  #decode(keys: PrincipalKeys, principalKey: string, values: readonly string[]): SessionInfo[] {
     const out: SessionInfo[] = [];
+    let bad: string | undefined;
     for (const value of values) {
       const session = decodeRecord(value, principalKey);
-      if (typeof session === 'string') this.#report(new CorruptRecordError(key, session));
+      if (typeof session === 'string') bad ??= session;
       else out.push(session);
     }
+    // R18: one report per principal and operation, whatever the count.
+    if (bad) this.#report(new CorruptRecordError(keys.sessions, bad));
     return out;
   }
 
-  #corrupt(key: string, fields: readonly string[]): void {
-    for (const field of fields) {
-      this.#report(new CorruptRecordError(field === '*' ? key : `${key} field ${field}`, 'not a session record written by this store'));
+  /** R18: junk fields dropped by an operation, reported once whatever their count. */
+  #junk(keys: PrincipalKeys, count: number): void {
+    if (count > 0) {
+      this.#report(new CorruptRecordError(keys.sessions, `${count} field${count === 1 ? '' : 's'} not written by this store (dropped)`));
     }
   }
 
-  #remember(session: SessionInfo, epoch: number): Active {
-    const outcome: Active = { status: 'active', session };
-    if (this.#near && epoch === this.#epoch && this.#bus?.live) this.#near.set(cacheKey(session.principalKey, session.sessionId), outcome);
+  #remember(session: SessionInfo, epoch: number): ActiveOutcome {
+    const outcome: ActiveOutcome = { status: 'active', session };
+    if (this.#near && this.#bus?.live) this.#near.remember(outcome, epoch);
     return outcome;
   }
 
   #forget(...lists: ReadonlyArray<readonly SessionInfo[]>): void {
     const near = this.#near;
     if (!near) return;
-    for (const list of lists) for (const s of list) near.delete(cacheKey(s.principalKey, s.sessionId));
+    for (const list of lists) near.forget(list);
   }
 
   #remoteEnded(sessions: readonly SessionInfo[]): void {
-    this.#epoch++;
+    this.#near?.bump();
     this.#forget(sessions);
     for (const listener of this.#watchers) listener(sessions);
   }
@@ -469,8 +655,18 @@ export class RedisSessionStore implements SessionStore {
   }
 }
 
-function cacheKey(principalKey: string, sessionId: string): string {
-  return `${principalKey}\n${sessionId}`;
+/**
+ * How long an owner key (R4) must live: the session's life plus retention, with room for
+ * the touch script's refresh every quarter of it (`undefined`: no expiry).
+ */
+function ownerLife(timeouts: Timeouts): string | undefined {
+  const span = Math.min(timeouts.idle, timeouts.absolute) + timeouts.retention;
+  return Number.isFinite(span) ? String(Math.ceil(span * 1.5)) : undefined;
+}
+
+function isWrongType(error: unknown): boolean {
+  const text = String((error as { cause?: Error }).cause?.message ?? '') + String((error as Error).message ?? '');
+  return /WRONGTYPE|not an integer/.test(text);
 }
 
 function finite(n: number): string {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { StoreError, type SessionInfo } from '@session-policy/core';
-import { isCluster, rediscover, type AnyRedisClient, type AnyRedisCluster, type Connection } from './connection.js';
+import { destroyClient, isCluster, rediscover, type AnyRedisClient, type AnyRedisCluster, type Connection } from './connection.js';
 import { decodeRecord } from './record-codec.js';
 
-/** Unanswered probes after which the subscriber connection is replaced. */
+/** Consecutive missed heartbeats after which the subscriber connection is replaced. */
 const RESUBSCRIBE_AFTER = 3;
 
 /** What the bus tells the store. */
@@ -12,7 +12,7 @@ export interface BusEvents {
   readonly ended: (sessions: readonly SessionInfo[]) => void;
   /** The subscription may have missed messages (`false`), or is proven live again (`true`). */
   readonly state: (live: boolean) => void;
-  /** A problem (lost subscription, unreadable message). */
+  /** A problem (lost subscription, missed heartbeat, unreadable message). */
   readonly problem: (error: Error) => void;
 }
 
@@ -22,36 +22,47 @@ export interface BusEvents {
  * written without being announced. A message is `<origin>\n<record>\n<record>…`; the
  * process whose origin it carries ignores it.
  *
- * Liveness: the subscription counts as live only once a probe this process published
- * has come back through it. It is marked down on any error, reconnect or end of the
- * subscriber connection, and probed again every `probeInterval` until it is back. While
- * down, the store bypasses its near cache (a message may have been missed).
+ * Liveness: a heartbeat through the subscription itself. Every `probeInterval` the bus
+ * publishes a beat on a channel of its own (`<channel>:beat:<origin>`), which the same
+ * subscriber connection listens to, so each process hears its own beats and nobody
+ * else's. The subscription counts as live only once a beat came back; a beat still
+ * unheard when the next one is due marks it down (so a subscription that stays open but
+ * silently stops delivering is noticed within two intervals), as does any error,
+ * reconnect or end of the subscriber connection. While down, the store bypasses its
+ * near cache (a message may have been missed) and an `error` is reported; beats go on
+ * until one comes back, and after {@link RESUBSCRIBE_AFTER} missed in a row the
+ * subscriber connection is replaced.
  */
 export class RevocationBus {
   /** This process's origin id (in every message it publishes). */
   readonly origin = randomUUID();
   readonly #connection: Connection;
   readonly #channel: string;
+  readonly #beatChannel: string;
   readonly #events: BusEvents;
   readonly #probeInterval: number;
   #subscriber: AnyRedisClient | AnyRedisCluster | undefined;
+  // Whether #subscriber has subscribed (beats before that cannot come back).
+  #subscribed = false;
   #live = false;
-  #probe = '';
+  // The beat in flight ('' when none is awaited).
+  #beat = '';
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #started: Promise<void> | undefined;
-  // Probes sent since the subscription was last proven live.
-  #unanswered = 0;
+  // Beats missed in a row (or intervals spent without a subscription).
+  #missed = 0;
 
   /**
    * @param connection - the store's connection (duplicated for the subscription).
    * @param channel - the channel.
-   * @param probeInterval - how often to probe while down (ms).
+   * @param probeInterval - the heartbeat interval (ms).
    * @param events - where to report.
    */
   constructor(connection: Connection, channel: string, probeInterval: number, events: BusEvents) {
     this.#connection = connection;
     this.#channel = channel;
+    this.#beatChannel = `${channel}:beat:${this.origin}`;
     this.#probeInterval = probeInterval;
     this.#events = events;
   }
@@ -61,18 +72,22 @@ export class RevocationBus {
     return this.#live;
   }
 
-  /** Starts subscribing in the background; never rejects (problems are reported). */
+  /** Starts subscribing and beating in the background; never rejects (problems are reported). */
   start(): Promise<void> {
     this.#started ??= this.#subscribe().catch((error: unknown) => {
       this.#events.problem(new StoreError('bus', error));
     });
-    this.#schedule();
+    if (!this.#timer && !this.#closed) {
+      this.#timer = setInterval(() => this.#tick(), this.#probeInterval);
+      this.#timer.unref();
+    }
     return this.#started;
   }
 
   async #subscribe(): Promise<void> {
     const subscriber = this.#connection.client.duplicate() as AnyRedisClient | AnyRedisCluster;
     this.#subscriber = subscriber;
+    this.#subscribed = false;
     const down = (error?: Error): void => {
       if (subscriber !== this.#subscriber) return;
       if (error && this.#live) this.#events.problem(new StoreError('bus', error));
@@ -87,18 +102,21 @@ export class RevocationBus {
       subscriber.on('node-error', down);
       subscriber.on('node-reconnecting', () => down());
     }
-    await subscriber.connect();
-    if (this.#closed || subscriber !== this.#subscriber) {
-      // Closed, or replaced by a newer subscriber, while this one was connecting.
-      try {
-        subscriber.destroy();
-      } catch {
-        // already closed
+    try {
+      await subscriber.connect();
+      if (!this.#closed && subscriber === this.#subscriber) {
+        await subscriber.subscribe([this.#channel, this.#beatChannel], (message: string, channel: string) =>
+          channel === this.#beatChannel ? this.#heard(message) : this.#message(message),
+        );
       }
-      return;
+    } finally {
+      // Closed, or replaced by a newer subscriber, while this one was connecting.
+      if (this.#closed || subscriber !== this.#subscriber) await destroyClient(subscriber);
     }
-    await subscriber.subscribe(this.#channel, (message: string) => this.#message(message));
-    this.#sendProbe();
+    if (subscriber !== this.#subscriber || this.#closed) return;
+    this.#subscribed = true;
+    this.#missed = 0;
+    this.#sendBeat();
   }
 
   #message(message: string): void {
@@ -106,12 +124,9 @@ export class RevocationBus {
     if (newline < 0) return;
     const origin = message.slice(0, newline);
     if (origin === this.origin) return;
-    const body = message.slice(newline + 1);
-    if (origin === `probe:${this.origin}`) {
-      if (body === this.#probe) this.#up();
-      return;
-    }
+    // Probes of versions before the heartbeat channel.
     if (origin.startsWith('probe:')) return;
+    const body = message.slice(newline + 1);
     const sessions: SessionInfo[] = [];
     for (const line of body.split('\n')) {
       const session = decodeRecord(line);
@@ -124,62 +139,75 @@ export class RevocationBus {
     if (sessions.length > 0) this.#events.ended(sessions);
   }
 
-  #down(): void {
-    this.#probe = '';
-    if (this.#live) {
-      this.#live = false;
-      this.#events.state(false);
-    }
-    this.#schedule();
-  }
-
-  #resubscribe(): void {
-    this.#unanswered = 0;
-    const previous = this.#subscriber;
-    this.#subscriber = undefined;
-    try {
-      previous?.destroy();
-    } catch {
-      // already closed
-    }
-    this.#started = this.#subscribe().catch((error: unknown) => {
-      this.#events.problem(new StoreError('bus', error));
-    });
-  }
-
-  #up(): void {
-    this.#unanswered = 0;
-    this.#probe = '';
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
+  /** A beat came back through the subscription. */
+  #heard(beat: string): void {
+    if (beat !== this.#beat || this.#closed) return;
+    this.#beat = '';
+    this.#missed = 0;
     if (!this.#live) {
       this.#live = true;
       this.#events.state(true);
     }
   }
 
-  #schedule(): void {
-    if (this.#timer || this.#closed) return;
-    this.#sendProbe();
-    this.#timer = setInterval(() => this.#sendProbe(), this.#probeInterval);
-    this.#timer.unref();
+  /** The subscriber connection failed, reconnects or ended: down until a beat comes back. */
+  #down(): void {
+    this.#beat = '';
+    if (this.#live) {
+      this.#live = false;
+      this.#events.state(false);
+    }
   }
 
-  #sendProbe(): void {
-    if (this.#closed || this.#live) return;
-    // A subscription on a cluster node that died moves to a live node only when the
-    // subscriber's own slot map is refreshed.
-    if (this.#subscriber && isCluster(this.#subscriber)) rediscover(this.#subscriber);
-    // Probes keep going unanswered (the subscriber's node died and the client does not
-    // move the subscription, or it is stuck reconnecting): start over with a new one.
-    if (++this.#unanswered > RESUBSCRIBE_AFTER) this.#resubscribe();
-    this.#probe = randomUUID();
-    this.#connection
-      .send(undefined, ['PUBLISH', this.#channel, `probe:${this.origin}\n${this.#probe}`], false)
-      .catch(() => undefined);
+  #resubscribe(): void {
+    this.#missed = 0;
+    this.#subscribed = false;
+    const previous = this.#subscriber;
+    this.#subscriber = undefined;
+    if (previous) void destroyClient(previous);
+    this.#started = this.#subscribe().catch((error: unknown) => {
+      this.#events.problem(new StoreError('bus', error));
+    });
   }
 
-  /** Unsubscribes and closes the subscriber connection. Idempotent. */
+  /** Every `probeInterval`: judge the last beat, then send the next one. */
+  #tick(): void {
+    if (this.#closed) return;
+    if (this.#beat !== '' || !this.#subscribed) {
+      // The last beat did not come back within an interval (or there is no subscription).
+      this.#missed++;
+      if (this.#live) {
+        this.#live = false;
+        this.#events.state(false);
+        this.#events.problem(
+          new StoreError('bus', new Error(`the revocation bus delivered no heartbeat for ${this.#probeInterval} ms: subscription presumed lost`)),
+        );
+      }
+      // Beats keep going unheard, or the subscriber never got to subscribe (its node died
+      // and the client does not move the subscription, it is stuck reconnecting, or the
+      // connection is open but delivers nothing): start over with a new one.
+      if (this.#missed > RESUBSCRIBE_AFTER) {
+        this.#resubscribe();
+        return;
+      }
+      // A subscription on a cluster node that died moves to a live node only when the
+      // subscriber's own slot map is refreshed.
+      if (this.#subscribed && this.#missed > 1 && this.#subscriber && isCluster(this.#subscriber)) rediscover(this.#subscriber);
+    }
+    this.#sendBeat();
+  }
+
+  #sendBeat(): void {
+    if (this.#closed || !this.#subscribed) return;
+    const beat = randomUUID();
+    this.#beat = beat;
+    this.#connection.send(undefined, ['PUBLISH', this.#beatChannel, beat], false).catch(() => undefined);
+  }
+
+  /**
+   * Closes the subscriber connection (and any slot-map refresh still running on it),
+   * stops probing. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -187,13 +215,7 @@ export class RevocationBus {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     const subscriber = this.#subscriber;
-    if (subscriber?.isOpen) {
-      try {
-        subscriber.destroy();
-      } catch {
-        // already closed
-      }
-    }
+    if (subscriber) await destroyClient(subscriber);
     await this.#started;
   }
 }

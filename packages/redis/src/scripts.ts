@@ -18,26 +18,34 @@ const INCLUDE = /^-- @include "([^"]+)"$/gm;
 
 /**
  * Loads `scripts/<name>-<numKeys>.lua`, replacing each `-- @include "<path>"` line with
- * the file it names (relative to the scripts folder).
+ * the file it names (relative to the scripts folder). Each include holds one function;
+ * a file included twice is inserted once.
  *
- * @param file - the file name, e.g. `admit-2.lua`.
+ * @param file - the file name, e.g. `admit-8.lua`.
  */
 export function loadScript(file: string): Script {
   const m = /^(.+)-(\d+)\.lua$/.exec(file);
   if (!m) throw new Error(`script file names end in -<numkeys>.lua: ${file}`);
-  const source = readFileSync(new URL(file, DIR), 'utf8').replace(INCLUDE, (_, path: string) =>
-    readFileSync(new URL(path, DIR), 'utf8'),
-  );
+  const seen = new Set<string>();
+  const source = readFileSync(new URL(file, DIR), 'utf8').replace(INCLUDE, (_, path: string) => {
+    if (seen.has(path)) return '';
+    seen.add(path);
+    return readFileSync(new URL(path, DIR), 'utf8');
+  });
   return { name: m[1] as string, numKeys: Number(m[2]), source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-/** The store's scripts. */
+/** The store's scripts (one operation each; headers list their KEYS, ARGV and reply). */
 export const SCRIPTS = {
-  admit: loadScript('admit-2.lua'),
-  check: loadScript('check-2.lua'),
-  list: loadScript('list-2.lua'),
-  end: loadScript('end-2.lua'),
-  sweep: loadScript('sweep-2.lua'),
-  load: loadScript('load-2.lua'),
-  apply: loadScript('apply-2.lua'),
+  admit: loadScript('admit-8.lua'),
+  check: loadScript('check-8.lua'),
+  touch: loadScript('touch-8.lua'),
+  list: loadScript('list-8.lua'),
+  end: loadScript('end-8.lua'),
+  endAll: loadScript('end-all-8.lua'),
+  sweep: loadScript('sweep-8.lua'),
+  sweepBegin: loadScript('sweep-begin-2.lua'),
+  apply: loadScript('apply-8.lua'),
+  repair: loadScript('repair-8.lua'),
+  summary: loadScript('summary-1.lua'),
 } as const;

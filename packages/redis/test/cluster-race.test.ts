@@ -38,7 +38,7 @@ test.before(async () => {
   const worker = new URL('./cluster/race-worker.ts', import.meta.url);
   for (let i = 0; i < PROCESSES; i++) {
     children.push(
-      fork(worker, [JSON.stringify(cluster.rootNodes), prefix], { execArgv: ['--conditions=development', '--import=tsx'], stdio: 'inherit' }),
+      fork(worker, [JSON.stringify(cluster.rootNodes), prefix], { execArgv: ['--conditions=session-policy-source', '--import=tsx'], stdio: 'inherit' }),
     );
   }
   await Promise.all(children.map((c) => new Promise((resolve) => c.once('message', resolve))));

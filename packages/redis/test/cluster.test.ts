@@ -31,7 +31,8 @@ test.after.always(async () => {
 });
 
 function makeStore(prefix = `cl:${randomUUID()}:`): RedisSessionStore {
-  const store = new RedisSessionStore(keyv, { prefix });
+  // A generous command timeout: these tests are about behaviour, on a machine that may be busy.
+  const store = new RedisSessionStore(keyv, { prefix, commandTimeout: 5000 });
   stores.push(store);
   return store;
 }

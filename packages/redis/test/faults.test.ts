@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { createClient } from '@keyv/redis';
 import { SessionRegistry, StoreError } from '@session-policy/core';
-import { RedisSessionStore } from '@session-policy/redis';
+import { DataLostError, RedisSessionStore } from '@session-policy/redis';
 import { freePort, startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 let server: RedisServer;
 
@@ -27,7 +28,7 @@ async function eventually(attempt: () => Promise<boolean>, ms = 15_000): Promise
 
 function runChild(url: string): Promise<{ code: number | null; message: unknown }> {
   const worker = new URL('./helpers/close-worker.ts', import.meta.url);
-  const child = fork(worker, [url], { execArgv: ['--conditions=development', '--import=tsx'] });
+  const child = fork(worker, [url], { execArgv: ['--conditions=session-policy-source', '--import=tsx'] });
   return new Promise((resolve) => {
     let message: unknown;
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -114,4 +115,128 @@ test.serial('a process whose Redis is down gets typed errors and still exits by 
   const live = await runChild(server.url);
   t.is(live.code, 0);
   t.deepEqual(live.message, ['ok', 'ok', 'active']);
+});
+
+test.serial('a bus subscription that stays open but delivers nothing is noticed by its heartbeat, bypasses the near cache, and heals', async (t) => {
+  const proxy = await startTcpProxy(server.port);
+  const prefix = `silent:${randomUUID()}:`;
+  const interval = 200;
+  // This process reaches Redis through the proxy; "another process" directly.
+  const store = new RedisSessionStore(proxy.url, { prefix, busProbeInterval: interval, commandTimeout: 5000 });
+  const registry = new SessionRegistry({ store });
+  const other = new SessionRegistry({ store: new RedisSessionStore(server.url, { prefix, commandTimeout: 5000 }) });
+  const problems: Error[] = [];
+  registry.on('error', (e) => problems.push(e));
+  const remote: string[] = [];
+  registry.on('ended', (s, origin) => origin === 'remote' && remote.push(s.sessionId));
+  try {
+    await eventually(async () => store.nearCacheActive);
+    t.true(proxy.subscribers() > 0, 'the bus subscribed through the proxy');
+    t.true((await registry.admit({ principal: 'u', sessionId: 's1' })).admitted);
+    t.is((await registry.check('s1', 'u')).status, 'active');
+
+    const cutAt = performance.now();
+    proxy.muteSubscribers();
+    await eventually(async () => !store.nearCacheActive, 20_000);
+    const detectedAfter = performance.now() - cutAt;
+    t.log(`silent subscription noticed ${detectedAfter.toFixed(0)} ms after the cut (heartbeat every ${interval} ms)`);
+    t.true(
+      problems.some((p) => p instanceof StoreError && /heartbeat/.test(p.message)),
+      problems.map((p) => p.message).join('; '),
+    );
+    // An end elsewhere never reaches this process now, yet is refused here: the near
+    // cache is bypassed.
+    t.truthy(await other.end('s1', 'u', 'revoked'));
+    t.is((await registry.check('s1', 'u')).status, 'ended');
+    t.deepEqual(remote, []);
+
+    proxy.unmute();
+    await eventually(async () => store.nearCacheActive, 30_000);
+    // Live again means heard again.
+    t.true((await registry.admit({ principal: 'u', sessionId: 's2' })).admitted);
+    t.truthy(await other.end('s2', 'u', 'revoked'));
+    await eventually(async () => remote.includes('s2'));
+    t.deepEqual(remote, ['s2']);
+  } finally {
+    await registry.close();
+    await other.close();
+    await proxy.close();
+  }
+});
+
+// Issue #19 (6): 200 registries over one shared client, sweeping every second, swamp
+// Redis; afterwards the client must serve again. node-redis's per-command `timeout`
+// option removed timed-out commands from its write queue with a list removal that broke
+// the queue (its head lost) when two queued commands timed out in a row: the client then
+// never wrote again. The store no longer uses that option.
+test.serial('after an overload of 200 registries on one shared client, new logins succeed again', async (t) => {
+  const client = createClient({ url: server.url });
+  client.on('error', () => undefined);
+  await client.connect();
+  const failures = { sweep: 0, other: 0 };
+  const registries = Array.from({ length: 200 }, (_, i) => {
+    const registry = new SessionRegistry({ store: new RedisSessionStore(client as never, { prefix: `load:${i}:` }), sweepInterval: 1000 });
+    registry.on('error', (e) => (/sweep/.test(e.message) ? failures.sweep++ : failures.other++));
+    return registry;
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 20_000));
+  } finally {
+    await Promise.all(registries.map((r) => r.close()));
+  }
+  t.log(`during the load: ${failures.sweep} failed sweeps, ${failures.other} other errors`);
+  const store = new RedisSessionStore(client as never, { prefix: `after-load:${randomUUID()}:` });
+  const registry = new SessionRegistry({ store });
+  registry.on('error', () => undefined);
+  try {
+    const started = Date.now();
+    // The backlog may take a moment to drain; a client that stays broken never gets here.
+    await eventually(async () => (await registry.admit({ principal: 'u', sessionId: 'first' })).admitted, 15_000);
+    t.log(`first login after the load: ${Date.now() - started} ms`);
+    for (let i = 0; i < 20; i++) {
+      t.true((await registry.admit({ principal: `u${i}`, sessionId: `s${i}` })).admitted);
+      t.is((await registry.check(`s${i}`, `u${i}`)).status, 'active');
+    }
+  } finally {
+    await registry.close();
+    client.destroy();
+  }
+});
+
+test.serial('Redis restarted empty: every store reports ERR_STORE_DATA_LOST once; a reconnect that kept the data reports nothing', async (t) => {
+  const prefix = `lost:${randomUUID()}:`;
+  const options = { prefix, commandTimeout: 1000, busProbeInterval: 100 };
+  const a = new SessionRegistry({ store: new RedisSessionStore(server.url, options) });
+  const b = new SessionRegistry({ store: new RedisSessionStore(server.url, options) });
+  const lost = { a: [] as Error[], b: [] as Error[] };
+  a.on('error', (e) => e instanceof DataLostError && lost.a.push(e));
+  b.on('error', (e) => e instanceof DataLostError && lost.b.push(e));
+  const admin = createClient({ url: server.url });
+  admin.on('error', () => undefined);
+  try {
+    t.true((await a.admit({ principal: 'u', sessionId: 's1' })).admitted);
+    t.true((await b.admit({ principal: 'v', sessionId: 's2' })).admitted);
+    await admin.connect();
+    await eventually(async () => (await admin.exists(`${prefix}data-marker`)) === 1);
+    // Connections dropped, data kept: a reconnect, no loss.
+    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
+    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    await eventually(async () => (await a.check('s1', 'u')).status === 'active' && (await b.check('s2', 'v')).status === 'active');
+    await new Promise((r) => setTimeout(r, 500));
+    t.deepEqual([lost.a.length, lost.b.length], [0, 0]);
+    // Restarted without persistence: the data is gone, and both stores say so.
+    admin.destroy();
+    await server.stop();
+    await server.restart();
+    await eventually(async () => lost.a.length > 0 && lost.b.length > 0, 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    t.deepEqual([lost.a.length, lost.b.length], [1, 1]);
+    t.is((lost.a[0] as DataLostError).code, 'ERR_STORE_DATA_LOST');
+    t.is((lost.a[0] as DataLostError).key, `${prefix}data-marker`);
+    t.is((await a.check('s1', 'u')).status, 'unknown');
+  } finally {
+    if (admin.isOpen) admin.destroy();
+    await a.close();
+    await b.close();
+  }
 });

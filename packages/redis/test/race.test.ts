@@ -31,7 +31,7 @@ test.before(async () => {
   server = await startRedisServer();
   const worker = new URL('./helpers/race-worker.ts', import.meta.url);
   for (let i = 0; i < PROCESSES; i++) {
-    const child = fork(worker, [server.url, prefix], { execArgv: ['--conditions=development', '--import=tsx'], stdio: 'inherit' });
+    const child = fork(worker, [server.url, prefix], { execArgv: ['--conditions=session-policy-source', '--import=tsx'], stdio: 'inherit' });
     children.push(child);
   }
   await Promise.all(children.map((c) => new Promise((resolve) => c.once('message', resolve))));

@@ -24,7 +24,7 @@ async function until(condition: () => boolean, ms = 10_000): Promise<void> {
 
 function endInChild(prefix: string, principal: string, sessionId: string): Promise<unknown> {
   const worker = new URL('./helpers/end-worker.ts', import.meta.url);
-  const child = fork(worker, [redis.server.url, prefix, principal, sessionId], { execArgv: ['--conditions=development', '--import=tsx'] });
+  const child = fork(worker, [redis.server.url, prefix, principal, sessionId], { execArgv: ['--conditions=session-policy-source', '--import=tsx'] });
   return new Promise((resolve, reject) => {
     let answer: unknown;
     child.on('message', (m) => (answer = m));

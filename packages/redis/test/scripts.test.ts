@@ -1,38 +1,25 @@
 import test from 'ava';
-import { createClient } from '@keyv/redis';
 import { SessionRegistry, type SessionInfo } from '@session-policy/core';
 import { RedisSessionStore, SCRIPTS, type Script } from '@session-policy/redis';
-import { encodeRecord } from '../src/record-codec.js';
+import { encodeDevice, encodeRecord } from '../src/record-codec.js';
 import { KeyLayout } from '../src/key-layout.js';
-import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { useRedisServer } from './helpers/redis-server.js';
 
 // The Lua scripts run directly, with the keys and arguments their headers document.
 
-let server: RedisServer;
-let redis: ReturnType<typeof createClient>;
+const redis = useRedisServer(test);
 const layout = new KeyLayout('lua:');
 const MIN = 60_000;
 const NOW = 1_000_000;
 
-test.before(async () => {
-  server = await startRedisServer();
-  redis = createClient({ url: server.url });
-  await redis.connect();
-});
-
-test.after.always(async () => {
-  redis?.destroy();
-  await server?.stop();
-});
-
-function common(principalKey: string, now = NOW, channel = ''): string[] {
-  // now, idle, absolute, retention, maxTombstones, member, channel, origin
-  return [String(now), String(30 * MIN), 'inf', String(60 * MIN), '4', principalKey, channel, 'test-origin'];
+function common(principalKey: string, now = NOW, channel = '', maxTombstones = 4): string[] {
+  // now, idle, absolute, retention, maxTombstones, principal key, channel, origin
+  return [String(now), String(30 * MIN), 'inf', String(60 * MIN), String(maxTombstones), principalKey, channel, 'test-origin'];
 }
 
-async function run(script: Script, principalKey: string, extra: string[], now = NOW, channel = ''): Promise<unknown> {
+async function run(script: Script, principalKey: string, extra: string[], now = NOW, channel = '', maxTombstones = 4): Promise<unknown> {
   const keys = layout.principal(principalKey);
-  return redis.sendCommand(['EVAL', script.source, String(script.numKeys), keys.sessions, keys.due, ...common(principalKey, now, channel), ...extra]);
+  return redis.admin.sendCommand(['EVAL', script.source, String(script.numKeys), ...keys.all, ...common(principalKey, now, channel, maxTombstones), ...extra]);
 }
 
 function session(principalKey: string, sessionId: string, at: number, more: Partial<SessionInfo> = {}): SessionInfo {
@@ -40,13 +27,17 @@ function session(principalKey: string, sessionId: string, at: number, more: Part
 }
 
 function admitArgs(s: SessionInfo, limit: string, onLimit = 'evict', order = 'last-seen', replace = '0', minIdle = '0'): string[] {
-  return [s.sessionId, encodeRecord(s), s.deviceId ?? '', limit, onLimit, order, replace, minIdle];
+  return [s.sessionId, encodeRecord(s), encodeDevice(s.deviceId), limit, onLimit, order, replace, minIdle];
 }
 
-test('admit-2 evicts exactly as many as needed, least recently seen first, and indexes the deadline', async (t) => {
+async function admit(p: string, s: SessionInfo, limit = 'inf', now = s.createdAt, ...more: string[]): Promise<string[]> {
+  return (await run(SCRIPTS.admit, p, admitArgs(s, limit, ...more), now)) as string[];
+}
+
+test('admit-8 evicts exactly as many as needed, least recently seen first, indexes the deadline and sets every TTL', async (t) => {
   const p = 'admit-user';
   for (const [id, at] of [['a', NOW - 3000], ['b', NOW - 1000], ['c', NOW - 2000]] as const) {
-    t.is(((await run(SCRIPTS.admit, p, admitArgs(session(p, id, at), '3'), at)) as string[])[0], 'admitted');
+    t.is((await admit(p, session(p, id, at), '3'))[0], 'admitted');
   }
   const reply = (await run(SCRIPTS.admit, p, admitArgs(session(p, 'd', NOW), '2'))) as [string, string, string[]];
   t.is(reply[0], 'admitted');
@@ -54,65 +45,95 @@ test('admit-2 evicts exactly as many as needed, least recently seen first, and i
   t.regex(reply[2][0] ?? '', /^e\|.*"sessionId":"a"/);
   t.regex(reply[2][1] ?? '', /^e\|.*"sessionId":"c"/);
   const keys = layout.principal(p);
-  const fields = await redis.hGetAll(keys.sessions);
-  t.deepEqual(Object.keys(fields).filter((f) => !f.startsWith(' ')).sort(), ['a', 'b', 'c', 'd']);
-  const pttl = await redis.pTTL(keys.sessions);
-  t.true(pttl > 0 && pttl <= 90 * MIN, `TTL ${pttl}`);
-  t.is(await redis.zScore(keys.due, p), NOW - 1000 + 30 * MIN);
-  t.true((await redis.pTTL(keys.due)) > 0);
+  t.deepEqual(Object.keys(await redis.admin.hGetAll(keys.sessions)).sort(), ['b', 'd']);
+  t.deepEqual(await redis.admin.zRange(keys.lastSeen, 0, -1), ['b', 'd']);
+  t.deepEqual(Object.keys(await redis.admin.hGetAll(keys.tombstones)).sort(), ['a', 'c']);
+  for (const key of [keys.sessions, keys.lastSeen, keys.created, keys.tombstones, keys.endedOrder, keys.version, keys.due]) {
+    const pttl = await redis.admin.pTTL(key);
+    t.true(pttl > 0 && pttl <= 150 * MIN, `${key} TTL ${pttl}`);
+  }
+  t.is(await redis.admin.zScore(keys.due, p), NOW - 3000 + 30 * MIN, 'a lower bound of the earliest deadline');
 });
 
-test('admit-2 refuses in reject mode and for an ended id, and is a no-op for an active id', async (t) => {
+test('admit-8 breaks last-seen ties by creation, then by id (R9)', async (t) => {
+  const p = 'tie-user';
+  await admit(p, session(p, 'z', NOW - 10));
+  await admit(p, session(p, 'y', NOW - 5));
+  await admit(p, session(p, 'x', NOW));
+  // z and y touched to NOW: all three last seen at NOW; z was created first.
+  await run(SCRIPTS.touch, p, ['z', String(NOW), 'y', String(NOW)], NOW);
+  const r = (await admit(p, session(p, 'w', NOW + 1), '3', NOW + 1)) as unknown as [string, string, string[]];
+  t.is(r[0], 'admitted');
+  t.regex(r[2][0] ?? '', /"sessionId":"z"/);
+});
+
+test('admit-8 refuses in reject mode and for an ended id (with the live holders), and is a no-op for an active id', async (t) => {
   const p = 'reject-user';
-  await run(SCRIPTS.admit, p, admitArgs(session(p, 'a', NOW), '1', 'reject'));
-  const refused = (await run(SCRIPTS.admit, p, admitArgs(session(p, 'b', NOW), '1', 'reject'))) as [string, string, string[], string[], string[], string[]];
+  await admit(p, session(p, 'a', NOW), '1', NOW, 'reject');
+  const refused = (await admit(p, session(p, 'b', NOW), '1', NOW, 'reject')) as unknown as [string, string, string[], string[], string[], string[]];
   t.is(refused[0], 'limit');
   t.is(refused[5].length, 1);
-  t.is(((await run(SCRIPTS.admit, p, admitArgs(session(p, 'a', NOW + 5), '1', 'reject'), NOW + 5)) as string[])[0], 'already');
-  await run(SCRIPTS.end, p, ['one', 'a', 'logout']);
-  t.is(((await run(SCRIPTS.admit, p, admitArgs(session(p, 'a', NOW + 10), '1', 'reject'), NOW + 10)) as string[])[0], 'ended');
+  t.is((await admit(p, session(p, 'a', NOW + 5), '1', NOW + 5, 'reject'))[0], 'already');
+  await run(SCRIPTS.end, p, ['a', 'logout']);
+  await admit(p, session(p, 'c', NOW + 6), '1', NOW + 6, 'reject');
+  const ended = (await admit(p, session(p, 'a', NOW + 10), '1', NOW + 10, 'reject')) as unknown as string[][];
+  t.is(ended[0] as unknown as string, 'ended');
+  t.is(ended[5]?.length, 1, 'holders are the live sessions (R3)');
 });
 
-test('admit-2 replaces the same device and honours minIdle', async (t) => {
+test('admit-8 replaces the same device, not sessions without one, and honours minIdle', async (t) => {
   const p = 'device-user';
-  await run(SCRIPTS.admit, p, admitArgs(session(p, 'a', NOW, { deviceId: 'phone' }), '2', 'evict', 'last-seen', '1'));
-  const r = (await run(SCRIPTS.admit, p, admitArgs(session(p, 'b', NOW + 1, { deviceId: 'phone' }), '2', 'evict', 'last-seen', '1'), NOW + 1)) as [string, string, string[], string[]];
+  await admit(p, session(p, 'a', NOW, { deviceId: 'phone|1' }), '3', NOW, 'evict', 'last-seen', '1');
+  await admit(p, session(p, 'n', NOW), '3', NOW, 'evict', 'last-seen', '1');
+  const r = (await admit(p, session(p, 'b', NOW + 1, { deviceId: 'phone|1' }), '3', NOW + 1, 'evict', 'last-seen', '1')) as unknown as [string, string, string[], string[]];
   t.is(r[0], 'admitted');
   t.is(r[3].length, 1);
-  t.regex(r[3][0] ?? '', /^e\|.*\|replaced\|/);
-  const busy = (await run(SCRIPTS.admit, p, admitArgs(session(p, 'c', NOW + 2), '1', 'evict', 'last-seen', '0', String(5 * MIN)), NOW + 2)) as string[];
+  t.regex(r[3][0] ?? '', /^e\|.*\|replaced\|phone%7C1\|.*"sessionId":"a"/);
+  const none = (await admit(p, session(p, 'm', NOW + 2), '3', NOW + 2, 'evict', 'last-seen', '1')) as unknown as [string, string, string[], string[]];
+  t.is(none[3].length, 0, 'no device never replaces (R15)');
+  const busy = await admit(p, session(p, 'c', NOW + 3), '1', NOW + 3, 'evict', 'last-seen', '0', String(5 * MIN));
   t.is(busy[0], 'limit');
 });
 
-test('check-2 reads without writing until a touch is due, never revives, expires with a reason', async (t) => {
+test('check-8 never touches, ends an expired session with its reason, never revives, forgets after retention', async (t) => {
   const p = 'check-user';
   const keys = layout.principal(p);
-  await run(SCRIPTS.admit, p, admitArgs(session(p, 'a', NOW), '5'));
-  const version = await redis.hGet(keys.sessions, ' v');
-  t.is(((await run(SCRIPTS.check, p, ['a', String(MIN)], NOW + 1000)) as string[])[0], 'active');
-  t.is(await redis.hGet(keys.sessions, ' v'), version, 'no write before touchInterval');
-  const touched = (await run(SCRIPTS.check, p, ['a', String(MIN)], NOW + 2 * MIN)) as string[];
-  t.is(touched[0], 'active');
-  t.regex(touched[1] ?? '', new RegExp(`^a\\|${NOW + 2 * MIN}\\|`));
-  t.not(await redis.hGet(keys.sessions, ' v'), version);
-  const expired = (await run(SCRIPTS.check, p, ['a', String(MIN)], NOW + 40 * MIN)) as string[];
+  await admit(p, session(p, 'a', NOW), '5');
+  const version = await redis.admin.get(keys.version);
+  t.is(((await run(SCRIPTS.check, p, ['a'], NOW + 2 * MIN)) as string[])[0], 'active');
+  t.is(await redis.admin.get(keys.version), version, 'a check writes nothing');
+  t.is(await redis.admin.zScore(keys.lastSeen, 'a'), NOW);
+  const expired = (await run(SCRIPTS.check, p, ['a'], NOW + 40 * MIN)) as string[];
   t.is(expired[0], 'expired');
   t.regex(expired[1] ?? '', /\|idle\|/);
-  t.is(((await run(SCRIPTS.check, p, ['a', String(MIN)], NOW + 41 * MIN)) as string[])[0], 'ended');
-  t.is(((await run(SCRIPTS.check, p, ['a', '0'], NOW + 41 * MIN)) as string[])[0], 'ended');
-  t.is(((await run(SCRIPTS.check, p, ['a', '0'], NOW + 200 * MIN)) as string[])[0], 'unknown', 'forgotten after retention');
+  t.is(((await run(SCRIPTS.check, p, ['a'], NOW + 41 * MIN)) as string[])[0], 'ended');
+  await run(SCRIPTS.touch, p, ['a', String(NOW + 41 * MIN)], NOW + 41 * MIN);
+  t.is(((await run(SCRIPTS.check, p, ['a'], NOW + 41 * MIN)) as string[])[0], 'ended', 'a touch does not revive');
+  t.is(((await run(SCRIPTS.check, p, ['a'], NOW + 200 * MIN)) as string[])[0], 'unknown', 'forgotten after retention');
 });
 
-test('end-2 publishes ended records on the bus channel', async (t) => {
+test('touch-8 keeps the maximum and never revives an expired session', async (t) => {
+  const p = 'touch-user';
+  const keys = layout.principal(p);
+  await admit(p, session(p, 'a', NOW));
+  await run(SCRIPTS.touch, p, ['a', String(NOW + 5000)], NOW + 5000);
+  await run(SCRIPTS.touch, p, ['a', String(NOW + 1000)], NOW + 5000);
+  t.is(await redis.admin.zScore(keys.lastSeen, 'a'), NOW + 5000);
+  t.regex((await redis.admin.hGet(keys.sessions, 'a')) ?? '', new RegExp(`^a\\|${NOW + 5000}\\|`));
+  await run(SCRIPTS.touch, p, ['a', String(NOW + 5000 + 31 * MIN), 'nope', String(NOW)], NOW + 5000 + 31 * MIN);
+  t.is(await redis.admin.zScore(keys.lastSeen, 'a'), NOW + 5000, 'seen after it expired: not touched');
+  t.is(await redis.admin.hExists(keys.sessions, 'nope'), 0);
+});
+
+test('end-8 publishes ended records on the bus channel', async (t) => {
   const p = 'bus-user';
-  await run(SCRIPTS.admit, p, admitArgs(session(p, 'a', NOW), '5'));
-  await run(SCRIPTS.admit, p, admitArgs(session(p, 'b', NOW), '5'));
-  const subscriber = redis.duplicate();
+  await admit(p, session(p, 'a', NOW));
+  const subscriber = redis.admin.duplicate();
   await subscriber.connect();
   const messages: string[] = [];
   await subscriber.subscribe('lua:bus', (m) => messages.push(m));
   try {
-    const reply = (await run(SCRIPTS.end, p, ['all', 'b', 'revoked'], NOW + 1, 'lua:bus')) as [string[]];
+    const reply = (await run(SCRIPTS.end, p, ['a', 'revoked'], NOW + 1, 'lua:bus')) as [string[]];
     t.is(reply[0].length, 1);
     for (let i = 0; i < 100 && messages.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     t.is(messages.length, 1);
@@ -124,52 +145,78 @@ test('end-2 publishes ended records on the bus channel', async (t) => {
   }
 });
 
-test('foreign values under our keys are dropped on write and reported, never counted', async (t) => {
-  const p = 'corrupt-user';
+test('tombstones: exactly maxTombstones kept, oldest by endedAt, then createdAt, then id (R14)', async (t) => {
+  const p = 'trim-user';
   const keys = layout.principal(p);
-  await redis.set(keys.sessions, 'not a hash');
-  const r1 = (await run(SCRIPTS.admit, p, admitArgs(session(p, 'a', NOW), '1'))) as string[][];
-  t.is(r1[0] as unknown as string, 'admitted');
-  t.deepEqual(r1[6], ['*']);
-  await redis.hSet(keys.sessions, 'x', 'garbage');
-  const r2 = (await run(SCRIPTS.admit, p, admitArgs(session(p, 'b', NOW), '2'))) as string[][];
-  t.is(r2[0] as unknown as string, 'admitted', 'the garbage field did not take a slot');
-  t.deepEqual(r2[6], ['x']);
-  t.falsy(await redis.hExists(keys.sessions, 'x'));
+  // Created in the order c, a, d, b; all ended at the same time by one end-all.
+  for (const [id, at] of [['c', NOW], ['a', NOW + 1], ['d', NOW + 1], ['b', NOW + 2]] as const) await admit(p, session(p, id, at));
+  await run(SCRIPTS.endAll, p, ['', 'logout', '0', '100'], NOW + 10, '', 2);
+  t.deepEqual((await redis.admin.zRange(keys.endedOrder, 0, -1)).sort(), ['b', 'd']);
+  await admit(p, session(p, 'e', NOW + 11));
+  await run(SCRIPTS.endAll, p, ['', 'logout', '0', '100'], NOW + 11, '', 0);
+  t.deepEqual(await redis.admin.zRange(keys.endedOrder, 0, -1), [], 'maxTombstones 0 keeps none');
 });
 
-test('apply-2 writes only if nobody wrote since load-2 (compare-and-set)', async (t) => {
+test('junk: fields and keys not written by the store are dropped, never counted, never wedge', async (t) => {
+  const p = 'junk-user';
+  const keys = layout.principal(p);
+  await redis.admin.set(keys.sessions, 'not a hash');
+  await t.throwsAsync(() => run(SCRIPTS.admit, p, admitArgs(session(p, 'a', NOW), '1')) as Promise<unknown>, { message: /WRONGTYPE/ });
+  t.deepEqual(await run(SCRIPTS.repair, p, []), [keys.sessions]);
+  t.is((await admit(p, session(p, 'a', NOW), '1'))[0], 'admitted');
+  await redis.admin.hSet(keys.sessions, 'x', 'garbage');
+  t.is((await admit(p, session(p, 'b', NOW), '2'))[0], 'admitted', 'the junk field did not take a slot');
+  const [, , , junk] = (await run(SCRIPTS.list, p, ['a', '0', '100'])) as [string, string[], string[], number];
+  t.is(junk, 1);
+  t.is(await redis.admin.hExists(keys.sessions, 'x'), 0);
+});
+
+test('apply-8 writes only if nobody wrote since the read (compare-and-set)', async (t) => {
   const p = 'cas-user';
-  await run(SCRIPTS.admit, p, admitArgs(session(p, 'a', NOW), '5'));
-  const [version] = (await run(SCRIPTS.load, p, [])) as [string];
-  await run(SCRIPTS.admit, p, admitArgs(session(p, 'b', NOW), '5'));
+  const keys = layout.principal(p);
+  await admit(p, session(p, 'a', NOW));
+  const version = (await redis.admin.get(keys.version)) ?? '';
+  await admit(p, session(p, 'b', NOW));
   const c = session(p, 'c', NOW);
-  t.is(await run(SCRIPTS.apply, p, [version, '0', 'c', encodeRecord(c)]), 'conflict');
-  const [fresh] = (await run(SCRIPTS.load, p, [])) as [string];
-  t.is(await run(SCRIPTS.apply, p, [fresh, '0', 'c', encodeRecord(c)]), 'ok');
-  t.deepEqual(Object.keys(await redis.hGetAll(layout.principal(p).sessions)).filter((f) => !f.startsWith(' ')), ['c']);
+  t.deepEqual(await run(SCRIPTS.apply, p, [version, 'c', encodeRecord(c), '', 'a', 'evicted']), ['conflict']);
+  const fresh = (await redis.admin.get(keys.version)) ?? '';
+  const [ok, ended] = (await run(SCRIPTS.apply, p, [fresh, 'c', encodeRecord(c), '', 'a', 'evicted'])) as [string, string[]];
+  t.is(ok, 'ok');
+  t.regex(ended[0] ?? '', /\|evicted\|/);
+  t.deepEqual(Object.keys(await redis.admin.hGetAll(keys.sessions)).sort(), ['b', 'c']);
+});
+
+test('sweep-begin-2: one lease holder at a time; the summary names only due buckets', async (t) => {
+  const keys = [layout.sweepLease, layout.sweepSummary];
+  await redis.admin.zAdd(layout.sweepSummary, [{ score: 10, value: '7' }, { score: 500, value: '9' }]);
+  const begin = (origin: string, now: number) =>
+    redis.admin.sendCommand(['EVAL', SCRIPTS.sweepBegin.source, '2', ...keys, origin, '10000', String(now), '100']);
+  t.deepEqual(await begin('one', 100), ['7']);
+  t.is((await begin('two', 100)) as unknown, null, 'another process holds the lease');
+  t.deepEqual(await begin('one', 1000), ['7', '9'], 'the holder renews it');
 });
 
 test('hash tags come from a digest: hostile principal keys cannot break or choose them', (t) => {
   for (const p of ['a}{b', '{x}', '}', 'user:1', '{b7}']) {
     const keys = layout.principal(p);
     const tag = (k: string) => k.slice(k.indexOf('{'), k.indexOf('}') + 1);
+    for (const key of keys.all) t.is(tag(key), tag(keys.sessions));
     t.regex(tag(keys.sessions), /^\{b\d+\}$/);
-    t.is(tag(keys.sessions), tag(keys.due));
     t.false(keys.sessions.includes(p) && p.includes('{'));
   }
-  t.throws(() => new RedisSessionStore(server.url, { prefix: 'app{1}:' }), { code: 'ERR_INVALID_OPTION' });
+  t.regex(layout.owner('a}{b'), /^lua:\{o[\w-]{22}\}:v1:owner$/);
+  t.throws(() => new RedisSessionStore(redis.server.url, { prefix: 'app{1}:' }), { code: 'ERR_INVALID_OPTION' });
 });
 
 test('scripts are reloaded after SCRIPT FLUSH (NOSCRIPT fallback)', async (t) => {
-  const store = new RedisSessionStore(server.url, { prefix: 'flush:', bus: false });
+  const store = new RedisSessionStore(redis.server.url, { prefix: 'flush:', bus: false });
   const registry = new SessionRegistry({ store, maxSessions: 1 });
   try {
     t.true((await registry.admit({ principal: 'u', sessionId: 's1' })).admitted);
-    await redis.sendCommand(['SCRIPT', 'FLUSH']);
+    await redis.admin.sendCommand(['SCRIPT', 'FLUSH']);
     t.true((await registry.admit({ principal: 'u', sessionId: 's2' })).admitted);
     t.is((await registry.check('s1', 'u')).status, 'ended');
-    const exists = (await redis.sendCommand(['SCRIPT', 'EXISTS', SCRIPTS.admit.sha, SCRIPTS.check.sha])) as number[];
+    const exists = (await redis.admin.sendCommand(['SCRIPT', 'EXISTS', SCRIPTS.admit.sha, SCRIPTS.check.sha])) as number[];
     t.deepEqual(exists, [1, 1]);
   } finally {
     await registry.close();

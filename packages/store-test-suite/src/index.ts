@@ -3,6 +3,13 @@
  * store (the memory store, the generic Keyv store, the Redis store, yours). Like
  * `@keyv/test-suite`: call it from an ava test file with a factory for your store.
  *
+ * It checks the rules of `docs/storage-rules.md` (R1 … R20): scenario tests, a
+ * model-based property test ({@link storeModel}: random operations against a plain model
+ * of the rules, including one id per principal, the tombstone trim order and cap,
+ * `deviceId: ''`, and `idleFirst({ idleFor: 0 })` under clock skew) and a lost-update
+ * check ({@link lostUpdates}: every admitted session is active or a tombstone with its
+ * reason). `storeConformance` registers all of them.
+ *
  * @example
  * ```ts
  * import test from 'ava';
@@ -13,6 +20,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestFn } from 'ava';
+import { lostUpdates } from './lost-updates.js';
+import { storeModel } from './model.js';
 import {
   idleFirst,
   oldestCreated,
@@ -31,9 +40,18 @@ export interface StoreConformanceOptions {
    * (every test uses principals of its own).
    */
   readonly createStore: () => SessionStore | Promise<SessionStore>;
+  /** Runs of the model-based property test ({@link storeModel}). Default 100. */
+  readonly modelRuns?: number;
 }
 
+export { checkAgainstModel, storeModel, type StoreModelOptions } from './model.js';
+export { lostUpdates, type LostUpdatesOptions } from './lost-updates.js';
+
 const MINUTE = 60_000;
+
+async function activeIdsOf(registry: SessionRegistry, principal: unknown): Promise<string[]> {
+  return (await registry.list(principal)).map((s) => s.sessionId).sort();
+}
 
 /**
  * Registers the conformance tests with ava.
@@ -44,11 +62,12 @@ const MINUTE = 60_000;
  */
 export function storeConformance(test: TestFn, options: StoreConformanceOptions): void {
   const { name, createStore } = options;
+  storeModel(test, { name, createStore, ...(options.modelRuns === undefined ? {} : { numRuns: options.modelRuns }) });
 
   async function setup(extra: SessionRegistryOptions = {}) {
     let now = Date.parse('2026-03-01T08:00:00Z');
     const store = await createStore();
-    const registry = new SessionRegistry({ store, idleTimeout: 30 * MINUTE, touchInterval: MINUTE, clock: () => now, ...extra });
+    const registry = new SessionRegistry({ store, idleTimeout: 30 * MINUTE, clock: () => now, ...extra });
     const user = `user-${randomUUID()}`;
     return {
       registry,
@@ -217,8 +236,8 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
-  test(`${name}: every expiry is reported once, including those a touch finds on the way`, async (t) => {
-    const { registry, login, status, advance, user } = await setup({ idleTimeout: 15 * MINUTE, touchInterval: MINUTE });
+  test(`${name}: every expiry is reported once, including those a check finds on the way`, async (t) => {
+    const { registry, login, status, advance, user } = await setup({ idleTimeout: 15 * MINUTE });
     const expired: string[] = [];
     registry.on('expired', (s) => expired.push(`${s.sessionId}:${s.endReason}`));
     await login('old');
@@ -316,16 +335,71 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
-  test(`${name}: touches are throttled by touchInterval`, async (t) => {
-    const { registry, login, advance, user } = await setup({ touchInterval: 5 * MINUTE });
-    await login('s');
+  test(`${name}: default options evict the device used longest ago, to the second (R9, R11)`, async (t) => {
+    // The issue's scenario: A, B sign in; B is used, then A a little later; C's login evicts B.
+    for (const gap of [2_000, 10_000]) {
+      const { registry, login, status, advance, user } = await setup({ maxSessions: 2 });
+      await login('A');
+      advance(1_000);
+      await login('B');
+      advance(1_000);
+      t.is(await status('B'), 'active');
+      advance(gap);
+      t.is(await status('A'), 'active');
+      advance(500);
+      const c = await login('C');
+      t.deepEqual(c.admitted ? c.evicted.map((s) => s.sessionId) : 'refused', ['B'], `gap ${gap} ms`);
+      t.is(await status('B'), 'ended:evicted');
+      // The devices page shows the last request of each, exactly.
+      const seen = Object.fromEntries((await registry.list(user)).map((s) => [s.sessionId, s.lastSeenAt - s.createdAt]));
+      t.deepEqual(seen, { A: 2_000 + gap, C: 0 });
+      await registry.close();
+    }
+  });
+
+  test(`${name}: touch keeps the maximum, ignores unknown and ended sessions, never revives (R11, R12)`, async (t) => {
+    const { registry, login, status, user } = await setup();
+    const { store } = registry;
+    const context = { now: registry.now(), timeouts: { idle: 30 * MINUTE, absolute: Infinity, retention: 24 * 60 * MINUTE, maxTombstones: 32 } };
+    await login('a');
+    await login('b');
     const created = (await registry.list(user))[0]!.createdAt;
-    advance(2 * MINUTE);
-    await registry.check('s', user);
-    t.is((await registry.list(user))[0]!.lastSeenAt, created);
-    advance(4 * MINUTE);
-    await registry.check('s', user);
-    t.is((await registry.list(user))[0]!.lastSeenAt, created + 6 * MINUTE);
+    await registry.end('b', user);
+    await store.touch(
+      [
+        { principalKey: user, sessionId: 'a', seenAt: created + 5_000 },
+        { principalKey: user, sessionId: 'a', seenAt: created + 3_000 },
+        { principalKey: user, sessionId: 'b', seenAt: created + 9_000 },
+        { principalKey: user, sessionId: 'nope', seenAt: created + 9_000 },
+        { principalKey: `nobody-${randomUUID()}`, sessionId: 'a', seenAt: created + 9_000 },
+      ],
+      context,
+    );
+    await store.touch([{ principalKey: user, sessionId: 'a', seenAt: created + 1_000 }], context);
+    const all = await registry.list(user, { includeEnded: true });
+    t.is(all.find((s) => s.sessionId === 'a')?.lastSeenAt, created + 5_000, 'the maximum wins, a late flush never moves time back');
+    t.like(all.find((s) => s.sessionId === 'b'), { state: 'ended', endReason: 'logout', lastSeenAt: created });
+    t.is(await status('b'), 'ended:logout');
+    t.deepEqual(all.map((s) => s.sessionId).sort(), ['a', 'b']);
+    await store.touch([], context);
+    await registry.close();
+  });
+
+  test(`${name}: a session seen since the last flush does not expire as idle (R7)`, async (t) => {
+    const { registry, login, status, advance, user } = await setup({ idleTimeout: 10 * MINUTE });
+    await login('a');
+    await login('b');
+    advance(6 * MINUTE);
+    t.is(await status('a'), 'active');
+    advance(6 * MINUTE);
+    // b's check ends b; a, seen 6 minutes ago in this process, stays.
+    t.is(await status('b'), 'ended:idle');
+    t.is(await status('a'), 'active');
+    t.deepEqual(await activeIdsOf(registry, user), ['a']);
+    advance(6 * MINUTE);
+    t.is(await registry.sweep(), 0);
+    advance(5 * MINUTE);
+    t.is(await registry.sweep(), 1);
     await registry.close();
   });
 
@@ -337,6 +411,10 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
+  test(`${name}: no lost updates: every admitted session is active or a tombstone with its reason (R1)`, async (t) => {
+    t.deepEqual(await lostUpdates({ createStore }), []);
+  });
+
   test(`${name}: concurrent logins in reject mode admit exactly the limit`, async (t) => {
     const { registry, login, activeIds } = await setup({ maxSessions: 3, onLimit: 'reject' });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => login(`r${i}`)));
@@ -346,12 +424,66 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
-  test(`${name}: tombstones per principal are bounded`, async (t) => {
-    const { registry, login, user } = await setup({ maxSessions: 1, maxTombstones: 4 });
-    for (let i = 0; i < 12; i++) await login(`s${i}`);
+  test(`${name}: tombstones per principal are bounded, exactly (R14)`, async (t) => {
+    const { registry, login, user, advance } = await setup({ maxSessions: 1, maxTombstones: 4 });
+    for (let i = 0; i < 12; i++) {
+      await login(`s${i}`);
+      advance(1_000);
+    }
     const all = await registry.list(user, { includeEnded: true });
-    t.true(all.filter((s) => s.state === 'ended').length <= 4 + 1);
+    t.deepEqual(all.filter((s) => s.state === 'ended').map((s) => s.sessionId), ['s7', 's8', 's9', 's10'], 'the newest 4 tombstones');
     t.deepEqual(all.filter((s) => s.state === 'active').map((s) => s.sessionId), ['s11']);
+    await registry.close();
+  });
+
+  test(`${name}: tombstones ended together are trimmed by creation, then by session id (R14)`, async (t) => {
+    const { registry, login, user, advance } = await setup({ maxTombstones: 1 });
+    await login('x');
+    advance(1_000);
+    await login('b');
+    await login('a');
+    advance(1_000);
+    t.is((await registry.endAll(user)).length, 3);
+    const all = await registry.list(user, { includeEnded: true });
+    t.deepEqual(all.map((s) => `${s.sessionId}:${s.endReason}`), ['b:logout']);
+    await registry.close();
+  });
+
+  test(`${name}: a session id belongs to one principal at a time (R4)`, async (t) => {
+    const { registry, login, status, user } = await setup();
+    const other = `other-${randomUUID()}`;
+    const ended: string[] = [];
+    registry.on('ended', (s) => ended.push(`${s.principalKey === user ? 'user' : 'other'}/${s.sessionId}:${s.endReason}`));
+    await login('shared');
+    const moved = await registry.admit({ principal: other, sessionId: 'shared' });
+    t.true(moved.admitted);
+    t.deepEqual(moved.admitted ? moved.replaced.map((s) => [s.principalKey, s.sessionId, s.endReason]) : [], [[user, 'shared', 'replaced']]);
+    t.is(await status('shared', user), 'ended:replaced');
+    t.is(await status('shared', other), 'active');
+    t.deepEqual(ended, ['user/shared:replaced']);
+    // Refused logins move nothing.
+    const { registry: strict, status: strictStatus, user: first } = await setup({ maxSessions: 1, onLimit: 'reject' });
+    const second = `second-${randomUUID()}`;
+    await strict.admit({ principal: first, sessionId: 'x' });
+    await strict.admit({ principal: second, sessionId: 'y' });
+    t.false((await strict.admit({ principal: second, sessionId: 'x' })).admitted);
+    t.is(await strictStatus('x', first), 'active');
+    await strict.close();
+    await registry.close();
+  });
+
+  test(`${name}: bounds: user agent truncated, attributes capped, deviceId '' is none (R15, R16, R17)`, async (t) => {
+    const { registry, user } = await setup({ maxAttributesBytes: 1024 });
+    await registry.admit({ principal: user, sessionId: 'long-ua', userAgent: 'U'.repeat(5000), deviceId: '' });
+    const [session] = await registry.list(user);
+    t.is(session?.userAgent?.length, 512);
+    t.false(session !== undefined && 'deviceId' in session, "deviceId '' is stored as absent");
+    const error = await t.throwsAsync(registry.admit({ principal: user, sessionId: 'fat', attributes: { blob: 'x'.repeat(2000) } }), {
+      code: 'ERR_INVALID_OPTION',
+    } as never);
+    t.is((error as { option?: string } | undefined)?.option, 'attributes');
+    t.is((await registry.check('fat', user)).status, 'unknown');
+    t.true((await registry.admit({ principal: user, sessionId: 'fits', attributes: { blob: 'x'.repeat(900) } })).admitted);
     await registry.close();
   });
 

@@ -26,8 +26,12 @@ export interface FetchSession {
 export interface FetchStrategyOptions<P> {
   /** What relative URLs (the login URL, work's `session.fetch('/path')`) resolve against. */
   readonly baseUrl?: string | URL;
-  /** Headers sent with every request of the session (login and logout included). */
-  readonly headers?: HeadersInit;
+  /**
+   * Headers sent with every request of the session (login and logout included): what
+   * `new Headers(…)` takes (spelled without the DOM lib's `HeadersInit`, so that Node apps
+   * without the DOM lib type-check).
+   */
+  readonly headers?: ConstructorParameters<typeof Headers>[0];
   /**
    * Whether a response says the session expired. Default: status 401. Called for every
    * response of `session.fetch`; keep it cheap.
@@ -50,7 +54,7 @@ export function resolveUrl(input: string | URL, baseUrl: string | URL | undefine
 }
 
 /** `headers` with `extra` applied on top, as a fresh `Headers`. */
-export function mergeHeaders(headers: HeadersInit | undefined, extra: HeadersInit | undefined): Headers {
+export function mergeHeaders(headers: ConstructorParameters<typeof Headers>[0], extra: ConstructorParameters<typeof Headers>[0]): Headers {
   const merged = new Headers(headers);
   if (extra) new Headers(extra).forEach((value, name) => merged.set(name, value));
   return merged;

@@ -1,4 +1,4 @@
-import { SessionPolicyError, InvalidSessionIdError } from '../errors.js';
+import { SessionPolicyError, InvalidOptionError, InvalidSessionIdError } from '../errors.js';
 import { openEventStream, type EventStreamOptions } from '../live/event-stream.js';
 import type { LiveHandle } from '../live/live-connection.js';
 import type { LiveConnections } from '../live/live-connections.js';
@@ -18,7 +18,8 @@ export interface LoginOptions {
   /**
    * The handle of one of the principal's sessions to end first (reason `revoked`): the
    * answer to a refused login's "sign out another device?". Ignored when it names no
-   * active session of the principal.
+   * active session of the principal; anything but a handle-shaped string is refused with
+   * `ERR_INVALID_OPTION`.
    */
   readonly signOut?: string | undefined;
   /** Free application data stored with the session. */
@@ -166,6 +167,7 @@ export class RequestPolicy {
    */
   async login(principal: unknown, options: LoginOptions = {}): Promise<LoginResult> {
     const key = this.registry.key(principal);
+    checkLoginOptions(options);
     const previousId = this.#binding.id();
     const previousKey = this.#binding.principalKey();
     if (this.#binding.regenerate) await this.#binding.regenerate();
@@ -202,14 +204,20 @@ export class RequestPolicy {
 
   /**
    * Logs this session out: ends it in the registry and destroys it in the session
-   * library (even when the store fails; the error is then thrown after). Returns whether
-   * a tracked session was ended.
+   * library, always. When the store does not answer (`ERR_STORE`) the registry keeps the
+   * end and writes it once the store answers again (events `endQueued`, then
+   * `endDelivered` or `endDropped`), and this resolves `true` all the same: the device is
+   * signed out here and now. Other errors are thrown after the local sign-out. Returns
+   * whether a tracked session was (or will be) ended.
    */
   async logout(): Promise<boolean> {
     const id = this.#binding.id();
     const key = this.#binding.principalKey();
     try {
       return id !== undefined && key !== undefined && (await this.#end(id, key, 'logout')) !== undefined;
+    } catch (error) {
+      if (queued(error)) return true;
+      throw error;
     } finally {
       await this.#destroy();
     }
@@ -218,7 +226,9 @@ export class RequestPolicy {
   /**
    * Ends every session of this request's principal ("log out everywhere"), or every
    * other one with `keepCurrent`. Returns how many sessions ended (0 without a tracked
-   * session).
+   * session). When the store does not answer, the end is queued as for {@link logout},
+   * the current session is still destroyed here (without `keepCurrent`), and this
+   * resolves 0 (the count is known once `endDelivered` fires).
    *
    * @param options - see {@link LogoutEverywhereOptions}.
    */
@@ -229,6 +239,9 @@ export class RequestPolicy {
     const keep = options.keepCurrent === true && id !== undefined;
     try {
       return (await this.registry.endAll(key, keep ? { except: id } : {})).length;
+    } catch (error) {
+      if (queued(error)) return 0;
+      throw error;
     } finally {
       if (!keep) await this.#destroy();
     }
@@ -254,9 +267,17 @@ export class RequestPolicy {
     const key = this.#binding.principalKey();
     if (key === undefined || !isSessionHandle(handle)) return false;
     const target = (await this.registry.list(key)).find((s) => sessionHandle(s.sessionId) === handle);
-    if (!target || (await this.#end(target.sessionId, key, 'revoked')) === undefined) return false;
-    if (target.sessionId === this.#binding.id()) await this.#destroy();
-    return true;
+    if (!target) return false;
+    let ended: boolean;
+    try {
+      ended = (await this.#end(target.sessionId, key, 'revoked')) !== undefined;
+    } catch (error) {
+      // Queued (the store stopped answering between the listing and the end).
+      if (!queued(error)) throw error;
+      ended = true;
+    }
+    if (ended && target.sessionId === this.#binding.id()) await this.#destroy();
+    return ended;
   }
 
   async #ended(reason: EndedReason, session: SessionInfo | undefined): Promise<HttpAnswer> {
@@ -286,4 +307,21 @@ export class RequestPolicy {
       throw error;
     }
   }
+}
+
+/** Refuses login options of the wrong type (a bad `signOut` would otherwise be ignored). */
+function checkLoginOptions(options: LoginOptions): void {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'login options must be an object');
+  if (options.signOut !== undefined && !isSessionHandle(options.signOut)) {
+    throw new InvalidOptionError('signOut', `must be the handle of one of the principal's sessions (a holder's \`handle\`), got ${typeof options.signOut === 'string' ? 'a string of another shape' : typeof options.signOut}`);
+  }
+  if (options.deviceId !== undefined && typeof options.deviceId !== 'string') throw new InvalidOptionError('deviceId', `must be a string, got ${typeof options.deviceId}`);
+  if (options.attributes !== undefined && (options.attributes === null || typeof options.attributes !== 'object')) {
+    throw new InvalidOptionError('attributes', 'must be an object');
+  }
+}
+
+/** Whether an end failed because the store did not answer: the registry queued it. */
+function queued(error: unknown): boolean {
+  return error instanceof SessionPolicyError && error.code === 'ERR_STORE';
 }

@@ -24,7 +24,8 @@ export function idleFirst(options: IdleFirstOptions = {}): EvictionPolicy {
   }
   return {
     name: 'idle-first',
-    rank: ({ active, now }) => active.filter((s) => now - s.lastSeenAt >= idleFor).sort(byLastSeen),
+    // R10: with idleFor 0 every live session is eligible, even one last seen by a clock ahead of ours.
+    rank: ({ active, now }) => (idleFor === 0 ? [...active] : active.filter((s) => now - s.lastSeenAt >= idleFor)).sort(byLastSeen),
     descriptor: { order: 'last-seen', replaceSameDevice: false, minIdle: idleFor },
   };
 }

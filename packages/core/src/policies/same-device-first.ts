@@ -11,7 +11,7 @@ export interface SameDeviceFirstOptions {
  * A login from a device that already has sessions replaces them (reason `replaced`, not
  * counted against the limit): a reconnect from the same browser never takes a second
  * slot. Over the limit, other devices are evicted least recently seen first (or oldest
- * created first). Sessions without a `deviceId` are never replaced.
+ * created first). Sessions without a `deviceId` (or with `''`, which means none) are never replaced.
  *
  * @param options - see {@link SameDeviceFirstOptions}.
  * @public
@@ -21,8 +21,9 @@ export function sameDeviceFirst(options: SameDeviceFirstOptions = {}): EvictionP
   const compare = order === 'created' ? byCreated : byLastSeen;
   return {
     name: 'same-device-first',
+    // R5, R15: '' is no device, like an absent deviceId: it never matches.
     replaces: ({ candidate, active }) =>
-      candidate.deviceId === undefined ? [] : active.filter((s) => s.deviceId === candidate.deviceId),
+      candidate.deviceId === undefined || candidate.deviceId === '' ? [] : active.filter((s) => s.deviceId === candidate.deviceId),
     rank: ({ active }) => [...active].sort(compare),
     descriptor: { order, replaceSameDevice: true, minIdle: 0 },
   };

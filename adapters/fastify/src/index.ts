@@ -1,0 +1,193 @@
+/**
+ * The Fastify plugin (Fastify 5) for session-policy: the check in an `onRequest` hook
+ * after the session plugin's, and the helpers on `request.sessionPolicy`. Works with
+ * @fastify/session (server-side sessions, with @fastify/cookie) and with
+ * @fastify/secure-session (the whole session in an encrypted cookie; the plugin keeps an
+ * id of its own in it, so a copy of the cookie taken before a logout, eviction or
+ * revocation is refused) out of the box.
+ *
+ * @packageDocumentation
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import fp from 'fastify-plugin';
+import {
+  HttpPolicy,
+  InvalidOptionError,
+  SessionRegistry,
+  noSessionAnswer,
+  type EventStreamOptions,
+  type HttpAnswer,
+  type HttpPolicyOptions,
+  type LiveConnections,
+  type RequestInfo,
+  type RequestPolicy,
+  type SessionBinding,
+  type SessionRegistryOptions,
+} from '@session-policy/core';
+import { SecureSessionBinding, StoreSessionBinding, type SessionRequest } from './session-bindings.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The session policy helpers for this request (decorated by the session-policy plugin). */
+    sessionPolicy: RequestPolicy;
+  }
+}
+
+/**
+ * Options of {@link sessionPolicy}: the shared {@link HttpPolicyOptions} (redirect, custom
+ * ended handler), the registry, and, for another session mechanism, how to reach it.
+ * Validated when the plugin is registered.
+ *
+ * @public
+ */
+export interface FastifyPolicyOptions extends Omit<HttpPolicyOptions, 'registry'> {
+  /**
+   * The session registry, or options to create one. A registry the plugin creates is
+   * closed when the server closes (`onClose`); one you pass stays yours to close.
+   */
+  readonly registry: SessionRegistry | SessionRegistryOptions;
+  /**
+   * The request's session under another mechanism. Default: @fastify/session when it is
+   * registered, else @fastify/secure-session (its default session name, `session`).
+   */
+  readonly binding?: (request: FastifyRequest) => SessionBinding;
+}
+
+/**
+ * Writes a core answer on a Fastify reply.
+ *
+ * @param reply - the reply.
+ * @param answer - the answer.
+ * @public
+ */
+export function sendAnswer(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
+type Bind = (request: FastifyRequest) => SessionBinding;
+
+function sessionBinding(fastify: FastifyInstance, options: FastifyPolicyOptions): Bind {
+  if (options.binding !== undefined) {
+    if (typeof options.binding !== 'function') throw new InvalidOptionError('binding', 'must be a function (request) => SessionBinding');
+    return options.binding;
+  }
+  // Both plugins decorate `request.session`; @fastify/session also `request.sessionStore`,
+  // @fastify/secure-session the instance's `decodeSecureSession`.
+  if (fastify.hasRequestDecorator('session')) {
+    if (fastify.hasRequestDecorator('sessionStore')) return (request) => new StoreSessionBinding(request as unknown as SessionRequest<never>);
+    if (fastify.hasDecorator('decodeSecureSession')) return (request) => new SecureSessionBinding(request as unknown as SessionRequest<never>);
+  }
+  throw new InvalidOptionError(
+    'session',
+    'no session plugin found: register @fastify/session (with @fastify/cookie) or @fastify/secure-session before @session-policy/fastify, or give options.binding',
+  );
+}
+
+function validate(fastify: FastifyInstance, options: FastifyPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: Bind } {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  if (options.registry === null || typeof options.registry !== 'object') {
+    throw new InvalidOptionError('registry', 'must be a SessionRegistry or the options to create one');
+  }
+  const bind = sessionBinding(fastify, options);
+  const owned = !(options.registry instanceof SessionRegistry);
+  const registry = options.registry instanceof SessionRegistry ? options.registry : new SessionRegistry(options.registry);
+  try {
+    return { policy: new HttpPolicy({ ...options, registry }), owned, bind };
+  } catch (error) {
+    if (owned) void registry.close();
+    throw error;
+  }
+}
+
+// Async, so that a validation error reaches `ready()` / `listen()` instead of escaping avvio.
+const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, options) => {
+  const { policy, owned, bind } = validate(fastify, options);
+  fastify.decorateRequest('sessionPolicy', null as unknown as RequestPolicy);
+  // Registered after the session plugin, so it runs after the session plugin's own onRequest.
+  fastify.addHook('onRequest', function sessionPolicyCheck(request, reply, next) {
+    request.sessionPolicy = policy.request(bind(request), new FastifyRequestInfo(request, reply));
+    const verdict = request.sessionPolicy.check();
+    // Most requests are answered from memory: go on in the same tick.
+    if (verdict === undefined) return next();
+    if (!(verdict instanceof Promise)) return void sendAnswer(reply, verdict);
+    verdict.then((answer) => (answer ? void sendAnswer(reply, answer) : next()), next);
+  });
+  // After the in-flight requests are done (closing it before would answer them 503).
+  if (owned) fastify.addHook('onClose', () => policy.registry.close());
+};
+
+/**
+ * The session-policy plugin. Register it after the session plugin (@fastify/session with
+ * @fastify/cookie, or @fastify/secure-session; registering it before fails with
+ * `ERR_INVALID_OPTION` naming the fix). Every request gets `request.sessionPolicy`
+ * (`login`, `logout`, `logoutEverywhere`, `sessions`, `revoke`, `session`, `registry`,
+ * `info.raw`); every tracked session is checked in `onRequest`: an ended session is
+ * destroyed and answered per configuration, a store failure gets 503 or passes per
+ * `onStoreError`.
+ *
+ * @example
+ * ```ts
+ * await app.register(fastifyCookie);
+ * await app.register(fastifySession, { secret, cookieName: 'sid', saveUninitialized: false });
+ * await app.register(sessionPolicy, { registry: { maxSessions: 2 } });
+ * // in the login route, after checking the password:
+ * const result = await request.sessionPolicy.login({ id: user }, { deviceId });
+ * if (result.ok) request.session.set('user', user);
+ * ```
+ * @public
+ */
+export const sessionPolicy = fp(register, { fastify: '5.x', name: '@session-policy/fastify' });
+
+/** The request's details, read only when the policy needs them. */
+class FastifyRequestInfo implements RequestInfo {
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+  ) {}
+
+  get accept() {
+    return this.request.headers.accept;
+  }
+
+  get contentType() {
+    return this.request.headers['content-type'];
+  }
+
+  get userAgent() {
+    return this.request.headers['user-agent'];
+  }
+
+  get ip() {
+    return this.request.ip;
+  }
+
+  get raw() {
+    return { req: this.request.raw, res: this.reply.raw };
+  }
+}
+
+/**
+ * A route handler that opens a Server-Sent Events stream bound to the request's session
+ * (`reply.hijack()`, then heartbeats, a `retry:` hint, and a final `session_ended` event
+ * with the reason when the session ends anywhere). Do not change the session on this
+ * route (the session plugin's cookie is not written on a hijacked reply). Signed-out
+ * requests get 401.
+ *
+ * @example
+ * ```ts
+ * const live = new LiveConnections(registry);
+ * app.addHook('onClose', () => live.close());
+ * app.get('/events', eventStream(live));
+ * ```
+ * @param connections - the live connections of the plugin's registry.
+ * @param options - the stream's options (connection id, `retry:`).
+ * @public
+ */
+export function eventStream(connections: LiveConnections, options?: Omit<EventStreamOptions, 'connections' | 'session'>): RouteHandlerMethod {
+  return function eventStreamHandler(request, reply) {
+    if (!request.sessionPolicy.session) return sendAnswer(reply, noSessionAnswer());
+    reply.hijack();
+    request.sessionPolicy.openEventStream(connections, options);
+    return reply;
+  };
+}

@@ -1,0 +1,7 @@
+// The shared scenarios (the live ones included) through the Fastify example on
+// @fastify/session (server-side sessions).
+import test from 'ava';
+import { registerScenarios } from '../../../test/http/scenarios.js';
+import { startExample } from '../src/app.js';
+
+registerScenarios(test, (options) => startExample({ ...options, sessionPlugin: 'session' }));

@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { StoreError, type SessionInfo } from '@session-policy/core';
+import pg from 'pg';
+import { decodeMessage, encodeProbe, type SessionRef } from './bus-message.js';
+import type { Database } from './database.js';
+
+/** Unanswered probes after which the listening connection is replaced. */
+const RESUBSCRIBE_AFTER = 3;
+
+/** What the bus tells the store. */
+export interface BusEvents {
+  /** Sessions ended by another process (`refs`: too big for a payload, to be read). */
+  readonly ended: (sessions: readonly SessionInfo[], refs: readonly SessionRef[]) => void;
+  /** The subscription may have missed messages (`false`), or is proven live again (`true`). */
+  readonly state: (live: boolean) => void;
+  /** A problem (lost connection, unreadable message). */
+  readonly problem: (error: Error) => void;
+}
+
+/**
+ * The revocation bus on `LISTEN`/`NOTIFY`: the store's transactions `pg_notify` every end
+ * they write, so the notification is delivered exactly when (and only if) the end
+ * commits. One dedicated connection (made with the pool's settings, outside the pool)
+ * listens; the process whose origin a message carries ignores it.
+ *
+ * Liveness, as the Redis bus: the subscription counts as live only once a probe this
+ * process sent through the pool has come back on the listening connection. It is marked
+ * down on any error or end of that connection, and probed every `probeInterval` until it
+ * is back; a connection that is gone, or leaves three probes unanswered, is replaced.
+ * While down, the store bypasses its near cache (a message may have been missed).
+ */
+export class RevocationBus {
+  /** This process's origin id (in every message it publishes). */
+  readonly origin = randomUUID();
+  readonly #database: Database;
+  readonly #channel: string;
+  readonly #events: BusEvents;
+  readonly #probeInterval: number;
+  #listener: pg.Client | undefined;
+  // The listening connection: opening, listening, or gone (failed, ended, timed out).
+  #state: 'opening' | 'listening' | 'gone' = 'gone';
+  #live = false;
+  #probe = '';
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #started: Promise<void> | undefined;
+  #unanswered = 0;
+
+  /**
+   * @param database - the store's pool (its settings make the listening connection).
+   * @param channel - the channel.
+   * @param probeInterval - how often to probe while down (ms).
+   * @param events - where to report.
+   */
+  constructor(database: Database, channel: string, probeInterval: number, events: BusEvents) {
+    this.#database = database;
+    this.#channel = channel;
+    this.#probeInterval = probeInterval;
+    this.#events = events;
+  }
+
+  /** Whether the subscription is proven live (no message can have been missed since). */
+  get live(): boolean {
+    return this.#live;
+  }
+
+  /** Starts listening in the background; never rejects (problems are reported). */
+  start(): Promise<void> {
+    this.#started ??= this.#subscribe();
+    this.#schedule();
+    return this.#started;
+  }
+
+  async #subscribe(): Promise<void> {
+    const pool = this.#database.pool as pg.Pool & { options?: pg.ClientConfig; Client?: typeof pg.Client };
+    const Client = pool.Client ?? pg.Client;
+    const listener = new Client(pool.options ?? {});
+    this.#listener = listener;
+    this.#state = 'opening';
+    const down = (error?: Error): void => {
+      if (listener !== this.#listener) return;
+      this.#state = 'gone';
+      if (error && this.#live) this.#events.problem(new StoreError('bus', error));
+      this.#down();
+    };
+    listener.on('error', down);
+    listener.on('end', () => down());
+    listener.on('notification', (message) => {
+      if (listener === this.#listener && message.channel === this.#channel) this.#message(message.payload ?? '');
+    });
+    const timeout = this.#database.timeout;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        listener.connect(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the LISTEN connection did not open within ${timeout} ms`)), timeout).unref();
+        }),
+      ]);
+      if (this.#closed || listener !== this.#listener) throw new Error('replaced');
+      await listener.query(`LISTEN "${this.#channel.replaceAll('"', '""')}"`);
+      this.#state = 'listening';
+      this.#sendProbe();
+    } catch (error) {
+      listener.end().catch(() => undefined);
+      if (listener === this.#listener && !this.#closed) {
+        this.#state = 'gone';
+        this.#events.problem(new StoreError('bus', error));
+        this.#down();
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #message(payload: string): void {
+    const message = decodeMessage(payload);
+    if (typeof message === 'string') {
+      this.#events.problem(new Error(`Ignored an unreadable revocation message on ${this.#channel}: ${message}`));
+      return;
+    }
+    if (message.kind === 'probe') {
+      if (message.origin === this.origin && message.token === this.#probe) this.#up();
+      return;
+    }
+    if (message.origin === this.origin) return;
+    this.#events.ended(message.sessions, message.refs);
+  }
+
+  #down(): void {
+    this.#probe = '';
+    if (this.#live) {
+      this.#live = false;
+      this.#events.state(false);
+    }
+    this.#schedule();
+  }
+
+  #up(): void {
+    this.#unanswered = 0;
+    this.#probe = '';
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (!this.#live) {
+      this.#live = true;
+      this.#events.state(true);
+    }
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#closed) return;
+    this.#timer = setInterval(() => this.#sendProbe(), this.#probeInterval);
+    this.#timer.unref();
+  }
+
+  #resubscribe(): void {
+    this.#unanswered = 0;
+    const previous = this.#listener;
+    this.#listener = undefined;
+    previous?.end().catch(() => undefined);
+    this.#started = this.#subscribe();
+  }
+
+  #sendProbe(): void {
+    if (this.#closed || this.#live) return;
+    // Still opening: its own timeout ends that.
+    if (this.#state === 'opening') return;
+    // The listening connection is gone (pg clients do not reconnect), or probes keep
+    // going unanswered: start over with a new one.
+    if (this.#state === 'gone' || ++this.#unanswered > RESUBSCRIBE_AFTER) {
+      this.#resubscribe();
+      return;
+    }
+    this.#probe = randomUUID();
+    this.#database.query('SELECT pg_notify($1, $2)', [this.#channel, encodeProbe(this.origin, this.#probe)]).catch(() => undefined);
+  }
+
+  /** Stops listening and closes the listening connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#live = false;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await this.#started;
+    await listener?.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,65 @@
+--[[
+  Writes an admission planned in JavaScript by a custom eviction policy (the optimistic
+  path), if and only if nobody wrote the principal since it was read (compare-and-set on
+  the write counter, R-ADMIT): ends the planned sessions with their planned reasons and
+  writes the candidate. On a conflict nothing is written; the caller re-reads and re-plans.
+
+  Input:
+    KEYS[1] actives (hash: id -> record)        KEYS[5] tombstones (hash: id -> record)
+    KEYS[2] last-seen order (zset: id -> ms)     KEYS[6] tombstone order (zset: id -> endedAt)
+    KEYS[3] creation order (zset: id -> ms)      KEYS[7] write counter (string)
+    KEYS[4] devices (zset: "<device>\n<id>")     KEYS[8] the bucket's deadline index
+    ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
+    ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
+    ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
+    ARGV[4] tombstone retention (ms)             ARGV[8] origin of the calling process
+    ARGV[9]  the write counter read before planning ('' when there was none)
+    ARGV[10] candidate session id ('' when the plan admits nobody)
+    ARGV[11] candidate record ('' when none)
+    ARGV[12] candidate device (URI-encoded, '' when none)
+    ARGV[13], ARGV[14], ...  pairs: session id to end, its reason
+
+  Output: { 'ok', ended[], lowered } or { 'conflict' }
+]]
+-- @include "includes/num.lua"
+-- @include "includes/split-record.lua"
+-- @include "includes/end-active.lua"
+-- @include "includes/lowest.lua"
+-- @include "includes/trim-tombstones.lua"
+-- @include "includes/keep-alive.lua"
+-- @include "includes/index-deadline.lua"
+-- @include "includes/publish.lua"
+
+local nowRaw = ARGV[1]
+local now, idle, absolute = tonumber(nowRaw), num(ARGV[2]), num(ARGV[3])
+local retention, maxTombstones = tonumber(ARGV[4]), tonumber(ARGV[5])
+local id, record, device = ARGV[10], ARGV[11], ARGV[12]
+
+if (redis.call('GET', KEYS[7]) or '') ~= ARGV[9] then return { 'conflict' } end
+local ended = {}
+for i = 13, #ARGV, 2 do
+  local t = endActive(KEYS, ARGV[i], redis.call('HGET', KEYS[1], ARGV[i]), ARGV[i + 1], nowRaw)
+  if t then ended[#ended + 1] = t end
+end
+local need, deadline = retention, math.huge
+if record ~= '' then
+  redis.call('HDEL', KEYS[5], id)
+  redis.call('ZREM', KEYS[6], id)
+  local _, last, created = splitRecord(record)
+  redis.call('HSET', KEYS[1], id, record)
+  redis.call('ZADD', KEYS[2], last, id)
+  redis.call('ZADD', KEYS[3], created, id)
+  if device ~= '' then redis.call('ZADD', KEYS[4], 0, device .. '\n' .. id) end
+  deadline = math.min(tonumber(last) + idle, tonumber(created) + absolute)
+  need = math.max(need, deadline + retention - now)
+end
+redis.call('INCR', KEYS[7])
+if #ended > 0 then trimTombstones(KEYS, now, retention, maxTombstones, 500) end
+local extra = {}
+if record ~= '' then extra[#extra + 1] = 1 end
+if record ~= '' and device ~= '' then extra[#extra + 1] = 4 end
+if #ended > 0 then extra[#extra + 1] = 5 end
+local ttl, extended = keepAlive(KEYS, need, extra)
+local lowered = indexDeadline(KEYS[8], ARGV[6], deadline, now, retention, ttl, extended) or ''
+publish(ARGV[7], ARGV[8], ended)
+return { 'ok', ended, lowered }

@@ -1,0 +1,45 @@
+--[[
+  Ends one active session (R-END; an expired one ends with its expiry reason instead,
+  R-EXPIRE), keeps the tombstones bounded (R-TRIM) and publishes the end.
+
+  Input:
+    KEYS[1] actives (hash: id -> record)        KEYS[5] tombstones (hash: id -> record)
+    KEYS[2] last-seen order (zset: id -> ms)     KEYS[6] tombstone order (zset: id -> endedAt)
+    KEYS[3] creation order (zset: id -> ms)      KEYS[7] write counter (string)
+    KEYS[4] devices (zset: "<device>\n<id>")     KEYS[8] the bucket's deadline index
+    ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
+    ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
+    ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
+    ARGV[4] tombstone retention (ms)             ARGV[8] origin of the calling process
+    ARGV[9]  the session id
+    ARGV[10] the end reason
+
+  Output: { ended[], expired[], junk } (at most one record in all; junk 1 when the
+          value under the id was not a record and was dropped)
+]]
+-- @include "includes/num.lua"
+-- @include "includes/split-record.lua"
+-- @include "includes/expiry-reason.lua"
+-- @include "includes/end-active.lua"
+-- @include "includes/lowest.lua"
+-- @include "includes/trim-tombstones.lua"
+-- @include "includes/keep-alive.lua"
+-- @include "includes/publish.lua"
+
+local nowRaw = ARGV[1]
+local now, idle, absolute = tonumber(nowRaw), num(ARGV[2]), num(ARGV[3])
+local retention, maxTombstones = tonumber(ARGV[4]), tonumber(ARGV[5])
+local id, reason = ARGV[9], ARGV[10]
+
+local v = redis.call('HGET', KEYS[1], id)
+if not v then return { {}, {}, 0 } end
+local st, last, created = splitRecord(v)
+local expiry = st and expiryReason(tonumber(last), tonumber(created), now, idle, absolute)
+local tomb = endActive(KEYS, id, v, expiry or reason, nowRaw)
+if not tomb then return { {}, {}, 1 } end
+redis.call('INCR', KEYS[7])
+trimTombstones(KEYS, now, retention, maxTombstones, 500)
+keepAlive(KEYS, retention, { 5 })
+publish(ARGV[7], ARGV[8], { tomb })
+if expiry then return { {}, { tomb }, 0 } end
+return { { tomb }, {}, 0 }

@@ -1,0 +1,57 @@
+--[[
+  Sweeps one principal its bucket's deadline index names as due (R-SWEEP): ends up to a
+  chunk of its expired sessions (R-EXPIRE), then sets its index entry to its exact next
+  deadline (now, when more are due; removed when it has nothing that can expire).
+
+  Input:
+    KEYS[1] actives (hash: id -> record)        KEYS[5] tombstones (hash: id -> record)
+    KEYS[2] last-seen order (zset: id -> ms)     KEYS[6] tombstone order (zset: id -> endedAt)
+    KEYS[3] creation order (zset: id -> ms)      KEYS[7] write counter (string)
+    KEYS[4] devices (zset: "<device>\n<id>")     KEYS[8] the bucket's deadline index
+    ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
+    ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
+    ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
+    ARGV[4] tombstone retention (ms)             ARGV[8] origin of the calling process
+    ARGV[9] the most sessions to end in this call
+
+  Output: { expired[], head }
+    head: the bucket's earliest deadline after this call ('' when the index is empty)
+]]
+-- @include "includes/num.lua"
+-- @include "includes/split-record.lua"
+-- @include "includes/expiry-reason.lua"
+-- @include "includes/end-active.lua"
+-- @include "includes/lowest.lua"
+-- @include "includes/expire-due.lua"
+-- @include "includes/trim-tombstones.lua"
+-- @include "includes/keep-alive.lua"
+-- @include "includes/publish.lua"
+
+local nowRaw = ARGV[1]
+local now, idle, absolute = tonumber(nowRaw), num(ARGV[2]), num(ARGV[3])
+local retention, maxTombstones = tonumber(ARGV[4]), tonumber(ARGV[5])
+local member = ARGV[6]
+
+local expired, more = expireDue(KEYS, now, nowRaw, idle, absolute, tonumber(ARGV[9]))
+if #expired > 0 then
+  redis.call('INCR', KEYS[7])
+  trimTombstones(KEYS, now, retention, maxTombstones, 500)
+  keepAlive(KEYS, retention, { 5 })
+  publish(ARGV[7], ARGV[8], expired)
+end
+local deadline = math.huge
+if more then
+  deadline = now
+else
+  local l = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  local c = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+  if #l > 0 then deadline = math.min(deadline, tonumber(l[2]) + idle) end
+  if #c > 0 then deadline = math.min(deadline, tonumber(c[2]) + absolute) end
+end
+if deadline == math.huge then
+  redis.call('ZREM', KEYS[8], member)
+else
+  redis.call('ZADD', KEYS[8], string.format('%.17g', deadline), member)
+end
+local head = redis.call('ZRANGE', KEYS[8], 0, 0, 'WITHSCORES')
+return { expired, head[2] or '' }

@@ -1,0 +1,47 @@
+--[[
+  Records when sessions of one principal were last seen (R-TOUCH): for each session that
+  is active, lastSeenAt = max(lastSeenAt, seenAt), in its record and in the last-seen
+  order, and the keys' TTL outlives its new expiry. A session unknown, ended, or
+  already expired at seenAt is left alone (never revived, R-NOREVIVE).
+
+  Input:
+    KEYS[1] actives (hash: id -> record)        KEYS[5] tombstones (hash: id -> record)
+    KEYS[2] last-seen order (zset: id -> ms)     KEYS[6] tombstone order (zset: id -> endedAt)
+    KEYS[3] creation order (zset: id -> ms)      KEYS[7] write counter (string)
+    KEYS[4] devices (zset: "<device>\n<id>")     KEYS[8] the bucket's deadline index
+    ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
+    ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
+    ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
+    ARGV[4] tombstone retention (ms)             ARGV[8] origin of the calling process
+    (ARGV[1] is the latest seenAt of the batch; ARGV[5..8] are unused)
+    ARGV[9], ARGV[10], ...  pairs: session id, seenAt (ms)
+
+  Output: the ids whose owner key (see key-layout.ts) is due a TTL refresh: those whose
+          seenAt entered a new quarter of (idle + retention) since their last touch
+]]
+-- @include "includes/num.lua"
+-- @include "includes/split-record.lua"
+-- @include "includes/keep-alive.lua"
+
+local now, idle, absolute = tonumber(ARGV[1]), num(ARGV[2]), num(ARGV[3])
+local retention = tonumber(ARGV[4])
+local quarter = (idle + retention) / 4
+local need, refresh = 0, {}
+for i = 9, #ARGV, 2 do
+  local id, seenRaw = ARGV[i], ARGV[i + 1]
+  local seen = tonumber(seenRaw)
+  local v = redis.call('HGET', KEYS[1], id)
+  local st, last, created = splitRecord(v)
+  if st == 'a' then
+    local l, c = tonumber(last), tonumber(created)
+    if seen > l and seen < l + idle and seen < c + absolute then
+      local tail = string.match(v, '^a|[^|]*(|.+)$')
+      redis.call('HSET', KEYS[1], id, 'a|' .. seenRaw .. tail)
+      redis.call('ZADD', KEYS[2], seenRaw, id)
+      need = math.max(need, math.min(seen + idle, c + absolute) + retention - now)
+      if quarter < math.huge and math.floor(seen / quarter) ~= math.floor(l / quarter) then refresh[#refresh + 1] = id end
+    end
+  end
+end
+if need > 0 then keepAlive(KEYS, need, {}) end
+return refresh
