@@ -39,7 +39,7 @@ test('the SessionKeeper TSDoc example runs: one login, the card read, logged out
     ].join('\n'),
   );
   // Asynchronously: the upstream answers from this process.
-  const run = await promisify(execFile)(process.execPath, ['--conditions=development', '--import=tsx', file], { encoding: 'utf8' });
+  const run = await promisify(execFile)(process.execPath, ['--conditions=session-policy-source', '--import=tsx', file], { encoding: 'utf8' });
   t.deepEqual(JSON.parse(run.stdout), { user: 'alice', card: 'student card of alice' });
   t.is(upstream.counts.logins, 1);
   t.is(upstream.counts.logouts, 1);

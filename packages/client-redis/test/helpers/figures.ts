@@ -2,7 +2,7 @@
 // an upstream that kills a user's previous session on every login (or allows 3, for the
 // pools), with and without a shared Redis coordinator. Five rounds per row; the table
 // gives the median and the range of each count, as the upstream counted them.
-//   node --conditions=development --import tsx packages/client-redis/test/helpers/figures.ts
+//   node --conditions=session-policy-source --import tsx packages/client-redis/test/helpers/figures.ts
 import { startRedisServer } from '../../../redis/test/helpers/redis-server.js';
 import { startUpstream } from '../../../client/test/helpers/upstream.js';
 import { runWorkers } from './workers.js';

@@ -18,7 +18,7 @@ export interface Worker {
 
 /** Starts a worker process (see worker.ts) with this configuration. */
 export function startWorker(config: Record<string, unknown>): Worker {
-  const child = spawn(process.execPath, ['--conditions=development', '--import=tsx', WORKER, JSON.stringify(config)], {
+  const child = spawn(process.execPath, ['--conditions=session-policy-source', '--import=tsx', WORKER, JSON.stringify(config)], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, SESSION_KEY: TEST_KEY },
   });
