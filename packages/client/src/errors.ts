@@ -1,5 +1,3 @@
-import { SessionPolicyError } from '@session-policy/core';
-
 /**
  * Stable codes of the errors the client package throws. A code never changes meaning
  * once released; match on it, not on the message.
@@ -23,6 +21,16 @@ import { SessionPolicyError } from '@session-policy/core';
  * - `ERR_INVALID_DETACHED`: what was given to `attach` is not a detached session of this
  *   principal.
  * - `ERR_LEASE_ENDED`: a lease was used after it was released, discarded or detached.
+ * - `ERR_UPSTREAM_LOGIN_COOLDOWN`: the upstream refused this principal's credentials a
+ *   short while ago; no login is tried until the cooldown passes or the app calls
+ *   `resetCooldown`. The refusal is the `cause`.
+ * - `ERR_UPSTREAM_TIMEOUT`: one login attempt (or a logout) took longer than its
+ *   timeout. A login timeout is a passing failure: it is retried with backoff.
+ * - `ERR_COORDINATOR`: the coordinator shared with other processes failed (Redis down…);
+ *   the failure is the `cause`.
+ * - `ERR_INVALID_OPTION`: an option given to a constructor is wrong; the message and
+ *   `option` name it.
+ * - `ERR_INVALID_PRINCIPAL`: the principal cannot be turned into a key.
  *
  * @public
  */
@@ -36,22 +44,117 @@ export type ClientErrorCode =
   | 'ERR_POOL_TIMEOUT'
   | 'ERR_POOL_FULL'
   | 'ERR_INVALID_DETACHED'
-  | 'ERR_LEASE_ENDED';
+  | 'ERR_LEASE_ENDED'
+  | 'ERR_UPSTREAM_LOGIN_COOLDOWN'
+  | 'ERR_UPSTREAM_TIMEOUT'
+  | 'ERR_COORDINATOR'
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_INVALID_PRINCIPAL';
 
 /**
- * The base class of the client package's errors: a {@link SessionPolicyError} whose
- * `code` is a {@link ClientErrorCode}. Branch on `code`.
+ * The base class of the client package's errors: an `Error` with a stable `code` (a
+ * {@link ClientErrorCode}) and the class's name as `name`, the same convention as the
+ * server-side packages' `SessionPolicyError`, without depending on them. Branch on `code`.
  *
  * @public
  */
-export class ClientError extends SessionPolicyError<ClientErrorCode> {
+export class ClientError extends Error {
+  /** The stable code of this error. */
+  readonly code: ClientErrorCode;
+
   /**
    * @param code - the stable code.
    * @param message - what happened and what to do about it.
    * @param options - standard `ErrorOptions` (`cause`).
    */
   constructor(code: ClientErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options);
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An option is invalid (`ERR_INVALID_OPTION`); the message names it and says why. @public */
+export class InvalidOptionError extends ClientError {
+  /** The name of the offending option, dotted for nested options. */
+  readonly option: string;
+
+  /**
+   * @param option - the option's name.
+   * @param message - why it is refused.
+   */
+  constructor(option: string, message: string) {
+    super('ERR_INVALID_OPTION', `Invalid option "${option}": ${message}`);
+    this.option = option;
+  }
+}
+
+/** The principal cannot be turned into a key (`ERR_INVALID_PRINCIPAL`). @public */
+export class InvalidPrincipalError extends ClientError {
+  /** @param message - why the principal was refused. */
+  constructor(message: string) {
+    super('ERR_INVALID_PRINCIPAL', message);
+  }
+}
+
+/**
+ * The upstream refused this principal's credentials less than the cooldown ago
+ * (`ERR_UPSTREAM_LOGIN_COOLDOWN`): no login was tried. The refusal is the `cause`.
+ *
+ * @public
+ */
+export class LoginCooldownError extends ClientError {
+  /** The principal's key. */
+  readonly principalKey: string;
+  /** When logins are tried again (epoch milliseconds), unless the app resets it sooner. */
+  readonly until: number;
+
+  /**
+   * @param principalKey - the principal's key.
+   * @param until - when the cooldown ends, epoch milliseconds.
+   * @param cause - the refusal that started it.
+   */
+  constructor(principalKey: string, until: number, cause: unknown) {
+    super(
+      'ERR_UPSTREAM_LOGIN_COOLDOWN',
+      `The upstream refused the credentials of "${principalKey}"; no login is tried before ${new Date(until).toISOString()} (or resetCooldown())`,
+      { cause },
+    );
+    this.principalKey = principalKey;
+    this.until = until;
+  }
+}
+
+/**
+ * A login attempt or a logout took longer than its timeout (`ERR_UPSTREAM_TIMEOUT`).
+ *
+ * @public
+ */
+export class UpstreamTimeoutError extends ClientError {
+  /** What timed out. */
+  readonly operation: 'login' | 'logout';
+  /** The timeout, in milliseconds. */
+  readonly timeout: number;
+
+  /**
+   * @param operation - what timed out.
+   * @param timeout - the timeout, in milliseconds.
+   */
+  constructor(operation: 'login' | 'logout', timeout: number) {
+    super('ERR_UPSTREAM_TIMEOUT', `The upstream ${operation} did not answer within ${timeout} ms`);
+    this.operation = operation;
+    this.timeout = timeout;
+  }
+}
+
+/** The coordinator shared with other processes failed (`ERR_COORDINATOR`). @public */
+export class CoordinatorError extends ClientError {
+  /**
+   * @param message - what was being done.
+   * @param cause - the failure.
+   */
+  constructor(message: string, cause: unknown) {
+    super('ERR_COORDINATOR', `${message}: ${describe(cause)}`, { cause });
   }
 }
 

@@ -42,19 +42,70 @@ export interface ExpiredEvent {
   readonly generation: number;
 }
 
-/** A session was logged out (by `logout`, `close`, or a pool discarding it). @public */
+/**
+ * Why a session was logged out: `logout` (the app asked), `close`, `idle` (unused for
+ * `idleTimeout`), `demand` (a pool let an idle session go for another process waiting for
+ * a place in the cap), `orphan` (a login that finished after it was given up: timeout or
+ * close).
+ *
+ * @public
+ */
+export type LogoutReason = 'logout' | 'close' | 'idle' | 'demand' | 'orphan';
+
+/** A session was logged out. @public */
 export interface LogoutEvent {
   /** The principal's key. */
   readonly key: string;
   /** The session's generation. */
   readonly generation: number;
+  /** Why. */
+  readonly reason: LogoutReason;
   /** Set when the strategy's `logout` failed; the session is let go all the same. */
   readonly error?: unknown;
 }
 
 /**
+ * A caller got a session: a keeper's `run` starts its work, a pool lends a lease.
+ *
+ * @public
+ */
+export interface AcquireEvent {
+  /** The principal's key. */
+  readonly key: string;
+  /** The session's generation. */
+  readonly generation: number;
+  /** How long the caller waited for the session (login, turn or free place), in milliseconds. */
+  readonly waited: number;
+}
+
+/**
+ * How a caller gave a session back: `release` (done with it), `expired` (its work saw the
+ * session expire), `discard`, `detach` (pool leases).
+ *
+ * @public
+ */
+export type ReleaseOutcome = 'release' | 'expired' | 'discard' | 'detach';
+
+/**
+ * A caller gave a session back: a keeper's work ended, a pool lease was released,
+ * discarded or detached.
+ *
+ * @public
+ */
+export interface ReleaseEvent {
+  /** The principal's key. */
+  readonly key: string;
+  /** The session's generation. */
+  readonly generation: number;
+  /** How long the caller held it, in milliseconds. */
+  readonly held: number;
+  /** How it was given back. */
+  readonly outcome: ReleaseOutcome;
+}
+
+/**
  * The events of {@link SessionKeeper} and {@link SessionPool}, one per login, failed
- * attempt, expiry, renewal and logout, for logging. Listeners run synchronously; keep
+ * attempt, expiry, renewal, logout, acquire and release, for logging. Listeners run synchronously; keep
  * them quick.
  *
  * @public
@@ -65,6 +116,8 @@ export interface ClientEvents {
   expired: [event: ExpiredEvent];
   renewal: [event: RenewalEvent];
   logout: [event: LogoutEvent];
+  acquire: [event: AcquireEvent];
+  release: [event: ReleaseEvent];
 }
 
 /**

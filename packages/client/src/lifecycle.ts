@@ -13,12 +13,14 @@
 export type SessionState = 'disconnected' | 'authenticating' | 'connected' | 'executing' | 'reconnecting';
 
 /**
- * The transitions allowed from each state (the keeper never makes any other):
+ * The transitions allowed from each state. The keeper never moves a state by hand: it
+ * derives the state from what it holds (a login in flight, a session, work running) each
+ * time one of those changes, and every change so derived is in this table:
  *
  * ```text
- * disconnected   → authenticating
- * authenticating → connected | disconnected (login failed, or closed)
- * connected      → executing | reconnecting | disconnected (logout, close)
+ * disconnected   → authenticating | reconnecting (a login after the last session expired twice)
+ * authenticating → connected | executing (older work still running) | disconnected (failed)
+ * connected      → executing | reconnecting | disconnected (logout, close, idle)
  * executing      → connected | reconnecting (expiry) | disconnected (logout, close, gave up)
  * reconnecting   → connected | executing (older work still running) | disconnected
  * ```
@@ -26,8 +28,8 @@ export type SessionState = 'disconnected' | 'authenticating' | 'connected' | 'ex
  * @public
  */
 export const TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
-  disconnected: ['authenticating'],
-  authenticating: ['connected', 'disconnected'],
+  disconnected: ['authenticating', 'reconnecting'],
+  authenticating: ['connected', 'executing', 'disconnected'],
   connected: ['executing', 'reconnecting', 'disconnected'],
   executing: ['connected', 'reconnecting', 'disconnected'],
   reconnecting: ['connected', 'executing', 'disconnected'],

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@session-policy/core';
+import { InvalidOptionError } from './errors.js';
 
 /**
  * How logins are retried after passing failures (network errors, 5xx). Refused

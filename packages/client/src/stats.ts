@@ -4,10 +4,15 @@
  * @public
  */
 export interface ClientStats {
-  /** Sessions held now: created (or attached) and not yet finalized. */
+  /** Sessions held now: created, attached or adopted, and not yet finalized. */
   readonly active: number;
   /** Sessions created by a successful login, plus sessions attached to a pool. */
   readonly created: number;
+  /**
+   * Sessions taken over from another process through the coordinator (a login made
+   * elsewhere), without a login here.
+   */
+  readonly adopted: number;
   /** Sessions let go: logged out, expired, discarded or detached. */
   readonly finalized: number;
   /** Sessions created to replace one that expired. */
@@ -21,6 +26,7 @@ export interface ClientStats {
 /** The mutable counters behind {@link ClientStats}. */
 export class Counters {
   created = 0;
+  adopted = 0;
   finalized = 0;
   renewals = 0;
   logins = 0;
@@ -28,7 +34,7 @@ export class Counters {
 
   /** A frozen copy for `stats()`. */
   snapshot(): ClientStats {
-    const { created, finalized, renewals, logins, failures } = this;
-    return Object.freeze({ active: created - finalized, created, finalized, renewals, logins, failures });
+    const { created, adopted, finalized, renewals, logins, failures } = this;
+    return Object.freeze({ active: created + adopted - finalized, created, adopted, finalized, renewals, logins, failures });
   }
 }

@@ -1,5 +1,4 @@
-import { InvalidPrincipalError } from '@session-policy/core';
-import { SessionExpiredError } from './errors.js';
+import { InvalidPrincipalError, SessionExpiredError } from './errors.js';
 
 /**
  * What a strategy's `login` is told about the attempt it makes.
@@ -13,6 +12,16 @@ export interface LoginContext {
   readonly attempt: number;
   /** `true` when this login replaces a session that expired. */
   readonly renewal: boolean;
+}
+
+/**
+ * What a strategy's `logout` is told.
+ *
+ * @public
+ */
+export interface LogoutContext {
+  /** Aborted when the logout timeout passes; pass it to `fetch`. */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -38,8 +47,11 @@ export interface SessionStrategy<P, S> {
    * again and retries the work once). Default: the error is a {@link SessionExpiredError}.
    */
   isExpired?(error: unknown, session: S): boolean;
-  /** Logs the session out. Errors are reported in the `logout` event, never thrown. */
-  logout?(session: S, principal: P): Promise<void>;
+  /**
+   * Logs the session out. Errors are reported in the `logout` event, never thrown. The
+   * context's signal aborts when the logout timeout passes; pass it to `fetch`.
+   */
+  logout?(session: S, principal: P, context: LogoutContext): Promise<void>;
   /**
    * The principal's key: principals with equal keys share sessions. Default: a string
    * principal is its own key, a number its decimal form, an object its `id` field.

@@ -134,8 +134,12 @@ test('wrong password: a typed error for every waiting caller, exactly one attemp
   t.like(keeper.stats(), { logins: 1, failures: 1, created: 0, active: 0 });
   t.is(keeper.state('alice'), 'disconnected');
 
+  const cooling = await t.throwsAsync(keeper.run('alice', readData), { code: 'ERR_UPSTREAM_LOGIN_COOLDOWN' } as never);
+  t.true((cooling as unknown as { cause: unknown }).cause instanceof UpstreamLoginError, 'the refusal is the cause');
+  t.is(upstream.counts.loginAttempts, 1, 'a later call in the cooldown does not ask the upstream');
+  await keeper.resetCooldown('alice');
   await t.throwsAsync(keeper.run('alice', readData), { code: 'ERR_UPSTREAM_LOGIN_FAILED' } as never);
-  t.is(upstream.counts.loginAttempts, 2, 'a later call tries once more, once');
+  t.is(upstream.counts.loginAttempts, 2, 'after a reset, a later call tries once more, once');
   await keeper.close();
 });
 
@@ -364,7 +368,7 @@ test('principals are keyed by string, number or id; others need a key() function
   await keeper.close();
 });
 
-test('close() during a login abandons it: waiting callers fail with ERR_KEEPER_CLOSED', async (t) => {
+test('close() during a login: waiting callers fail with ERR_KEEPER_CLOSED, the login finishes and is logged out', async (t) => {
   const upstream = await startUpstream({ loginDelay: 200 });
   t.teardown(() => upstream.close());
   const keeper = new SessionKeeper({ strategy: strategyFor(upstream) });
@@ -377,5 +381,8 @@ test('close() during a login abandons it: waiting callers fail with ERR_KEEPER_C
     t.is(((outcome as PromiseRejectedResult).reason as { code?: string }).code, 'ERR_KEEPER_CLOSED');
   }
   t.is(keeper.state('alice'), 'disconnected');
-  t.like(keeper.stats(), { logins: 1, created: 0, active: 0 });
+  t.like(keeper.stats(), { logins: 1, created: 1, finalized: 1, active: 0 });
+  t.is(upstream.counts.logins, 1);
+  t.is(upstream.counts.logouts, 1);
+  t.is(upstream.active('alice'), 0, 'no session is left alive upstream');
 });
