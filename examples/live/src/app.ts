@@ -6,11 +6,13 @@
 // page (through @session-policy/browser) says so and never reconnects.
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import {
   LiveConnections,
+  sessionMiddlewareBinding,
   prefersHtml,
   SessionPolicyError,
   SessionRegistry,
@@ -18,6 +20,7 @@ import {
   type LiveConnectionsOptions,
 } from '@session-policy/core';
 import { sessionPolicy } from '@session-policy/express';
+import { LiveWebSockets } from '@session-policy/ws';
 import { BROWSER_ASSETS, loadBrowserAssets } from './browser-assets.js';
 import { livePage, loginPage } from './pages.js';
 import { registryOptions, yes, type ExampleOptions } from '../../shared/src/example-options.js';
@@ -55,6 +58,9 @@ export interface RunningLiveExample {
   streamRequests(): readonly StreamRequest[];
   close(): Promise<void>;
 }
+
+/** The user name express-session loaded on a WebSocket's handshake request. */
+const userOf = (req: IncomingMessage) => (req as IncomingMessage & { session?: { user?: string } }).session?.user;
 
 const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['content-type']);
 
@@ -94,15 +100,15 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
     res.type('text/javascript').set('cache-control', 'no-cache').send(body);
   });
 
-  app.use(
-    session({
-      name: 'sid',
-      secret: options.secret ?? randomBytes(32).toString('hex'),
-      resave: false,
-      saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax' },
-    }),
-  );
+  // One session middleware for HTTP requests and for WebSocket handshakes.
+  const sessionMiddleware = session({
+    name: 'sid',
+    secret: options.secret ?? randomBytes(32).toString('hex'),
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax' },
+  });
+  app.use(sessionMiddleware);
   app.use('/events', (req, _res, next) => {
     streamRequests.push({ at: Date.now(), tab: typeof req.query.tab === 'string' ? req.query.tab : undefined });
     next();
@@ -197,6 +203,24 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
   });
 
   const server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  // WebSockets on /live, bound to the same sessions and counted by the same manager as the
+  // streams: refused with 401 before the upgrade without an active session, closed with
+  // 4401 and the reason when the session ends.
+  const sockets = new LiveWebSockets({
+    connections: live,
+    binding: sessionMiddlewareBinding(sessionMiddleware),
+    path: '/live',
+    onConnection: (socket, handle, req) => {
+      handle.send('hello', { user: userOf(req), tab: handle.connectionId });
+      pushDevices(handle.principalKey).catch(() => undefined);
+      socket.on('message', (message) => {
+        // A client message is echoed to every connection of the principal (WebSocket or stream).
+        const text = String(message).slice(0, 200);
+        live.send({ principalKey: handle.principalKey }, 'notice', { message: text, from: userOf(req) });
+      });
+    },
+  });
+  sockets.listen(server);
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
   return {
@@ -207,6 +231,7 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
     async close() {
       // Streams first: the HTTP server's close() waits for open responses.
       live.close();
+      sockets.close();
       registry.off('admitted', onChange);
       registry.off('ended', onChange);
       server.closeAllConnections();
