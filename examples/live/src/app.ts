@@ -1,6 +1,7 @@
 // The live example: express-session keeps the session, @session-policy/express enforces
 // the policy, and every signed-in page holds a Server-Sent Events stream bound to its
-// session (core's LiveConnections + openEventStream). When the session ends — logout in
+// session (core's LiveConnections + openEventStream), or a WebSocket on /live
+// (@session-policy/ws, the same manager and caps). When the session ends — logout in
 // another tab, a login elsewhere that evicts it, a revoke, "log out everywhere", a
 // timeout — the page's stream gets `session_ended` with the reason and is closed, and the
 // page (through @session-policy/browser) says so and never reconnects.
@@ -46,6 +47,8 @@ export interface StreamRequest {
   readonly at: number;
   /** The page's tab id (the `tab` query parameter), if any. */
   readonly tab: string | undefined;
+  /** `/events` (an event stream) or `/live` (a WebSocket handshake). */
+  readonly path: '/events' | '/live';
 }
 
 /** A started live example. */
@@ -54,7 +57,7 @@ export interface RunningLiveExample {
   registry: SessionRegistry;
   /** The live connections manager (open streams, caps, counters). */
   live: LiveConnections;
-  /** Every request made to the stream URL so far. */
+  /** Every request made to the stream URL or the WebSocket URL so far. */
   streamRequests(): readonly StreamRequest[];
   close(): Promise<void>;
 }
@@ -110,7 +113,7 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
   });
   app.use(sessionMiddleware);
   app.use('/events', (req, _res, next) => {
-    streamRequests.push({ at: Date.now(), tab: typeof req.query.tab === 'string' ? req.query.tab : undefined });
+    streamRequests.push({ at: Date.now(), tab: typeof req.query.tab === 'string' ? req.query.tab : undefined, path: '/events' });
     next();
   });
   // A stream request of an ended session is told why on the stream itself (the default).
@@ -219,6 +222,10 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
         live.send({ principalKey: handle.principalKey }, 'notice', { message: text, from: userOf(req) });
       });
     },
+  });
+  server.on('upgrade', (req: IncomingMessage) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/live') streamRequests.push({ at: Date.now(), tab: url.searchParams.get('tab') ?? undefined, path: '/live' });
   });
   sockets.listen(server);
   await once(server, 'listening');

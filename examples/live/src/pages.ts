@@ -1,6 +1,6 @@
 // The live example's two pages: a login form, and the live page (status line, your
-// devices, live events), whose script uses @session-policy/browser served from
-// BROWSER_ASSETS. No build step.
+// devices, live events, over an event stream or, with ?stream=ws, a WebSocket), whose
+// script uses @session-policy/browser served from BROWSER_ASSETS. No build step.
 import { BROWSER_ASSETS } from './browser-assets.js';
 
 const STYLE = `
@@ -111,8 +111,14 @@ const renderDevices = (sessions) => {
   });
   $('devices').replaceChildren(...rows);
 };
+// ?stream=ws: the same page over a WebSocket (/live) instead of the event stream; after
+// a failed handshake the helper asks /api/me whether the session is over (401) or the
+// network failed.
+const ws = new URLSearchParams(location.search).get('stream') === 'ws';
 const live = connectLiveSession({
-  url: '/events',
+  url: ws ? '/live' : '/events',
+  stream: ws ? 'websocket' : 'sse',
+  probe: '/api/me',
   events: ['hello', 'devices', 'notice'],
   onStatus: (status) => {
     $('status').dataset.status = status;
@@ -150,7 +156,7 @@ $('logout-everywhere').onclick = async () => {
 $('notify').onsubmit = async (event) => {
   event.preventDefault();
   const input = event.target.elements.message;
-  await post('/api/notify', { message: input.value });
+  if (!live.send(input.value)) await post('/api/notify', { message: input.value });
   input.value = '';
 };
 </script>`,

@@ -47,9 +47,11 @@ export type UpgradeVerdict =
  * The session check of long-lived connections opened by an upgrade (WebSockets,
  * socket.io): the upgrade request never goes through the web framework's middleware, so
  * this reads its session through an {@link UpgradeBinding} and checks it against the
- * registry exactly as the adapters check a request: an active session passes, an ended
- * one is destroyed in its session library and refused, a request without a tracked
- * session is refused, and a store failure follows the registry's `onStoreError`.
+ * registry as the adapters check a request: an active session passes, an ended or
+ * unknown one is refused (and left in its session library: a browser cannot read the
+ * refusal, so the next HTTP request must still be told why the session ended), a request
+ * without a tracked session is refused, and a store failure follows the registry's
+ * `onStoreError`.
  *
  * @example
  * ```ts
@@ -106,20 +108,18 @@ export class UpgradePolicy {
         return refused('unavailable', storeUnavailableAnswer(false));
       case 'invalid':
         if (result.error.code === 'ERR_CLOSED') return refused('unavailable', storeUnavailableAnswer(false));
-        return this.#ended(binding, 'unknown');
+        return this.#ended('unknown');
       case 'ended':
-        return this.#ended(binding, result.reason);
+        return this.#ended(result.reason);
       default:
-        return this.#ended(binding, 'unknown');
+        return this.#ended('unknown');
     }
   }
 
-  async #ended(binding: SessionBinding, reason: EndedReason): Promise<UpgradeVerdict> {
-    try {
-      await binding.destroy();
-    } catch (error) {
-      this.#report(error);
-    }
+  #ended(reason: EndedReason): UpgradeVerdict {
+    // The session library's session is left as it is: a browser cannot read a refused
+    // handshake's answer, so the next HTTP request (the browser helper's probe) must still
+    // find the session, destroy it and say why it ended.
     return refused(reason, endedAnswer(reason, false, '/'));
   }
 
@@ -188,8 +188,7 @@ interface MiddlewareSession {
  * An {@link UpgradeBinding} over express-session (or any session middleware that sets
  * `req.session` and `req.sessionID` the same way): runs the middleware on the upgrade
  * request (with a response that is never sent, since the upgrade has its own), then reads
- * the principal key the adapter stored at login. An ended session is destroyed in the
- * session store, as the HTTP middleware does.
+ * the principal key the adapter stored at login.
  *
  * @param middleware - the same session middleware instance the app uses.
  * @public
