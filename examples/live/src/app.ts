@@ -1,7 +1,8 @@
 // The live example: express-session keeps the session, @session-policy/express enforces
 // the policy, and every signed-in page holds a Server-Sent Events stream bound to its
 // session (core's LiveConnections + openEventStream), or a WebSocket on /live
-// (@session-policy/ws, the same manager and caps). When the session ends — logout in
+// (@session-policy/ws), or a socket.io socket (@session-policy/socket.io): the same
+// manager and caps for all three. When the session ends — logout in
 // another tab, a login elsewhere that evicts it, a revoke, "log out everywhere", a
 // timeout — the page's stream gets `session_ended` with the reason and is closed, and the
 // page (through @session-policy/browser) says so and never reconnects.
@@ -21,7 +22,9 @@ import {
   type LiveConnectionsOptions,
 } from '@session-policy/core';
 import { sessionPolicy } from '@session-policy/express';
+import { LiveSocketIo } from '@session-policy/socket.io';
 import { LiveWebSockets } from '@session-policy/ws';
+import { Server as SocketIoServer } from 'socket.io';
 import { BROWSER_ASSETS, loadBrowserAssets } from './browser-assets.js';
 import { livePage, loginPage } from './pages.js';
 import { registryOptions, yes, type ExampleOptions } from '../../shared/src/example-options.js';
@@ -47,8 +50,8 @@ export interface StreamRequest {
   readonly at: number;
   /** The page's tab id (the `tab` query parameter), if any. */
   readonly tab: string | undefined;
-  /** `/events` (an event stream) or `/live` (a WebSocket handshake). */
-  readonly path: '/events' | '/live';
+  /** `/events` (an event stream), `/live` (a WebSocket handshake) or `/socket.io` (an Engine.IO handshake). */
+  readonly path: '/events' | '/live' | '/socket.io';
 }
 
 /** A started live example. */
@@ -228,6 +231,23 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
     if (url.pathname === '/live') streamRequests.push({ at: Date.now(), tab: url.searchParams.get('tab') ?? undefined, path: '/live' });
   });
   sockets.listen(server);
+  // socket.io on /socket.io/: the Engine.IO handshake checked the same way (401 without an
+  // active session), a `session_ended` event with the reason and a server disconnect when
+  // the session ends.
+  const io = new SocketIoServer(server, { serveClient: false });
+  io.engine.use((req: IncomingMessage, _res: unknown, next: () => void) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.searchParams.has('sid')) streamRequests.push({ at: Date.now(), tab: url.searchParams.get('tab') ?? undefined, path: '/socket.io' });
+    next();
+  });
+  new LiveSocketIo(io, {
+    connections: live,
+    binding: sessionMiddlewareBinding(sessionMiddleware),
+    onConnection: (socket, handle) => {
+      handle.send('hello', { user: userOf(socket.request), tab: handle.connectionId });
+      pushDevices(handle.principalKey).catch(() => undefined);
+    },
+  });
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
   return {
@@ -239,6 +259,7 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
       // Streams first: the HTTP server's close() waits for open responses.
       live.close();
       sockets.close();
+      io.engine.close();
       registry.off('admitted', onChange);
       registry.off('ended', onChange);
       server.closeAllConnections();
