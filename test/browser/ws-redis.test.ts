@@ -18,7 +18,7 @@ test.after.always(async () => {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const liveStatus = (page: Page) => page.evaluate(() => (window as unknown as { live: { status: string } }).live.status);
 
-async function signedInPage(url: string, user: string): Promise<{ page: Page; sockets: string[] }> {
+async function signedInPage(url: string, user: string, stream = 'ws'): Promise<{ page: Page; sockets: string[] }> {
   const browser = await launchDevice();
   browsers.push(browser);
   const page = await browser.context.newPage();
@@ -40,7 +40,7 @@ async function signedInPage(url: string, user: string): Promise<{ page: Page; so
   await page.fill('input[name=username]', user);
   await page.fill('input[name=password]', `${user}-pw`);
   await Promise.all([page.waitForURL(`${url}/`), page.click('button[type=submit]')]);
-  await page.goto(`${url}/?stream=ws`);
+  await page.goto(`${url}/?stream=${stream}`);
   await page.waitForFunction(() => document.getElementById('status')?.dataset.status === 'open', null, { timeout: 15_000 });
   return { page, sockets };
 }
@@ -102,5 +102,24 @@ if (!hasChromium) {
     await pause(15_000);
     t.is(upgrades(), 2, 'no handshake after the refusal');
     t.is(sockets.length, 2);
+  });
+
+  test.serial('socket.io in the page (watchSocketIoSession): revoked on the other process, the page is signed out and socket.io-client never reconnects', async (t) => {
+    t.timeout(90_000);
+    const { here, there } = await twoProcesses(3);
+    const { page } = await signedInPage(here.url, 'carol', 'socket.io');
+    const deviceId = await page.evaluate(() => localStorage.getItem('device-id'));
+    t.is(here.live.count({ principalKey: 'carol' }), 1);
+    const handshakes = () => here.streamRequests().filter((r) => r.path === '/socket.io').length;
+    t.is(handshakes(), 1);
+    await revokeFrom(there, 'carol', deviceId!);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'signed out: revoked', null, { timeout: 10_000 });
+    t.is(await liveStatus(page), 'ended');
+    t.is(here.live.count({ principalKey: 'carol' }), 0);
+    await page.screenshot({ path: screenshotPath('socket-io-revoked-on-other-process') });
+    // An absence: fifteen times socket.io-client's reconnection delay with no new handshake.
+    await pause(15_000);
+    t.is(handshakes(), 1, 'no handshake after the end');
+    t.false(await page.evaluate(() => (window as unknown as { live: { socket: { active: boolean } } }).live.socket.active));
   });
 }

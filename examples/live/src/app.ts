@@ -25,7 +25,7 @@ import { sessionPolicy } from '@session-policy/express';
 import { LiveSocketIo } from '@session-policy/socket.io';
 import { LiveWebSockets } from '@session-policy/ws';
 import { Server as SocketIoServer } from 'socket.io';
-import { BROWSER_ASSETS, loadBrowserAssets } from './browser-assets.js';
+import { BROWSER_ASSETS, SOCKET_IO_CLIENT, loadBrowserAssets, loadSocketIoClient } from './browser-assets.js';
 import { livePage, loginPage } from './pages.js';
 import { registryOptions, yes, type ExampleOptions } from '../../shared/src/example-options.js';
 import { DEFAULT_USERS, authenticate } from '../../shared/src/users.js';
@@ -100,6 +100,8 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
   app.use(express.json({ limit: '16kb' }));
 
+  const socketIoClient = loadSocketIoClient();
+  app.get(SOCKET_IO_CLIENT, (_req, res) => void res.type('text/javascript').set('cache-control', 'no-cache').send(socketIoClient));
   app.get(`${BROWSER_ASSETS}:file`, (req, res) => {
     const body = assets.get(req.params.file);
     if (body === undefined) return void res.status(404).end();

@@ -16,3 +16,9 @@ export {
 } from './live-session.js';
 export { openTabChannel, type TabChannel, type TabMessage, type TabTransport } from './tab-channel.js';
 export { WS_SESSION_ENDED, WS_STREAM_CLOSED } from './websocket-stream.js';
+export {
+  watchSocketIoSession,
+  type SocketIoLike,
+  type SocketIoSession,
+  type SocketIoSessionOptions,
+} from './socket-io-session.js';
