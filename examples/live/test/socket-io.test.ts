@@ -4,6 +4,7 @@
 // not reconnect; a handshake without an active session is answered 401.
 import test from 'ava';
 import { io as connectIo, type Socket } from 'socket.io-client';
+import type { SocketIoLike } from '@session-policy/browser';
 import { useTwoProcesses } from './helpers/two-processes.js';
 import { device, type Device } from './helpers/device.js';
 import { isRefusal, openWs } from './helpers/ws-client.js';
@@ -32,6 +33,9 @@ async function connect(base: string, who: Device, tab: string, transports?: stri
     ...(transports ? { transports } : {}),
   });
   clients.push(socket);
+  // The browser helper's watchSocketIoSession takes a socket.io-client socket as it is (a compile-time check).
+  const fits: SocketIoLike = socket;
+  void fits;
   const events: Array<[string, unknown]> = [];
   const waiters = new Map<string, Array<(data: unknown) => void>>();
   socket.onAny((event: string, data: unknown) => {

@@ -8,10 +8,11 @@ import { openTabChannel, type TabChannel, type TabMessage, type TabTransport } f
  * @public
  */
 export interface SocketIoLike {
+  // `any[]`, as socket.io-client types its listeners: a socket fits as it is.
   /** Adds a listener. */
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (...args: any[]) => void): unknown;
   /** Removes a listener. */
-  off(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
   /** Closes the socket for good (no reconnection). */
   disconnect(): unknown;
 }
@@ -105,7 +106,7 @@ export function watchSocketIoSession(socket: SocketIoLike, options: SocketIoSess
     socket.disconnect();
     options.onStreamClosed?.(reasonOf(data, 'closed'));
   };
-  const onConnectError = (error: { message?: unknown; data?: unknown }): void => {
+  const onConnectError = (error: { message?: unknown; data?: unknown } | undefined): void => {
     if (endReason !== undefined) return;
     if (error?.message === 'session_ended' || error?.message === 'not_logged_in') return end(reasonOf(error.data, String(error.message)), 'server');
     if (error?.message === 'connection_limit') return onStreamClosed(error.data);
