@@ -1,16 +1,20 @@
 // The live example: express-session keeps the session, @session-policy/express enforces
 // the policy, and every signed-in page holds a Server-Sent Events stream bound to its
-// session (core's LiveConnections + openEventStream). When the session ends — logout in
+// session (core's LiveConnections + openEventStream), or a WebSocket on /live
+// (@session-policy/ws), or a socket.io socket (@session-policy/socket.io): the same
+// manager and caps for all three. When the session ends — logout in
 // another tab, a login elsewhere that evicts it, a revoke, "log out everywhere", a
 // timeout — the page's stream gets `session_ended` with the reason and is closed, and the
 // page (through @session-policy/browser) says so and never reconnects.
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import {
   LiveConnections,
+  sessionMiddlewareBinding,
   prefersHtml,
   SessionPolicyError,
   SessionRegistry,
@@ -18,8 +22,11 @@ import {
   type LiveConnectionsOptions,
 } from '@session-policy/core';
 import { sessionPolicy } from '@session-policy/express';
-import { BROWSER_ASSETS, loadBrowserAssets } from './browser-assets.js';
 import { BoundedLog } from './bounded-log.js';
+import { LiveSocketIo } from '@session-policy/socket.io';
+import { LiveWebSockets } from '@session-policy/ws';
+import { Server as SocketIoServer } from 'socket.io';
+import { BROWSER_ASSETS, SOCKET_IO_CLIENT, loadBrowserAssets, loadSocketIoClient } from './browser-assets.js';
 import { livePage, loginPage } from './pages.js';
 import { registryOptions, yes, type ExampleOptions } from '../../shared/src/example-options.js';
 import { endMessage } from '../../shared/src/end-messages.js';
@@ -49,6 +56,8 @@ export interface StreamRequest {
   readonly at: number;
   /** The page's tab id (the `tab` query parameter), if any. */
   readonly tab: string | undefined;
+  /** `/events` (an event stream), `/live` (a WebSocket handshake) or `/socket.io` (an Engine.IO handshake). */
+  readonly path: '/events' | '/live' | '/socket.io';
 }
 
 /** A started live example. */
@@ -57,10 +66,13 @@ export interface RunningLiveExample {
   registry: SessionRegistry;
   /** The live connections manager (open streams, caps, counters). */
   live: LiveConnections;
-  /** The last 1,000 requests made to the stream URL (bounded: a long-running server keeps no more). */
+  /** The last 1,000 requests made to the stream URL or the WebSocket URL (bounded: a long-running server keeps no more). */
   streamRequests(): readonly StreamRequest[];
   close(): Promise<void>;
 }
+
+/** The user name express-session loaded on a WebSocket's handshake request. */
+const userOf = (req: IncomingMessage) => (req as IncomingMessage & { session?: { user?: string } }).session?.user;
 
 const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['content-type']);
 
@@ -102,23 +114,25 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
   app.use(express.json({ limit: '16kb' }));
 
+  const socketIoClient = loadSocketIoClient();
+  app.get(SOCKET_IO_CLIENT, (_req, res) => void res.type('text/javascript').set('cache-control', 'no-cache').send(socketIoClient));
   app.get(`${BROWSER_ASSETS}:file`, (req, res) => {
     const body = assets.get(req.params.file);
     if (body === undefined) return void res.status(404).end();
     res.type('text/javascript').set('cache-control', 'no-cache').send(body);
   });
 
-  app.use(
-    session({
-      name: 'sid',
-      secret: options.secret ?? randomBytes(32).toString('hex'),
-      resave: false,
-      saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax' },
-    }),
-  );
+  // One session middleware for HTTP requests and for WebSocket handshakes.
+  const sessionMiddleware = session({
+    name: 'sid',
+    secret: options.secret ?? randomBytes(32).toString('hex'),
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax' },
+  });
+  app.use(sessionMiddleware);
   app.use('/events', (req, _res, next) => {
-    streamRequests.push({ at: Date.now(), tab: typeof req.query.tab === 'string' ? req.query.tab : undefined });
+    streamRequests.push({ at: Date.now(), tab: typeof req.query.tab === 'string' ? req.query.tab : undefined, path: '/events' });
     next();
   });
   // A stream request of an ended session is told why on the stream itself (the default).
@@ -211,6 +225,45 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
   });
 
   const server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  // WebSockets on /live, bound to the same sessions and counted by the same manager as the
+  // streams: refused with 401 before the upgrade without an active session, closed with
+  // 4401 and the reason when the session ends.
+  const sockets = new LiveWebSockets({
+    connections: live,
+    binding: sessionMiddlewareBinding(sessionMiddleware),
+    path: '/live',
+    onConnection: (socket, handle, req) => {
+      handle.send('hello', { user: userOf(req), tab: handle.connectionId });
+      pushDevices(handle.principalKey).catch(() => undefined);
+      socket.on('message', (message) => {
+        // A client message is echoed to every connection of the principal (WebSocket or stream).
+        const text = String(message).slice(0, 200);
+        live.send({ principalKey: handle.principalKey }, 'notice', { message: text, from: userOf(req) });
+      });
+    },
+  });
+  server.on('upgrade', (req: IncomingMessage) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/live') streamRequests.push({ at: Date.now(), tab: url.searchParams.get('tab') ?? undefined, path: '/live' });
+  });
+  sockets.listen(server);
+  // socket.io on /socket.io/: the Engine.IO handshake checked the same way (401 without an
+  // active session), a `session_ended` event with the reason and a server disconnect when
+  // the session ends.
+  const io = new SocketIoServer(server, { serveClient: false });
+  io.engine.use((req: IncomingMessage, _res: unknown, next: () => void) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.searchParams.has('sid')) streamRequests.push({ at: Date.now(), tab: url.searchParams.get('tab') ?? undefined, path: '/socket.io' });
+    next();
+  });
+  new LiveSocketIo(io, {
+    connections: live,
+    binding: sessionMiddlewareBinding(sessionMiddleware),
+    onConnection: (socket, handle) => {
+      handle.send('hello', { user: userOf(socket.request), tab: handle.connectionId });
+      pushDevices(handle.principalKey).catch(() => undefined);
+    },
+  });
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
   return {
@@ -221,6 +274,8 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
     async close() {
       // Streams first: the HTTP server's close() waits for open responses.
       live.close();
+      sockets.close();
+      io.engine.close();
       registry.off('admitted', onChange);
       registry.off('ended', onChange);
       server.closeAllConnections();

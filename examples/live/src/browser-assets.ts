@@ -10,6 +10,15 @@ import ts from 'typescript';
 /** The URL prefix the helper's modules are served under. */
 export const BROWSER_ASSETS = '/assets/session-policy-browser/';
 
+/** The URL socket.io-client's browser ES module is served at (for the page's ?stream=socket.io). */
+export const SOCKET_IO_CLIENT = '/assets/socket.io-client.js';
+
+/** socket.io-client's own browser ES module build, from node_modules. */
+export function loadSocketIoClient(): string {
+  // The package's entry is build/<flavour>/index.js; the browser bundles are in dist/.
+  return readFileSync(new URL('../../dist/socket.io.esm.min.js', import.meta.resolve('socket.io-client')), 'utf8');
+}
+
 /** Module file name → JavaScript source. */
 export function loadBrowserAssets(): Map<string, string> {
   const entry = fileURLToPath(import.meta.resolve('@session-policy/browser'));

@@ -1,7 +1,7 @@
 // The live example's two pages: a login form, and the live page (status line, your
-// devices, live events), whose script uses @session-policy/browser served from
-// BROWSER_ASSETS. No build step.
-import { BROWSER_ASSETS } from './browser-assets.js';
+// devices, live events, over an event stream or, with ?stream=ws, a WebSocket), whose
+// script uses @session-policy/browser served from BROWSER_ASSETS. No build step.
+import { BROWSER_ASSETS, SOCKET_IO_CLIENT } from './browser-assets.js';
 
 const STYLE = `
 body { font: 15px/1.45 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; }
@@ -78,7 +78,7 @@ export function livePage(user: string): string {
 <h2>Live events</h2>
 <ol id="events"></ol>
 <script type="module">
-import { connectLiveSession } from '${BROWSER_ASSETS}index.js';
+import { connectLiveSession, watchSocketIoSession } from '${BROWSER_ASSETS}index.js';
 const $ = (id) => document.getElementById(id);
 const time = (ms) => new Date(ms).toLocaleTimeString();
 const log = (name, data) => {
@@ -111,9 +111,11 @@ const renderDevices = (sessions) => {
   });
   $('devices').replaceChildren(...rows);
 };
-const live = connectLiveSession({
-  url: '/events',
-  events: ['hello', 'devices', 'notice'],
+// ?stream=ws: the same page over a WebSocket (/live) instead of the event stream; after
+// a failed handshake the helper asks /api/me whether the session is over (401) or the
+// network failed. ?stream=socket.io: over socket.io, watched by watchSocketIoSession.
+const mode = new URLSearchParams(location.search).get('stream');
+const handlers = {
   onStatus: (status) => {
     $('status').dataset.status = status;
     if (status !== 'ended' && status !== 'closed') $('status').textContent = status === 'open' ? 'live' : status;
@@ -134,7 +136,25 @@ const live = connectLiveSession({
     log('stream_closed', { reason });
     $('reconnect').hidden = false;
   },
-});
+};
+async function socketIoSession() {
+  const { io } = await import('${SOCKET_IO_CLIENT}');
+  const socket = io({ query: { tab: 'tab-' + crypto.getRandomValues(new Uint32Array(2)).join('-') }, reconnectionDelay: 1000 });
+  let status = 'idle';
+  const set = (next) => { status = next; handlers.onStatus(next); };
+  set('connecting');
+  socket.on('connect', () => set('open'));
+  socket.onAny((name, data) => { if (name !== 'session_ended' && name !== 'stream_closed') handlers.onEvent(name, data); });
+  const watch = watchSocketIoSession(socket, {
+    probe: '/api/me',
+    onEnded: (reason, source) => { set('ended'); handlers.onEnded(reason, source); },
+    onStreamClosed: (reason) => { set('closed'); handlers.onStreamClosed(reason); },
+  });
+  return { socket, get status() { return status; }, get endReason() { return watch.endReason; }, signOut: (reason) => watch.signOut(reason), send: () => false, connect: () => socket.connect() };
+}
+const live = mode === 'socket.io'
+  ? await socketIoSession()
+  : connectLiveSession({ url: mode === 'ws' ? '/live' : '/events', stream: mode === 'ws' ? 'websocket' : 'sse', probe: '/api/me', events: ['hello', 'devices', 'notice'], ...handlers });
 window.live = live;
 $('reconnect').onclick = () => { $('reconnect').hidden = true; live.connect(); };
 const post = (url, body) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body ?? {}) });
@@ -150,7 +170,7 @@ $('logout-everywhere').onclick = async () => {
 $('notify').onsubmit = async (event) => {
   event.preventDefault();
   const input = event.target.elements.message;
-  await post('/api/notify', { message: input.value });
+  if (!live.send(input.value)) await post('/api/notify', { message: input.value });
   input.value = '';
 };
 </script>`,

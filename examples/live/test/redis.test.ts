@@ -1,56 +1,11 @@
 // Two server processes sharing the Redis store: a session ended on one (a login there
 // evicting it, "log out everywhere" there) closes the streams the other holds, through
 // the store's revocation bus.
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisServer, type RedisServer } from '../../../packages/redis/test/helpers/redis-server.js';
-import { startLiveExample, type RunningLiveExample } from '../src/app.js';
+import { useTwoProcesses } from './helpers/two-processes.js';
 import { device } from './helpers/device.js';
 
-let redis: RedisServer | undefined;
-const children: ChildProcess[] = [];
-const examples: RunningLiveExample[] = [];
-
-test.before(async () => {
-  redis = await startRedisServer();
-});
-
-test.after.always(async () => {
-  await Promise.all(examples.map((e) => e.close()));
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.send('stop');
-        }),
-    ),
-  );
-  await redis?.stop();
-});
-
-async function twoProcesses(maxSessions = 1): Promise<{ here: RunningLiveExample; there: string }> {
-  const prefix = `live:${randomUUID()}:`;
-  const here = await startLiveExample({ store: new RedisSessionStore(redis!.url, { prefix }), maxSessions });
-  examples.push(here);
-  const child = fork(new URL('./helpers/live-worker.ts', import.meta.url), [redis!.url, prefix, String(maxSessions)], {
-    execArgv: ['--conditions=session-policy-source', '--import=tsx'],
-  });
-  children.push(child);
-  const there = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { url: string }).url));
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
-  });
-  return { here, there };
-}
+const twoProcesses = useTwoProcesses(test);
 
 test.serial('a login on the other process evicts this device: the stream held here gets "evicted" and closes', async (t) => {
   const { here, there } = await twoProcesses();

@@ -1,4 +1,5 @@
 import { openTabChannel, type TabChannel, type TabMessage, type TabTransport } from './tab-channel.js';
+import { openWebSocketStream, type WebSocketStream } from './websocket-stream.js';
 
 /**
  * Where a {@link LiveSession} stands.
@@ -29,8 +30,31 @@ export type EndSource = 'server' | 'tab' | 'local';
  * @public
  */
 export interface LiveSessionOptions {
-  /** The URL of the session's event stream (same origin, so the session cookie goes along). */
+  /**
+   * The URL of the session's event stream or WebSocket (same origin, so the session
+   * cookie goes along).
+   */
   readonly url: string;
+  /**
+   * What the URL serves: `'sse'` (an `EventSource`) or `'websocket'` (a `WebSocket` of
+   * `@session-policy/ws`: close code 4401 means signed out, 4409 closed alone). Default:
+   * `'websocket'` for `ws:`/`wss:` URLs, `'sse'` otherwise.
+   */
+  readonly stream?: 'sse' | 'websocket';
+  /**
+   * WebSocket only: the delay before reconnecting after a lost connection (milliseconds),
+   * doubled after each handshake that fails, up to a minute. Default 3000. (An
+   * `EventSource` follows the server's `retry:` instead.)
+   */
+  readonly retry?: number;
+  /**
+   * WebSocket only: an HTTP URL of the app asked (GET, `Accept: application/json`) when a
+   * handshake fails, since a browser does not say why: a `401` answer means the session is
+   * over (its JSON `reason`, or `error`, is the end reason), and nothing reconnects;
+   * anything else counts as a network error. Without it, failed handshakes are retried
+   * with the growing delay.
+   */
+  readonly probe?: string;
   /**
    * Whether the page has a session now; asked before every connection and on every
    * stream error, so a signed-out page never opens or keeps a stream (token apps:
@@ -83,6 +107,13 @@ export interface LiveSession {
   readonly transport: TabTransport;
   /** Opens the stream if the page has a session and it has not ended. */
   connect(): void;
+  /**
+   * WebSocket only: sends a message to the server on the open socket. Returns `false`
+   * (nothing sent) when no socket is open, or for an event stream.
+   *
+   * @param data - the message.
+   */
+  send(data: string): boolean;
   /** Closes the stream (the session goes on; other tabs are not told). */
   disconnect(): void;
   /**
@@ -102,12 +133,14 @@ const SESSION_ENDED = 'session_ended';
 const STREAM_CLOSED = 'stream_closed';
 
 /**
- * Connects a page to its session's event stream and to the other tabs of its origin.
+ * Connects a page to its session's event stream (or WebSocket) and to the other tabs of
+ * its origin.
  *
  * - The stream is opened only while the page has a session (see
- *   {@link LiveSessionOptions.hasSession}); on a `session_ended` event, on a stream error
- *   while signed out, or on a sign-out in another tab, it is closed for good: no
- *   reconnect loop.
+ *   {@link LiveSessionOptions.hasSession}); on a `session_ended` event (a WebSocket: close
+ *   code 4401, or a 401 from the {@link LiveSessionOptions.probe} after a failed
+ *   handshake), on a stream error while signed out, or on a sign-out in another tab, it
+ *   is closed for good: no reconnect loop.
  * - A sign-out here or a `session_ended` from the server is broadcast to every tab.
  * - The page reacts through `onEnded` (show a message) or `redirect`.
  *
@@ -130,7 +163,14 @@ export function connectLiveSession(options: LiveSessionOptions): LiveSession {
   const hasSession = options.hasSession ?? (() => true);
   const tabId = options.tabId === false ? undefined : (options.tabId ?? randomId());
   const streamUrl = tabId === undefined ? options.url : `${options.url}${options.url.includes('?') ? '&' : '?'}tab=${encodeURIComponent(tabId)}`;
+  const kind = options.stream ?? (/^wss?:/i.test(options.url) ? 'websocket' : 'sse');
+  if (kind !== 'sse' && kind !== 'websocket') throw new TypeError("connectLiveSession: options.stream must be 'sse' or 'websocket'");
+  const retry = options.retry ?? 3000;
+  if (!Number.isFinite(retry) || retry < 0) throw new TypeError('connectLiveSession: options.retry must be a number of milliseconds');
   let source: EventSource | undefined;
+  let socket: WebSocketStream | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
   let status: LiveStatus = 'idle';
   let endReason: string | undefined;
   let destroyed = false;
@@ -142,6 +182,10 @@ export function connectLiveSession(options: LiveSessionOptions): LiveSession {
   };
 
   const closeStream = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    socket?.close();
+    socket = undefined;
     if (!source) return;
     source.close();
     source = undefined;
@@ -166,12 +210,74 @@ export function connectLiveSession(options: LiveSessionOptions): LiveSession {
 
   const deliver = (name: string) => (event: MessageEvent) => options.onEvent?.(name, parseData(event.data));
 
+  const streamClosed = (reason: string): void => {
+    setStatus('closed');
+    options.onStreamClosed?.(reason);
+  };
+
+  const reconnectLater = (): void => {
+    const delay = Math.min(retry * 2 ** failures, 60_000);
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect();
+    }, delay);
+  };
+
+  // A failed handshake: ask the probe whether the session is over before trying again.
+  const handshakeFailed = (): void => {
+    failures++;
+    if (options.probe === undefined) return reconnectLater();
+    const asked = fetch(options.probe, { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
+    asked.then(
+      async (answer) => {
+        if (destroyed || endReason !== undefined || status !== 'connecting' || socket || timer !== undefined) return;
+        if (answer.status !== 401) return reconnectLater();
+        const body = (await answer.json().catch(() => undefined)) as { reason?: unknown; error?: unknown } | undefined;
+        const reason = typeof body?.reason === 'string' ? body.reason : typeof body?.error === 'string' ? body.error : 'unknown';
+        end(reason, 'server');
+      },
+      () => {
+        if (!destroyed && endReason === undefined && status === 'connecting' && !socket && timer === undefined) reconnectLater();
+      },
+    );
+  };
+
+  const connectWebSocket = (): void => {
+    setStatus('connecting');
+    const current: WebSocketStream = openWebSocketStream(streamUrl, {
+      opened: () => {
+        failures = 0;
+        setStatus('open');
+      },
+      event: (name, data) => {
+        if (name === 'message' || options.events?.includes(name)) options.onEvent?.(name, data);
+      },
+      ended: (reason) => {
+        socket = undefined;
+        end(reason, 'server');
+      },
+      closed: (reason) => {
+        socket = undefined;
+        streamClosed(reason);
+      },
+      lost: (opened) => {
+        socket = undefined;
+        if (!hasSession()) return setStatus('idle');
+        setStatus('connecting');
+        if (opened) reconnectLater();
+        else handshakeFailed();
+      },
+    });
+    socket = current;
+  };
+
   const connect = (): void => {
-    if (destroyed || source || endReason !== undefined) return;
+    if (destroyed || source || socket || timer !== undefined || endReason !== undefined) return;
     if (!hasSession()) {
       setStatus('idle');
       return;
     }
+    if (kind === 'websocket') return connectWebSocket();
     const es = new EventSource(streamUrl);
     source = es;
     setStatus('connecting');
@@ -205,8 +311,7 @@ export function connectLiveSession(options: LiveSessionOptions): LiveSession {
       } else if (es.readyState === EventSource.CLOSED) {
         // Refused (401, 409, not an event stream): the browser will not retry, nor do we.
         source = undefined;
-        setStatus('closed');
-        options.onStreamClosed?.('refused');
+        streamClosed('refused');
       } else {
         // A network error while signed in: the browser retries after the server's `retry:`.
         setStatus('connecting');
@@ -224,6 +329,9 @@ export function connectLiveSession(options: LiveSessionOptions): LiveSession {
     tabId,
     transport: channel.transport,
     connect,
+    send(data) {
+      return socket?.send(data) ?? false;
+    },
     disconnect() {
       closeStream();
       if (status !== 'ended') setStatus('idle');

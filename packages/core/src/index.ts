@@ -103,6 +103,16 @@ export {
   formatServerSentEvent,
   type EventStreamOptions,
 } from './live/event-stream.js';
+export {
+  UpgradePolicy,
+  refuseUpgrade,
+  requestConnectionId,
+  sessionMiddlewareBinding,
+  type ConnectMiddleware,
+  type UpgradeBinding,
+  type UpgradePolicyOptions,
+  type UpgradeVerdict,
+} from './live/upgrade-policy.js';
 export type { SessionBinding } from './http/session-binding.js';
 export { SESSION_MARKER, readMarker, newSessionId, type SessionMarker } from './http/session-marker.js';
 export { sessionHandle, isSessionHandle } from './http/session-handle.js';

@@ -151,6 +151,15 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
+   * The revocation bus's state: `true` while its subscription is proven live, `false`
+   * while it is down (ends on other processes may be missed; the near cache is bypassed),
+   * `undefined` when the store runs without a bus (`bus: false`). For monitoring.
+   */
+  get busLive(): boolean | undefined {
+    return this.#bus?.live;
+  }
+
+  /**
    * The keys holding a principal's data (for tests and operations; all in one hash slot).
    *
    * @param principalKey - the principal's key.
