@@ -11,12 +11,12 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import session from 'express-session';
 import {
   LiveConnections,
-  prefersHtml,
   SessionPolicyError,
   SessionRegistry,
   toSessionView,
   type LiveConnectionsOptions,
 } from '@session-policy/core';
+import { prefersHtml } from '@session-policy/core/http';
 import { sessionPolicy } from '@session-policy/express';
 import { BROWSER_ASSETS, loadBrowserAssets } from './browser-assets.js';
 import { BoundedLog } from './bounded-log.js';
