@@ -1,4 +1,5 @@
-import { expiresAt, SessionRegistry, type SessionInfo, type Timeouts } from '@session-policy/core';
+import { SessionRegistry, type SessionInfo } from '@session-policy/core';
+import { expiresAt, type Timeouts } from '@session-policy/core/store';
 import type { Contender } from './contenders.js';
 import { EventQueue } from './event-queue.js';
 import { deriveSeed, mulberry32, type Random } from './prng.js';

@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@keyv/redis';
-import { leastRecentlySeen, type AdmitRequest, type SessionInfo, type Timeouts } from '@session-policy/core';
+import { leastRecentlySeen, type SessionInfo } from '@session-policy/core';
+import { type AdmitRequest, type Timeouts } from '@session-policy/core/store';
 import { RedisSessionStore } from '@session-policy/redis';
 import { startRedisServer } from '../../packages/redis/test/helpers/redis-server.js';
 import { writeResultsBlock } from '../results-block.js';

@@ -102,10 +102,16 @@ const consumer = (redisImport: string, redisSource: string) => `import express f
 import session from 'express-session';
 import { ${redisImport} } from '@keyv/redis';
 import { SessionRegistry, SessionPolicyError, leastRecentlySeen, type SessionView } from '@session-policy/core';
+import { planAdmission, type AdmitRequest } from '@session-policy/core/store';
+import { HttpPolicy, type SessionBinding } from '@session-policy/core/http';
 import { sessionPolicy } from '@session-policy/express';
 import { RedisSessionStore } from '@session-policy/redis';
 import { SessionKeeper, cookieStrategy } from '@session-policy/client';
-${consumerBody(redisSource)}`;
+${consumerBody(redisSource)}
+// The store and adapter authors' entry points resolve too.
+export { planAdmission, HttpPolicy };
+export type { AdmitRequest, SessionBinding };
+`;
 
 /** A strict ES-module consumer (`consumer.mts`). */
 export const ESM_CONSUMER = consumer('createKeyv', 'createKeyv(url)');

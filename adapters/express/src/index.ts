@@ -6,14 +6,12 @@
  * @packageDocumentation
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { InvalidOptionError, MisconfiguredError, type LiveConnections } from '@session-policy/core';
 import {
   HttpPolicy,
-  InvalidOptionError,
-  MisconfiguredError,
   noSessionAnswer,
   rejectUnknownOptions,
   type EventStreamOptions,
-  type LiveConnections,
   SESSION_MARKER,
   readMarker,
   type HttpAnswer,
@@ -21,7 +19,7 @@ import {
   type RequestInfo,
   type RequestPolicy,
   type SessionBinding,
-} from '@session-policy/core';
+} from '@session-policy/core/http';
 
 export { LoginRefusedError, admittedLogin, passportPolicy, type PassportPolicyOptions } from './passport.js';
 

@@ -4,15 +4,13 @@
 // place that admits through `req.sessionPolicy` (which regenerates the session once) and
 // ends the session in the registry before passport's own single regeneration at logout.
 import type { Request } from 'express';
+import { InvalidOptionError, SessionPolicyError, type SessionView } from '@session-policy/core';
 import {
-  InvalidOptionError,
   SESSION_MARKER,
-  SessionPolicyError,
   readMarker,
   type LoginOptions,
   type LoginResult,
-  type SessionView,
-} from '@session-policy/core';
+} from '@session-policy/core/http';
 
 /**
  * Options of {@link passportPolicy}. Validated when it is called.

@@ -11,19 +11,21 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
 import {
-  HttpPolicy,
   InvalidOptionError,
   SessionRegistry,
+  type LiveConnections,
+  type SessionRegistryOptions,
+} from '@session-policy/core';
+import {
+  HttpPolicy,
   noSessionAnswer,
   type EventStreamOptions,
   type HttpAnswer,
   type HttpPolicyOptions,
-  type LiveConnections,
   type RequestInfo,
   type RequestPolicy,
   type SessionBinding,
-  type SessionRegistryOptions,
-} from '@session-policy/core';
+} from '@session-policy/core/http';
 import { SecureSessionBinding, StoreSessionBinding, type SessionRequest } from './session-bindings.js';
 
 declare module 'fastify' {

@@ -1,4 +1,5 @@
-import { InvalidOptionError, SESSION_MARKER, newSessionId, readMarker, type SessionBinding } from '@session-policy/core';
+import { InvalidOptionError } from '@session-policy/core';
+import { SESSION_MARKER, newSessionId, readMarker, type SessionBinding } from '@session-policy/core/http';
 
 /** The @fastify/session `Session` parts the binding uses (its types are not required). */
 interface StoreSession {

@@ -6,7 +6,8 @@ import Fastify from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySecureSession from '@fastify/secure-session';
 import fastifySession from '@fastify/session';
-import { InvalidOptionError, SessionRegistry, type RequestPolicy, type SessionBinding } from '@session-policy/core';
+import { InvalidOptionError, SessionRegistry } from '@session-policy/core';
+import { type RequestPolicy, type SessionBinding } from '@session-policy/core/http';
 import { sessionPolicy } from '@session-policy/fastify';
 
 const SECRET = 'a-secret-of-at-least-32-characters!!';

@@ -13,15 +13,18 @@
 import { createRequire } from 'node:module';
 import type { Plugin, Request, ResponseToolkit, Server } from '@hapi/hapi';
 import {
-  HttpPolicy,
   InvalidOptionError,
   MisconfiguredError,
+  type LiveConnections,
+  SessionRegistry,
+  type SessionRegistryOptions,
+} from '@session-policy/core';
+import {
+  HttpPolicy,
   rejectUnknownOptions,
   noSessionAnswer,
   type EventStreamOptions,
-  type LiveConnections,
   SESSION_MARKER,
-  SessionRegistry,
   newSessionId,
   readMarker,
   type HttpAnswer,
@@ -29,8 +32,7 @@ import {
   type RequestInfo,
   type RequestPolicy,
   type SessionBinding,
-  type SessionRegistryOptions,
-} from '@session-policy/core';
+} from '@session-policy/core/http';
 
 declare module '@hapi/hapi' {
   interface Request {

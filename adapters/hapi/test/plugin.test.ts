@@ -3,7 +3,8 @@
 import test from 'ava';
 import Hapi from '@hapi/hapi';
 import Cookie from '@hapi/cookie';
-import { SessionRegistry, type RequestPolicy } from '@session-policy/core';
+import { SessionRegistry } from '@session-policy/core';
+import { type RequestPolicy } from '@session-policy/core/http';
 import { plugin } from '@session-policy/hapi';
 
 test('name, version and requirements come from the package', (t) => {

@@ -13,14 +13,12 @@
  * @packageDocumentation
  */
 import type { Context, Middleware } from 'koa';
+import { InvalidOptionError, MisconfiguredError, type LiveConnections } from '@session-policy/core';
 import {
   HttpPolicy,
-  InvalidOptionError,
-  MisconfiguredError,
   noSessionAnswer,
   rejectUnknownOptions,
   type EventStreamOptions,
-  type LiveConnections,
   SESSION_MARKER,
   newSessionId,
   readMarker,
@@ -29,7 +27,7 @@ import {
   type RequestInfo,
   type RequestPolicy,
   type SessionBinding,
-} from '@session-policy/core';
+} from '@session-policy/core/http';
 
 declare module 'koa' {
   interface DefaultContext {

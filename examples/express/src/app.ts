@@ -11,11 +11,11 @@ import {
   SessionPolicyError,
   LiveConnections,
   SessionRegistry,
-  prefersHtml,
   type EvictionPolicy,
   type SessionRegistryOptions,
   type SessionStore,
 } from '@session-policy/core';
+import { prefersHtml } from '@session-policy/core/http';
 import { eventStream, sessionPolicy } from '@session-policy/express';
 import { registryOptions, yes, type ExampleOptions as SharedOptions, type RunningExample } from '../../shared/src/example-options.js';
 import { endMessage } from '../../shared/src/end-messages.js';

@@ -8,11 +8,11 @@ import {
   SessionPolicyError,
   LiveConnections,
   SessionRegistry,
-  prefersHtml,
   type EvictionPolicy,
   type SessionRegistryOptions,
   type SessionStore,
 } from '@session-policy/core';
+import { prefersHtml } from '@session-policy/core/http';
 import { eventStreamHandler, plugin as sessionPolicy } from '@session-policy/hapi';
 import { registryOptions, yes, type ExampleOptions, type RunningExample } from '../../shared/src/example-options.js';
 import { endMessage } from '../../shared/src/end-messages.js';

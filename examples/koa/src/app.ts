@@ -10,11 +10,11 @@ import {
   LiveConnections,
   SessionPolicyError,
   SessionRegistry,
-  prefersHtml,
   type EvictionPolicy,
   type SessionRegistryOptions,
   type SessionStore,
 } from '@session-policy/core';
+import { prefersHtml } from '@session-policy/core/http';
 import { eventStream, sessionPolicy } from '@session-policy/koa';
 import { registryOptions, yes, type ExampleOptions, type RunningExample } from '../../shared/src/example-options.js';
 import { endMessage } from '../../shared/src/end-messages.js';

@@ -15,12 +15,12 @@ import session from 'express-session';
 import {
   LiveConnections,
   sessionMiddlewareBinding,
-  prefersHtml,
   SessionPolicyError,
   SessionRegistry,
   toSessionView,
   type LiveConnectionsOptions,
 } from '@session-policy/core';
+import { prefersHtml } from '@session-policy/core/http';
 import { sessionPolicy } from '@session-policy/express';
 import { BoundedLog } from './bounded-log.js';
 import { LiveSocketIo } from '@session-policy/socket.io';

@@ -1,7 +1,7 @@
 // Why a device was signed out, in words. The `?ended=` query of a redirect is mapped
 // through this fixed table: anything else is ignored, so a crafted link cannot print its
 // own text on the page. The user's name comes from a signed notice, never from the URL.
-import type { EndedReason } from '@session-policy/core';
+import type { EndedReason } from '@session-policy/core/http';
 
 const MESSAGES: Readonly<Record<EndedReason, (who: string) => string>> = {
   evicted: (who) => `You were signed out because ${who} signed in on another device (the account allows only so many at once).`,

@@ -1,7 +1,7 @@
 // What every example carries across a redirect, signed: the login tickets of the
 // refusal page, the notices of a bounced device ("alice signed in on another device")
 // and of a sign-in that signed other devices out. One secret, three purposes.
-import type { EndedSession, HttpAnswer } from '@session-policy/core';
+import type { EndedSession, HttpAnswer } from '@session-policy/core/http';
 import { SignedTokens } from './signed-token.js';
 
 /** A login ticket: who passed the password check, on which device (valid 2 minutes). */

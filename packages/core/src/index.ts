@@ -1,7 +1,11 @@
 /**
- * The framework-free session policy engine: principal keys, the session registry,
- * concurrency control (limits, eviction policies, reject mode), idle and absolute
- * timeouts, and storage through Keyv.
+ * The framework-free session policy engine, for applications: the session registry,
+ * principal keys, concurrency control (limits, eviction policies, reject mode), idle and
+ * absolute timeouts, the embedded and Keyv-backed stores, live connections and the errors
+ * an application catches.
+ *
+ * Store authors find their toolkit in `@session-policy/core/store`; framework adapter
+ * authors find theirs in `@session-policy/core/http`.
  *
  * @packageDocumentation
  */
@@ -14,58 +18,19 @@ export {
   CorruptRecordError,
   ClosedError,
   MisconfiguredError,
-  toStoreError,
   type ErrorCode,
 } from './errors.js';
 export { PENDING_ENDS_MAX, PENDING_ENDS_RETRY, type DroppedReason, type PendingEnd } from './pending-ends.js';
-export { END_REASONS, endedSession, type EndReason, type NewSession, type SessionInfo } from './session.js';
-export { expiresAt, expiryReason, forgetAt, type Timeouts } from './timeouts.js';
+export { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 export { createPrincipalKey, type PrincipalKeyFunction, type PrincipalKeyOptions } from './principal-key.js';
-export { assertSessionId } from './session-id.js';
-export { rejectUnknownOptions } from './unknown-options.js';
 export type { EvictionContext, EvictionPolicy, PolicyDescriptor } from './eviction-policy.js';
 export { leastRecentlySeen } from './policies/least-recently-seen.js';
 export { oldestCreated } from './policies/oldest-created.js';
 export { sameDeviceFirst, type SameDeviceFirstOptions } from './policies/same-device-first.js';
 export { idleFirst, type IdleFirstOptions } from './policies/idle-first.js';
-export type {
-  AdmitAccepted,
-  AdmitOutcome,
-  AdmitRefused,
-  AdmitRequest,
-  CheckOutcome,
-  CheckRequest,
-  EndAllRequest,
-  EndOutcome,
-  EndRequest,
-  ListOutcome,
-  ListRequest,
-  SessionStore,
-  SweepOutcome,
-  SweepRequest,
-  TouchContext,
-  TouchRequest,
-} from './store.js';
-export {
-  planAdmission,
-  planEnd,
-  planTouch,
-  refresh,
-  trimTombstones,
-  nextDeadline,
-  lastForget,
-  type AdmissionPlan,
-  type EndPlan,
-  type TouchPlan,
-  type Refreshed,
-} from './principal-sessions.js';
-export { parseSessionRecord } from './session-record.js';
-export { KeyedMutex } from './keyed-mutex.js';
-export { DeadlineQueue } from './deadline-queue.js';
+export type { SessionStore } from './store.js';
 export { LruKeyvStore, type LruKeyvStoreOptions } from './lru-keyv-store.js';
 export { KeyvSessionStore, type KeyvSessionStoreOptions } from './keyv-store.js';
-export { RecordSessionStore } from './record-store.js';
-export type { RecordSpace } from './record-space.js';
 export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { type MaxSessions, type SessionRegistryOptions } from './options.js';
 export {
@@ -96,14 +61,6 @@ export {
   type LiveTarget,
 } from './live/live-connections.js';
 export {
-  openEventStream,
-  sendSessionEnded,
-  sessionEndedStreamAnswer,
-  acceptsEventStream,
-  formatServerSentEvent,
-  type EventStreamOptions,
-} from './live/event-stream.js';
-export {
   UpgradePolicy,
   refuseUpgrade,
   requestConnectionId,
@@ -113,17 +70,4 @@ export {
   type UpgradePolicyOptions,
   type UpgradeVerdict,
 } from './live/upgrade-policy.js';
-export type { SessionBinding } from './http/session-binding.js';
-export { SESSION_MARKER, readMarker, newSessionId, type SessionMarker } from './http/session-marker.js';
-export { sessionHandle, isSessionHandle } from './http/session-handle.js';
 export { toSessionView, type SessionView } from './http/session-view.js';
-export { prefersHtml } from './http/negotiation.js';
-export { endedAnswer, noSessionAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from './http/answers.js';
-export type { RequestInfo } from './http/request-info.js';
-export { HttpPolicy, type EndedSession, type HttpPolicyOptions } from './http/http-policy.js';
-export {
-  RequestPolicy,
-  type LoginOptions,
-  type LoginResult,
-  type LogoutEverywhereOptions,
-} from './http/request-policy.js';

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { DeadlineQueue, KeyedMutex } from '@session-policy/core';
+import { KeyedMutex } from '@session-policy/core/store';
+import { DeadlineQueue } from '../src/deadline-queue.js';
 
 test('deadline queue: one live entry per key, earliest wins, pops only what is due', (t) => {
   const q = new DeadlineQueue();

@@ -1,6 +1,7 @@
 // Registry options: unknown names refused with the closest known one, -1 as unlimited.
 import test from 'ava';
-import { SessionRegistry, rejectUnknownOptions } from '@session-policy/core';
+import { SessionRegistry } from '@session-policy/core';
+import { rejectUnknownOptions } from '@session-policy/core/http';
 
 test('an unknown option name is refused with ERR_INVALID_OPTION naming it and the closest known one', (t) => {
   const error = t.throws(() => new SessionRegistry({ maxSesions: 2 } as never), { code: 'ERR_INVALID_OPTION' });

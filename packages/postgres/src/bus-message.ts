@@ -1,4 +1,5 @@
-import { parseSessionRecord, type SessionInfo } from '@session-policy/core';
+import { type SessionInfo } from '@session-policy/core';
+import { parseSessionRecord } from '@session-policy/core/store';
 import { digest } from './schema.js';
 
 /** `NOTIFY` payloads must stay under 8000 bytes; keep a margin. */

@@ -1,4 +1,5 @@
-import type { CheckOutcome, SessionInfo } from '@session-policy/core';
+import type { SessionInfo } from '@session-policy/core';
+import type { CheckOutcome } from '@session-policy/core/store';
 import { LRUCache } from 'lru-cache';
 
 /** A check answer for an active session. */

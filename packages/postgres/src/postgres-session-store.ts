@@ -1,15 +1,19 @@
 import {
   ClosedError,
   CorruptRecordError,
+  InvalidOptionError,
+  StoreError,
+  type SessionInfo,
+  type SessionStore,
+} from '@session-policy/core';
+import {
   endedSession,
   expiryReason,
   forgetAt,
-  InvalidOptionError,
   KeyedMutex,
   planAdmission,
   planEnd,
   refresh,
-  StoreError,
   toStoreError,
   type AdmitOutcome,
   type AdmitRequest,
@@ -20,14 +24,12 @@ import {
   type EndRequest,
   type ListOutcome,
   type ListRequest,
-  type SessionInfo,
-  type SessionStore,
   type SweepOutcome,
   type SweepRequest,
   type Timeouts,
   type TouchContext,
   type TouchRequest,
-} from '@session-policy/core';
+} from '@session-policy/core/store';
 import pg from 'pg';
 import { encodeEnded, type SessionRef } from './bus-message.js';
 import { Database, type Transaction } from './database.js';

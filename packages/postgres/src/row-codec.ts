@@ -1,4 +1,5 @@
-import { parseSessionRecord, type SessionInfo } from '@session-policy/core';
+import { type SessionInfo } from '@session-policy/core';
+import { parseSessionRecord } from '@session-policy/core/store';
 
 /** The columns of a session row, as every read of the store selects them. */
 export const SESSION_COLUMNS = 'principal_key, session_id, created_at, last_seen_at, details';

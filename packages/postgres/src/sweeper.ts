@@ -1,4 +1,4 @@
-import type { Timeouts } from '@session-policy/core';
+import type { Timeouts } from '@session-policy/core/store';
 import type { Database } from './database.js';
 import type { TableNames } from './schema.js';
 

@@ -1,4 +1,5 @@
-import { expiryReason, type CheckOutcome, type SessionInfo, type Timeouts } from '@session-policy/core';
+import { type SessionInfo } from '@session-policy/core';
+import { expiryReason, type CheckOutcome, type Timeouts } from '@session-policy/core/store';
 import { LRUCache } from 'lru-cache';
 
 /** A check's answer for an active session, as the near cache hands it back. */

@@ -1,4 +1,5 @@
-import { parseSessionRecord, type SessionInfo } from '@session-policy/core';
+import { type SessionInfo } from '@session-policy/core';
+import { parseSessionRecord } from '@session-policy/core/store';
 
 /**
  * How a session is stored in its principal's hashes, as the Lua scripts read and write it:

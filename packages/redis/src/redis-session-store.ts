@@ -4,9 +4,13 @@ import {
   ClosedError,
   CorruptRecordError,
   InvalidOptionError,
+  StoreError,
+  type SessionInfo,
+  type SessionStore,
+} from '@session-policy/core';
+import {
   expiryReason,
   planAdmission,
-  StoreError,
   toStoreError,
   type AdmitOutcome,
   type AdmitRequest,
@@ -17,14 +21,12 @@ import {
   type EndRequest,
   type ListOutcome,
   type ListRequest,
-  type SessionInfo,
-  type SessionStore,
   type SweepOutcome,
   type SweepRequest,
   type Timeouts,
   type TouchContext,
   type TouchRequest,
-} from '@session-policy/core';
+} from '@session-policy/core/store';
 import type Keyv from 'keyv';
 import { Connection, type AnyRedisClient, type AnyRedisCluster } from './connection.js';
 import { DataMarker } from './data-marker.js';

@@ -7,11 +7,11 @@ import {
   UpgradePolicy,
   refuseUpgrade,
   requestConnectionId,
-  type HttpAnswer,
   type LiveHandle,
   type LiveSessionKey,
   type UpgradeBinding,
 } from '@session-policy/core';
+import { type HttpAnswer } from '@session-policy/core/http';
 import { Namespace, Server, type Socket } from 'socket.io';
 import { SocketIoConnection } from './socket-io-connection.js';
 

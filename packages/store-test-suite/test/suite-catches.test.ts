@@ -3,8 +3,8 @@
 // a store that drops touches shows stale "last seen". Both are real stores over a Map,
 // broken on purpose.
 import test from 'ava';
+import { createMemoryStore, type SessionInfo, type SessionStore } from '@session-policy/core';
 import {
-  createMemoryStore,
   planAdmission,
   planEnd,
   planTouch,
@@ -18,12 +18,10 @@ import {
   type EndRequest,
   type ListOutcome,
   type ListRequest,
-  type SessionInfo,
-  type SessionStore,
   type Timeouts,
   type TouchContext,
   type TouchRequest,
-} from '@session-policy/core';
+} from '@session-policy/core/store';
 import { checkAgainstModel, lostUpdates } from '@session-policy/store-test-suite';
 
 /** Reads a principal, yields to the event loop, then writes it back: the classic lost update. */

@@ -5,12 +5,12 @@ import {
   InvalidOptionError,
   LiveConnections,
   UpgradePolicy,
-  endedAnswer,
   refuseUpgrade,
   requestConnectionId,
   type LiveHandle,
   type UpgradeBinding,
 } from '@session-policy/core';
+import { endedAnswer } from '@session-policy/core/http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WebSocketConnection } from './websocket-connection.js';
 

@@ -5,7 +5,12 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
 import WebSocket from 'ws';
-import { LiveConnections, SessionRegistry, type LiveConnectionsOptions, type SessionBinding } from '@session-policy/core';
+import {
+  LiveConnections,
+  SessionRegistry,
+  type LiveConnectionsOptions,
+} from '@session-policy/core';
+import { type SessionBinding } from '@session-policy/core/http';
 import { CLOSE_GOING_AWAY, CLOSE_SESSION_ENDED, CLOSE_STREAM_CLOSED, LiveWebSockets } from '@session-policy/ws';
 
 // The session travels in `x-session: <principal>/<session id>` (a stand-in for a cookie).

@@ -3,7 +3,7 @@ import { sessionHandle } from './session-handle.js';
 
 /**
  * A session as shown to its owner ("your devices"): everything but the raw session id,
- * which is replaced by its {@link sessionHandle | handle}.
+ * which is replaced by its handle (a one-way digest of the id, 22 base64url characters).
  *
  * @public
  */

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { endedAnswer, storeUnavailableAnswer } from '@session-policy/core';
+import { endedAnswer, storeUnavailableAnswer } from '@session-policy/core/http';
 
 test('HTML clients of an ended session are redirected (303) with the reason', (t) => {
   t.deepEqual(endedAnswer('evicted', true, '/'), { status: 303, headers: { location: '/?ended=evicted', 'cache-control': 'no-store' }, body: '' });

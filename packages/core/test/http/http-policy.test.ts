@@ -1,5 +1,6 @@
 import test from 'ava';
-import { HttpPolicy, SessionRegistry, type HttpPolicyOptions } from '@session-policy/core';
+import { SessionRegistry } from '@session-policy/core';
+import { HttpPolicy, type HttpPolicyOptions } from '@session-policy/core/http';
 
 test('options are validated up front, naming the option', (t) => {
   const registry = new SessionRegistry();

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { prefersHtml } from '@session-policy/core';
+import { prefersHtml } from '@session-policy/core/http';
 
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8';
 

@@ -1,16 +1,18 @@
 import test from 'ava';
 import {
-  HttpPolicy,
-  SESSION_MARKER,
   SessionRegistry,
   createMemoryStore,
-  readMarker,
-  sessionHandle,
-  type HttpPolicyOptions,
-  type SessionBinding,
   type SessionRegistryOptions,
   type SessionStore,
 } from '@session-policy/core';
+import {
+  HttpPolicy,
+  SESSION_MARKER,
+  readMarker,
+  type HttpPolicyOptions,
+  type SessionBinding,
+} from '@session-policy/core/http';
+import { sessionHandle } from '../../src/http/session-handle.js';
 
 /**
  * A small server-side session library (id → data), the shape of express-session, for

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { isSessionHandle, sessionHandle } from '@session-policy/core';
+import { isSessionHandle, sessionHandle } from '../../src/http/session-handle.js';
 
 test('a handle is a stable 22-character base64url digest of the id', (t) => {
   const handle = sessionHandle('s:abc123');

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { SESSION_MARKER, newSessionId, readMarker } from '@session-policy/core';
+import { SESSION_MARKER, newSessionId, readMarker } from '@session-policy/core/http';
 
 test('an absent marker is an untracked session', (t) => {
   for (const data of [undefined, null, 'x', 42, {}, { user: 'alice' }, { [SESSION_MARKER]: null }]) {

@@ -3,7 +3,14 @@
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import test from 'ava';
-import { createMemoryStore, requestConnectionId, SessionRegistry, UpgradePolicy, type SessionBinding, type SessionStore } from '@session-policy/core';
+import {
+  createMemoryStore,
+  requestConnectionId,
+  SessionRegistry,
+  UpgradePolicy,
+  type SessionStore,
+} from '@session-policy/core';
+import { type SessionBinding } from '@session-policy/core/http';
 
 function request(url = '/live', session?: string): IncomingMessage {
   const req = new IncomingMessage(new Socket());

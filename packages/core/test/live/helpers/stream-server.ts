@@ -5,12 +5,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   LiveConnections,
-  openEventStream,
-  sendSessionEnded,
   SessionRegistry,
   type LiveConnectionsOptions,
   type SessionRegistryOptions,
 } from '@session-policy/core';
+import { openEventStream, sendSessionEnded } from '@session-policy/core/http';
 
 export interface StreamServer {
   readonly registry: SessionRegistry;

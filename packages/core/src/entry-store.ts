@@ -1,0 +1,50 @@
+/**
+ * The toolkit for writing a session store (`@session-policy/core/store`): the store's
+ * request and outcome types, the pure planning functions that implement the storage rules
+ * once (admission, ending, touching, refreshing a principal's sessions), record parsing,
+ * timeout arithmetic, {@link RecordSessionStore} over a {@link RecordSpace}, and
+ * {@link toStoreError} for wrapping backend failures.
+ *
+ * The `SessionStore` interface itself, and the errors, come from
+ * `@session-policy/core`. Run a store through `@session-policy/store-test-suite`.
+ *
+ * @module store
+ * @packageDocumentation
+ */
+export { toStoreError } from './errors.js';
+export { endedSession } from './session.js';
+export { expiresAt, expiryReason, forgetAt, type Timeouts } from './timeouts.js';
+export type {
+  AdmitAccepted,
+  AdmitOutcome,
+  AdmitRefused,
+  AdmitRequest,
+  CheckOutcome,
+  CheckRequest,
+  EndAllRequest,
+  EndOutcome,
+  EndRequest,
+  ListOutcome,
+  ListRequest,
+  SweepOutcome,
+  SweepRequest,
+  TouchContext,
+  TouchRequest,
+} from './store.js';
+export {
+  planAdmission,
+  planEnd,
+  planTouch,
+  refresh,
+  trimTombstones,
+  nextDeadline,
+  lastForget,
+  type AdmissionPlan,
+  type EndPlan,
+  type TouchPlan,
+  type Refreshed,
+} from './principal-sessions.js';
+export { parseSessionRecord } from './session-record.js';
+export { KeyedMutex } from './keyed-mutex.js';
+export { RecordSessionStore } from './record-store.js';
+export type { RecordSpace } from './record-space.js';
