@@ -7,7 +7,7 @@ import { SessionPolicyError } from './errors.js';
  * An end (logout, revoke, "log out everywhere") the store could not take when it was
  * asked (`ERR_STORE`: unreachable, timed out), kept by this process until the store
  * answers again. `one` ends one session; `all` ends every session of the principal that
- * began before {@link queuedAt} (all but `except` if set), so a login made after the
+ * began before its `queuedAt` (all but `except` if set), so a login made after the
  * outage is not ended by a request made before it.
  *
  * @public
