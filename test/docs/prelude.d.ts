@@ -3,6 +3,7 @@
 // imports or declares itself, as a reader's file would.
 import type { Express } from 'express';
 import type { SessionRegistry, SessionStore } from '@session-policy/core';
+import type { CookieSession, SessionStrategy } from '@session-policy/client';
 
 declare global {
   /** The signed-in user, as the app knows it. */
@@ -33,6 +34,8 @@ declare global {
   function closeLiveConnections(session: unknown): void;
   /** The reader's own store (docs/guide.md, the conformance suite's README). */
   const MyStore: new () => SessionStore;
+  /** docs/client.md: the cookie strategy of its § 1, which the later blocks use. */
+  const strategy: SessionStrategy<string, CookieSession>;
   // docs/client.md: an upstream ERP's SDK and the app's secret store.
   const vault: { get(user: string): string };
   const settings: Record<string, unknown>;
