@@ -27,6 +27,37 @@ async function populate(sessions: number): Promise<Population> {
   return { sessions, registry, principals };
 }
 
+/**
+ * The floor: a bare `Map.get` of the same random, freshly built id strings in a map of
+ * every session id (values: one small object each, as the store's index holds), with no
+ * registry around it. At a million entries a uniformly random lookup misses the CPU
+ * caches whatever the code does; the store's ratio is read beside this one.
+ */
+function bareMap(sessions: number): Map<string, { readonly n: number }> {
+  const map = new Map<string, { readonly n: number }>();
+  for (let s = 0; s < sessions; s++) map.set(`sess-${s >> 1}-${s & 1 ? 'a' : 'b'}-0123456789abcdef`, { n: s });
+  return map;
+}
+
+function mapRate(map: Map<string, { readonly n: number }>, ms: number): Rate {
+  let n = 0;
+  let sum = 0;
+  const start = performance.now();
+  let end = start;
+  while (end - start < ms) {
+    for (let i = 0; i < 256; i++) {
+      const s = pick(map.size);
+      const v = map.get(`sess-${s >> 1}-${s & 1 ? 'a' : 'b'}-0123456789abcdef`);
+      if (v === undefined) throw new Error('bare map: missing id');
+      sum += v.n;
+    }
+    n += 256;
+    end = performance.now();
+  }
+  if (sum < 0) throw new Error('unreachable');
+  return { perSecond: (n / (end - start)) * 1000, flushUs: 0 };
+}
+
 let seed = 12345;
 const pick = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
 
@@ -83,9 +114,12 @@ export async function run({ quick }: { quick: boolean }): Promise<string> {
   const ms = quick ? 100 : 500;
   const small = await populate(1_000);
   const big = await populate(bigSize);
-  const results: Record<'check' | 'peek', { small: Rate[]; big: Rate[] }> = {
+  const smallMap = bareMap(1_000);
+  const bigMap = bareMap(bigSize);
+  const results: Record<'check' | 'peek' | 'map', { small: Rate[]; big: Rate[] }> = {
     check: { small: [], big: [] },
     peek: { small: [], big: [] },
+    map: { small: [], big: [] },
   };
   // Warm both (JIT, caches), then interleave: each round measures both sizes, in
   // alternating order.
@@ -97,6 +131,7 @@ export async function run({ quick }: { quick: boolean }): Promise<string> {
       const side = population === small ? 'small' : 'big';
       results.check[side].push(await rate(population, 'check', ms));
       results.peek[side].push(await rate(population, 'peek', ms));
+      results.map[side].push(mapRate(population === small ? smallMap : bigMap, ms));
     }
     process.stderr.write(`  round ${round + 1}/${rounds}\n`);
   }
@@ -109,6 +144,7 @@ export async function run({ quick }: { quick: boolean }): Promise<string> {
   for (const [path, label] of [
     ['check', '`registry.check` (awaited; touch recorded in memory)'],
     ['peek', '`registry.peek` (synchronous; touch recorded in memory)'],
+    ['map', 'floor: bare `Map.get` of the same random ids (no registry)'],
   ] as const) {
     const r = results[path];
     const ratios = r.big.map((b, i) => b.perSecond / r.small[i]!.perSecond);

@@ -40,6 +40,13 @@ export class PendingTouches {
   readonly #timeouts: Timeouts;
   readonly #report: (error: unknown) => void;
   readonly #byPrincipal = new Map<string, PrincipalSlots>();
+  /**
+   * The principal {@link due} looked up last, which the request's {@link seen} then
+   * reuses: at a million sessions each lookup in a map this size is a cache miss.
+   * Cleared by every change to the map.
+   */
+  #lastKey: string | undefined;
+  #lastPrincipal: PrincipalSlots | undefined;
   #timer: NodeJS.Timeout | undefined;
   #armed = false;
   #flushing: Promise<void> | undefined;
@@ -71,7 +78,7 @@ export class PendingTouches {
    * @param stored - the store's `lastSeenAt` for it.
    */
   seen(principalKey: string, sessionId: string, at: number, stored: number): void {
-    const principal = this.#byPrincipal.get(principalKey);
+    const principal = principalKey === this.#lastKey ? this.#lastPrincipal : this.#byPrincipal.get(principalKey);
     let slot: Slot | undefined = principal && (principal.sessionId === sessionId ? principal : principal.more?.get(sessionId));
     if (slot) {
       if (stored > slot.stored) slot.stored = stored;
@@ -84,6 +91,7 @@ export class PendingTouches {
         (principal.more ??= new Map()).set(sessionId, slot);
       } else {
         this.#byPrincipal.set(principalKey, { sessionId, seenAt: at, stored, more: undefined, dueAt: stored + this.#timeouts.idle });
+        this.#lastKey = undefined;
         if (!this.#armed) this.#arm();
         return;
       }
@@ -102,6 +110,8 @@ export class PendingTouches {
    */
   due(principalKey: string, now: number): boolean {
     const principal = this.#byPrincipal.get(principalKey);
+    this.#lastKey = principalKey;
+    this.#lastPrincipal = principal;
     return principal !== undefined && now >= principal.dueAt;
   }
 
@@ -217,6 +227,7 @@ export class PendingTouches {
     const next = principal.more?.values().next().value;
     if (!next) {
       this.#byPrincipal.delete(principalKey);
+      this.#lastKey = undefined;
       return;
     }
     principal.more!.delete(next.sessionId);
