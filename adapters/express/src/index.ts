@@ -12,8 +12,9 @@ import {
   noSessionAnswer,
   type EventStreamOptions,
   type LiveConnections,
+  RequestGate,
   SESSION_MARKER,
-  readMarker,
+  markerKey,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestInfo,
@@ -74,7 +75,7 @@ class ExpressSessionBinding implements SessionBinding {
   }
 
   principalKey(): string | undefined {
-    return readMarker(this.req.session)?.key;
+    return markerKey(this.req.session);
   }
 
   setPrincipalKey(key: string): void {
@@ -165,10 +166,24 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
   if (custom && (options.getSessionId === undefined || options.getPrincipalKey === undefined)) {
     throw new InvalidOptionError(options.getSessionId ? 'getPrincipalKey' : 'getSessionId', 'getSessionId and getPrincipalKey go together');
   }
+  // The helpers are made when a handler first reads `req.sessionPolicy` (an accessor on the
+  // app's request prototype): a request whose handler does not costs no object of ours.
+  const gate = new RequestGate<Request>(policy, {
+    property: 'sessionPolicy',
+    parts: (req) => ({
+      binding: custom ? new CustomBinding(req, req.res!, options) : new ExpressSessionBinding(req as unknown as SessionRequest),
+      info: new ExpressRequestInfo(req, req.res!),
+    }),
+  });
   return function sessionPolicyMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const binding = custom ? new CustomBinding(req, res, options) : new ExpressSessionBinding(req as unknown as SessionRequest);
-    req.sessionPolicy = policy.request(binding, new ExpressRequestInfo(req, res));
-    const verdict = req.sessionPolicy.check();
+    let verdict;
+    if (custom) {
+      const key = options.getPrincipalKey!(req);
+      verdict = gate.check(req, key === undefined ? undefined : options.getSessionId!(req), key);
+    } else {
+      const session = (req as unknown as SessionRequest).session;
+      verdict = gate.check(req, session ? req.sessionID : undefined, markerKey(session));
+    }
     // Most requests are answered from memory: let them through in the same tick.
     if (verdict === undefined) return next();
     if (!(verdict instanceof Promise)) return sendAnswer(res, verdict);

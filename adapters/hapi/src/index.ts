@@ -18,10 +18,12 @@ import {
   noSessionAnswer,
   type EventStreamOptions,
   type LiveConnections,
+  RequestGate,
   SESSION_MARKER,
   SessionRegistry,
+  markerId,
+  markerKey,
   newSessionId,
-  readMarker,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestInfo,
@@ -71,11 +73,11 @@ class CookieBinding implements SessionBinding {
   ) {}
 
   id(): string | undefined {
-    return this.#fresh ?? readMarker(this.request.auth.artifacts)?.id;
+    return this.#fresh ?? markerId(this.request.auth.artifacts);
   }
 
   principalKey(): string | undefined {
-    return readMarker(this.request.auth.artifacts)?.key;
+    return markerKey(this.request.auth.artifacts);
   }
 
   setPrincipalKey(key: string): void {
@@ -113,7 +115,7 @@ export function toResponse(h: ResponseToolkit, answer: HttpAnswer) {
   return response;
 }
 
-function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: (request: Request) => SessionBinding } {
+function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: ((request: Request) => SessionBinding) | undefined; decoration: string } {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   if (options.registry === null || typeof options.registry !== 'object') {
     throw new InvalidOptionError('registry', 'must be a SessionRegistry or the options to create one');
@@ -127,7 +129,7 @@ function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: bool
   const registry = options.registry instanceof SessionRegistry ? options.registry : new SessionRegistry(options.registry);
   try {
     const policy = new HttpPolicy({ ...options, registry });
-    return { policy, owned, bind: options.binding ?? ((request) => new CookieBinding(request, decoration)) };
+    return { policy, owned, bind: options.binding, decoration };
   } catch (error) {
     if (owned) void registry.close();
     throw error;
@@ -161,15 +163,24 @@ export const plugin: Plugin<HapiPolicyOptions> = {
   version: pkg.version,
   requirements: { hapi: '>=21.0.0', node: '>=20.19.0' },
   register(server: Server, options: HapiPolicyOptions) {
-    const { policy, owned, bind } = validate(options);
-    server.decorate(
-      'request',
-      'sessionPolicy',
-      (request: Request) => policy.request(bind(request), new HapiRequestInfo(request)),
-      { apply: true },
-    );
+    const { policy, owned, bind, decoration } = validate(options);
+    const gate = new RequestGate<Request>(policy, {
+      property: 'sessionPolicy',
+      everyRequest: true,
+      parts: (request) => ({ binding: bind ? bind(request) : new CookieBinding(request, decoration), info: new HapiRequestInfo(request) }),
+    });
+    // The helpers are made when a handler first reads them: an accessor on the server's
+    // request class (hapi's own decoration, reserved here, then turned into the accessor),
+    // rather than an `apply: true` decoration, which runs for every request.
+    const requestClass = (server as unknown as { _core?: { Request?: { prototype?: object } } })._core?.Request?.prototype;
+    if (requestClass) {
+      server.decorate('request', 'sessionPolicy', null as unknown as RequestPolicy);
+      gate.install(requestClass);
+    } else server.decorate('request', 'sessionPolicy', (request: Request) => gate.helpers(request), { apply: true });
     server.ext('onCredentials', (request, h) => {
-      const verdict = request.sessionPolicy.check();
+      const verdict = bind
+        ? gate.checkThroughBinding(request)
+        : gate.check(request, markerId(request.auth.artifacts), markerKey(request.auth.artifacts));
       // Most requests are answered from memory: continue without waiting for a promise.
       if (verdict === undefined) return h.continue;
       if (!(verdict instanceof Promise)) return toResponse(h, verdict).takeover();

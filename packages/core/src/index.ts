@@ -101,7 +101,8 @@ export {
   type EventStreamOptions,
 } from './live/event-stream.js';
 export type { SessionBinding } from './http/session-binding.js';
-export { SESSION_MARKER, readMarker, newSessionId, type SessionMarker } from './http/session-marker.js';
+export { SESSION_MARKER, readMarker, markerKey, markerId, newSessionId, type SessionMarker } from './http/session-marker.js';
+export { RequestGate, type RequestGateOptions, type RequestParts } from './http/request-gate.js';
 export { sessionHandle, isSessionHandle } from './http/session-handle.js';
 export { toSessionView, type SessionView } from './http/session-view.js';
 export { prefersHtml } from './http/negotiation.js';
