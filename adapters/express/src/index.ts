@@ -181,8 +181,8 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
       const key = options.getPrincipalKey!(req);
       verdict = gate.check(req, key === undefined ? undefined : options.getSessionId!(req), key);
     } else {
-      const session = (req as unknown as SessionRequest).session;
-      verdict = gate.check(req, session ? req.sessionID : undefined, markerKey(session));
+      const { session, sessionID } = req as unknown as SessionRequest;
+      verdict = gate.check(req, session ? sessionID : undefined, markerKey(session));
     }
     // Most requests are answered from memory: let them through in the same tick.
     if (verdict === undefined) return next();
