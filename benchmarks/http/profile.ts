@@ -20,6 +20,17 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** The parts of a V8 sampling heap profile read here. */
+export interface HeapProfile {
+  head: HeapNode;
+  samples: { size: number; nodeId: number }[];
+}
+interface HeapNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children: HeapNode[];
+}
+
 /** Time of one function or one package: in ms over the profile, and µs per request. */
 export interface SelfTime {
   readonly name: string;
@@ -40,6 +51,12 @@ export interface ProfileSummary {
   readonly oursUsPerRequest: number;
   readonly topFunctions: readonly SelfTime[];
   readonly byPackage: readonly SelfTime[];
+  /** Bytes allocated per request (sampled), all of them. */
+  readonly allocatedBytesPerRequest: number;
+  /** Bytes allocated per request by session-policy code and what it calls. */
+  readonly oursBytesPerRequest: number;
+  /** The functions of ours that allocated, bytes per request. */
+  readonly oursAllocations: readonly { readonly name: string; readonly bytesPerRequest: number }[];
 }
 
 /** Where a script URL belongs: an npm package, one of ours, Node itself, or V8 (GC, idle, …). */
@@ -130,6 +147,43 @@ export function analyze(
 }
 
 /**
+ * Allocation per request from a sampling heap profile: all of it, and the part made by
+ * session-policy code and what it calls (the same attribution as {@link analyze}).
+ *
+ * @param profile - the parsed `.heapprofile`.
+ * @param requests - requests served while it was recorded.
+ */
+export function analyzeHeap(
+  profile: HeapProfile,
+  requests: number,
+): Pick<ProfileSummary, 'allocatedBytesPerRequest' | 'oursBytesPerRequest' | 'oursAllocations'> {
+  const ours = new Map<number, string | undefined>();
+  const walk = (node: HeapNode, owner: string | undefined) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const pkg = packageOf(url, functionName);
+    const file = url ? url.replace(/^file:\/\//, '').split('/').slice(-2).join('/') : '';
+    const self = isOurs(pkg) ? `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}` : NEUTRAL.test(pkg) || pkg === '(V8 API)' ? owner : undefined;
+    ours.set(node.id, self);
+    for (const child of node.children) walk(child, self);
+  };
+  walk(profile.head, undefined);
+  let total = 0;
+  const byFunction = new Map<string, number>();
+  for (const { size, nodeId } of profile.samples) {
+    total += size;
+    const owner = ours.get(nodeId);
+    if (owner !== undefined) byFunction.set(owner, (byFunction.get(owner) ?? 0) + size);
+  }
+  const per = (bytes: number) => bytes / Math.max(1, requests);
+  const oursBytes = [...byFunction.values()].reduce((a, b) => a + b, 0);
+  return {
+    allocatedBytesPerRequest: per(total),
+    oursBytesPerRequest: per(oursBytes),
+    oursAllocations: [...byFunction].sort((a, b) => b[1] - a[1]).map(([name, bytes]) => ({ name, bytesPerRequest: per(bytes) })),
+  };
+}
+
+/**
  * Profiles one variant: starts its server child, warms it up, records a CPU profile
  * while loading it for `duration` seconds, and summarizes it.
  *
@@ -153,7 +207,8 @@ export async function profileVariant(framework: Framework, variant: Variant, dur
       await child.stop();
     }
     const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
-    return { framework, variant, load: result, ...analyze(profile, result.responses) };
+    const heap = JSON.parse(await readFile(`${path}.heapprofile`, 'utf8')) as HeapProfile;
+    return { framework, variant, load: result, ...analyze(profile, result.responses), ...analyzeHeap(heap, result.responses) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -165,6 +220,8 @@ const us = (x: number) => x.toFixed(1);
 export function renderProfile(p: ProfileSummary): string {
   return [
     `#### ${p.framework} / ${p.variant}: ${p.load.rps.toFixed(0)} req/s while profiled; busy ${us(p.busyUsPerRequest)} µs/req, of which in session-policy code and what it calls ${us(p.oursUsPerRequest)} µs/req`,
+    '',
+    `Allocated (sampled heap profile, collected objects included): ${p.allocatedBytesPerRequest.toFixed(0)} bytes/req, of which by session-policy code and what it calls ${p.oursBytesPerRequest.toFixed(0)} bytes/req${p.oursAllocations.length ? ` (${p.oursAllocations.slice(0, 5).map((a) => `${a.name.replaceAll('|', '\\|')}: ${a.bytesPerRequest.toFixed(1)}`).join('; ')})` : ''}.`,
     '',
     '| top self time | µs/req |',
     '| --- | ---: |',
@@ -195,6 +252,8 @@ export function renderComparison(profiles: readonly ProfileSummary[]): string {
     `| --- | ${profiles.map(() => '---:').join(' | ')} |`,
     `| **busy (all but idle)** | ${profiles.map(busy).join(' | ')} |`,
     `| in session-policy code and what it calls | ${profiles.map((p) => us(p.oursUsPerRequest)).join(' | ')} |`,
+    `| bytes/req allocated, all (sampled) | ${profiles.map((p) => p.allocatedBytesPerRequest.toFixed(0)).join(' | ')} |`,
+    `| bytes/req allocated by session-policy code and what it calls | ${profiles.map((p) => p.oursBytesPerRequest.toFixed(0)).join(' | ')} |`,
     ...rows.map((r) => `| ${r.name} | ${r.values.map((v) => us(v)).join(' | ')} |`),
     '',
   ].join('\n');

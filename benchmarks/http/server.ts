@@ -1,7 +1,7 @@
 // A server child of the HTTP benchmark: starts one variant's app on a free loopback port,
 // reports `{ port }` over IPC, answers 'cpu' with its CPU usage, records a CPU profile
-// between `{ profile: 'start' }` and `{ profile: 'stop', path }` (so that start-up is not
-// in it), and stops (closing its registry) on the message 'stop'.
+// and a sampling heap profile (next to it, `.heapprofile`) between `{ profile: 'start' }`
+// and `{ profile: 'stop', path }` (so that start-up is not in them), and stops (closing its registry) on the message 'stop'.
 // Its own process, so that the load generator never shares its event loop.
 //
 //   node --conditions=session-policy-source --import tsx benchmarks/http/server.ts '{"framework":"express","variant":"session"}'
@@ -58,12 +58,22 @@ async function profile(message: ProfileMessage): Promise<{ profiled: string }> {
     inspector.connect();
     await inspector.post('Profiler.enable');
     await inspector.post('Profiler.start');
+    // Every allocation sampled (about one per 256 bytes), the collected ones included:
+    // what the per-request path allocates, not what survives.
+    await inspector.post('HeapProfiler.enable');
+    await inspector.post('HeapProfiler.startSampling', {
+      samplingInterval: 256,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    } as never);
     return { profiled: 'started' };
   }
   if (!inspector) throw new Error('profile stop without start');
   const { profile: result } = await inspector.post('Profiler.stop');
+  const { profile: heap } = await inspector.post('HeapProfiler.stopSampling');
   inspector.disconnect();
   inspector = undefined;
   await writeFile(message.path, JSON.stringify(result));
+  await writeFile(`${message.path}.heapprofile`, JSON.stringify(heap));
   return { profiled: message.path };
 }

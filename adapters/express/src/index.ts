@@ -12,8 +12,9 @@ import {
   noSessionAnswer,
   rejectUnknownOptions,
   type EventStreamOptions,
+  RequestGate,
   SESSION_MARKER,
-  readMarker,
+  markerKey,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestInfo,
@@ -90,7 +91,7 @@ class ExpressSessionBinding implements SessionBinding {
   }
 
   principalKey(): string | undefined {
-    return readMarker(this.req.session)?.key;
+    return markerKey(this.req.session);
   }
 
   setPrincipalKey(key: string): void {
@@ -183,12 +184,26 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
   if (custom && (options.getSessionId === undefined || options.getPrincipalKey === undefined)) {
     throw new InvalidOptionError(options.getSessionId ? 'getPrincipalKey' : 'getSessionId', 'getSessionId and getPrincipalKey go together');
   }
+  // The helpers are made when a handler first reads `req.sessionPolicy` (an accessor on the
+  // app's request prototype): a request whose handler does not costs no object of ours.
+  const gate = new RequestGate<Request>(policy, {
+    property: 'sessionPolicy',
+    parts: (req) => ({
+      binding: custom ? new CustomBinding(req, req.res!, options) : new ExpressSessionBinding(req as unknown as SessionRequest),
+      info: new ExpressRequestInfo(req, req.res!),
+    }),
+  });
   return function sessionPolicyMiddleware(req: Request, res: Response, next: NextFunction): void {
-    // Mounted before express-session, every session would pass unchecked: refuse loudly.
-    if (!custom && (req as unknown as SessionRequest).session === undefined) return next(noSession());
-    const binding = custom ? new CustomBinding(req, res, options) : new ExpressSessionBinding(req as unknown as SessionRequest);
-    req.sessionPolicy = policy.request(binding, new ExpressRequestInfo(req, res));
-    const verdict = req.sessionPolicy.check();
+    let verdict;
+    if (custom) {
+      const key = options.getPrincipalKey!(req);
+      verdict = gate.check(req, key === undefined ? undefined : options.getSessionId!(req), key);
+    } else {
+      const { session, sessionID } = req as unknown as SessionRequest;
+      // Mounted before express-session, every session would pass unchecked: refuse loudly.
+      if (session === undefined) return next(noSession());
+      verdict = gate.check(req, session ? sessionID : undefined, markerKey(session));
+    }
     // Most requests are answered from memory: let them through in the same tick.
     if (verdict === undefined) return next();
     if (!(verdict instanceof Promise)) return sendAnswer(res, verdict);

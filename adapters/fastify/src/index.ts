@@ -18,6 +18,9 @@ import {
 } from '@session-policy/core';
 import {
   HttpPolicy,
+  RequestGate,
+  markerId,
+  markerKey,
   noSessionAnswer,
   type EventStreamOptions,
   type HttpAnswer,
@@ -67,17 +70,41 @@ export function sendAnswer(reply: FastifyReply, answer: HttpAnswer): FastifyRepl
 }
 
 type Bind = (request: FastifyRequest) => SessionBinding;
+type Verdict = ReturnType<RequestGate<FastifyRequest>['check']>;
+/** The per-request check of a session mechanism: read straight from the session, or through the binding. */
+type Check = (gate: RequestGate<FastifyRequest>, request: FastifyRequest) => Verdict;
+interface Session {
+  readonly sessionId?: string;
+}
+const sessionOf = (request: FastifyRequest) => (request as unknown as { session?: Session | null }).session;
 
-function sessionBinding(fastify: FastifyInstance, options: FastifyPolicyOptions): Bind {
+function sessionBinding(fastify: FastifyInstance, options: FastifyPolicyOptions): { bind: Bind; check: Check } {
   if (options.binding !== undefined) {
     if (typeof options.binding !== 'function') throw new InvalidOptionError('binding', 'must be a function (request) => SessionBinding');
-    return options.binding;
+    return { bind: options.binding, check: (gate, request) => gate.checkThroughBinding(request) };
   }
   // Both plugins decorate `request.session`; @fastify/session also `request.sessionStore`,
   // @fastify/secure-session the instance's `decodeSecureSession`.
   if (fastify.hasRequestDecorator('session')) {
-    if (fastify.hasRequestDecorator('sessionStore')) return (request) => new StoreSessionBinding(request as unknown as SessionRequest<never>);
-    if (fastify.hasDecorator('decodeSecureSession')) return (request) => new SecureSessionBinding(request as unknown as SessionRequest<never>);
+    if (fastify.hasRequestDecorator('sessionStore')) {
+      return {
+        bind: (request) => new StoreSessionBinding(request as unknown as SessionRequest<never>),
+        check: (gate, request) => {
+          const session = sessionOf(request);
+          return gate.check(request, session?.sessionId, markerKey(session));
+        },
+      };
+    }
+    if (fastify.hasDecorator('decodeSecureSession')) {
+      return {
+        bind: (request) => new SecureSessionBinding(request as unknown as SessionRequest<never>),
+        check: (gate, request) => {
+          const session = sessionOf(request);
+          const key = markerKey(session);
+          return gate.check(request, key === undefined ? undefined : markerId(session), key);
+        },
+      };
+    }
   }
   throw new InvalidOptionError(
     'session',
@@ -85,30 +112,49 @@ function sessionBinding(fastify: FastifyInstance, options: FastifyPolicyOptions)
   );
 }
 
-function validate(fastify: FastifyInstance, options: FastifyPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: Bind } {
+function validate(fastify: FastifyInstance, options: FastifyPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: Bind; check: Check } {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   if (options.registry === null || typeof options.registry !== 'object') {
     throw new InvalidOptionError('registry', 'must be a SessionRegistry or the options to create one');
   }
-  const bind = sessionBinding(fastify, options);
+  const { bind, check } = sessionBinding(fastify, options);
   const owned = !(options.registry instanceof SessionRegistry);
   const registry = options.registry instanceof SessionRegistry ? options.registry : new SessionRegistry(options.registry);
   try {
-    return { policy: new HttpPolicy({ ...options, registry }), owned, bind };
+    return { policy: new HttpPolicy({ ...options, registry }), owned, bind, check };
   } catch (error) {
     if (owned) void registry.close();
     throw error;
   }
 }
 
+// The reply, for the helpers' raw response (a Fastify request does not point to its reply).
+const REPLY = Symbol('session-policy.reply');
+interface Replied {
+  [REPLY]?: FastifyReply;
+}
+
 // Async, so that a validation error reaches `ready()` / `listen()` instead of escaping avvio.
 const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, options) => {
-  const { policy, owned, bind } = validate(fastify, options);
-  fastify.decorateRequest('sessionPolicy', null as unknown as RequestPolicy);
+  const { policy, owned, bind, check } = validate(fastify, options);
+  const gate = new RequestGate<FastifyRequest>(policy, {
+    property: 'sessionPolicy',
+    everyRequest: true,
+    parts: (request) => ({ binding: bind(request), info: new FastifyRequestInfo(request, (request as Replied)[REPLY]!) }),
+  });
+  // The helpers are made when a handler first reads them (a getter decoration), not per request.
+  fastify.decorateRequest('sessionPolicy', {
+    getter(this: FastifyRequest) {
+      return gate.helpers(this);
+    },
+    setter(this: FastifyRequest, value: RequestPolicy) {
+      Object.defineProperty(this, 'sessionPolicy', { value, writable: true, configurable: true, enumerable: true });
+    },
+  });
   // Registered after the session plugin, so it runs after the session plugin's own onRequest.
   fastify.addHook('onRequest', function sessionPolicyCheck(request, reply, next) {
-    request.sessionPolicy = policy.request(bind(request), new FastifyRequestInfo(request, reply));
-    const verdict = request.sessionPolicy.check();
+    (request as Replied)[REPLY] = reply;
+    const verdict = check(gate, request);
     // Most requests are answered from memory: go on in the same tick.
     if (verdict === undefined) return next();
     if (!(verdict instanceof Promise)) return void sendAnswer(reply, verdict);

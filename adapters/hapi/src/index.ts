@@ -24,9 +24,11 @@ import {
   rejectUnknownOptions,
   noSessionAnswer,
   type EventStreamOptions,
+  RequestGate,
   SESSION_MARKER,
+  markerId,
+  markerKey,
   newSessionId,
-  readMarker,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestInfo,
@@ -78,11 +80,11 @@ class CookieBinding implements SessionBinding {
   ) {}
 
   id(): string | undefined {
-    return this.#fresh ?? readMarker(this.request.auth.artifacts)?.id;
+    return this.#fresh ?? markerId(this.request.auth.artifacts);
   }
 
   principalKey(): string | undefined {
-    return readMarker(this.request.auth.artifacts)?.key;
+    return markerKey(this.request.auth.artifacts);
   }
 
   setPrincipalKey(key: string): void {
@@ -120,7 +122,7 @@ export function toResponse(h: ResponseToolkit, answer: HttpAnswer) {
   return response;
 }
 
-function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: boolean; decoration: string; bind: (request: Request) => SessionBinding } {
+function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: ((request: Request) => SessionBinding) | undefined; decoration: string } {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'the session-policy hapi plugin');
   if (options.registry === null || typeof options.registry !== 'object') {
@@ -135,7 +137,7 @@ function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: bool
   const registry = options.registry instanceof SessionRegistry ? options.registry : new SessionRegistry(options.registry);
   try {
     const policy = new HttpPolicy({ ...options, registry });
-    return { policy, owned, decoration, bind: options.binding ?? ((request) => new CookieBinding(request, decoration)) };
+    return { policy, owned, bind: options.binding, decoration };
   } catch (error) {
     if (owned) void registry.close();
     throw error;
@@ -169,22 +171,31 @@ export const plugin: Plugin<HapiPolicyOptions> = {
   version: pkg.version,
   requirements: { hapi: '>=21.0.0', node: '>=20.19.0' },
   register(server: Server, options: HapiPolicyOptions) {
-    const { policy, owned, decoration, bind } = validate(options);
-    server.decorate(
-      'request',
-      'sessionPolicy',
-      (request: Request) => policy.request(bind(request), new HapiRequestInfo(request)),
-      { apply: true },
-    );
+    const { policy, owned, bind, decoration } = validate(options);
+    const gate = new RequestGate<Request>(policy, {
+      property: 'sessionPolicy',
+      everyRequest: true,
+      parts: (request) => ({ binding: bind ? bind(request) : new CookieBinding(request, decoration), info: new HapiRequestInfo(request) }),
+    });
+    // The helpers are made when a handler first reads them: an accessor on the server's
+    // request class (hapi's own decoration, reserved here, then turned into the accessor),
+    // rather than an `apply: true` decoration, which runs for every request.
+    const requestClass = (server as unknown as { _core?: { Request?: { prototype?: object } } })._core?.Request?.prototype;
+    if (requestClass) {
+      server.decorate('request', 'sessionPolicy', null as unknown as RequestPolicy);
+      gate.install(requestClass);
+    } else server.decorate('request', 'sessionPolicy', (request: Request) => gate.helpers(request), { apply: true });
     // Requests whose session was checked: a route that never authenticates is never
     // checked, so onPreHandler refuses it unless it says `auth: false`.
     const checked = new WeakSet<Request>();
     server.ext('onCredentials', (request, h) => {
       checked.add(request);
-      if (!options.binding && !(request as unknown as Record<string, unknown>)[decoration]) {
+      if (!bind && !(request as unknown as Record<string, unknown>)[decoration]) {
         throw new MisconfiguredError(`request.${decoration} is missing: register @hapi/cookie (await server.register(Cookie)) and its strategy, or pass \`cookieDecoration\` / \`binding\`.`);
       }
-      const verdict = request.sessionPolicy.check();
+      const verdict = bind
+        ? gate.checkThroughBinding(request)
+        : gate.check(request, markerId(request.auth.artifacts), markerKey(request.auth.artifacts));
       // Most requests are answered from memory: continue without waiting for a promise.
       if (verdict === undefined) return h.continue;
       if (!(verdict instanceof Promise)) return toResponse(h, verdict).takeover();

@@ -19,9 +19,11 @@ import {
   noSessionAnswer,
   rejectUnknownOptions,
   type EventStreamOptions,
+  RequestGate,
   SESSION_MARKER,
+  markerId,
+  markerKey,
   newSessionId,
-  readMarker,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestInfo,
@@ -84,11 +86,11 @@ class KoaSessionBinding implements SessionBinding {
   constructor(private readonly ctx: { session?: KoaSession | null }) {}
 
   id(): string | undefined {
-    return this.#fresh ?? readMarker(this.ctx.session)?.id;
+    return this.#fresh ?? markerId(this.ctx.session);
   }
 
   principalKey(): string | undefined {
-    return readMarker(this.ctx.session)?.key;
+    return markerKey(this.ctx.session);
   }
 
   setPrincipalKey(key: string): void {
@@ -155,15 +157,31 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
   if (options.binding !== undefined && typeof options.binding !== 'function') {
     throw new InvalidOptionError('binding', 'must be a function (ctx) => SessionBinding');
   }
-  const bind =
-    options.binding ??
-    ((ctx: Context) => {
-      assertKoaSession(ctx);
-      return new KoaSessionBinding(ctx as unknown as { session?: KoaSession | null });
-    });
+  const custom = options.binding;
+  // koa-session's order is the app's, the same for every request: checked on the first one.
+  let verified = custom !== undefined;
+  // The helpers are made when a handler first reads `ctx.sessionPolicy` (an accessor on the
+  // app's context prototype): a request whose handler does not costs no object of ours.
+  const gate = new RequestGate<Context>(policy, {
+    property: 'sessionPolicy',
+    parts: (ctx) => ({
+      binding: custom ? custom(ctx) : new KoaSessionBinding(ctx as unknown as { session?: KoaSession | null }),
+      info: new KoaRequestInfo(ctx),
+    }),
+  });
   return function sessionPolicyMiddleware(ctx, next) {
-    ctx.sessionPolicy = policy.request(bind(ctx), new KoaRequestInfo(ctx));
-    const verdict = ctx.sessionPolicy.check();
+    let verdict;
+    // Another mechanism: read through its binding (made for this request, kept for the helpers).
+    if (custom) verdict = gate.checkThroughBinding(ctx);
+    else {
+      if (!verified) {
+        assertKoaSession(ctx);
+        verified = true;
+      }
+      const session = (ctx as unknown as { session?: KoaSession | null }).session;
+      const key = markerKey(session);
+      verdict = gate.check(ctx, key === undefined ? undefined : markerId(session), key);
+    }
     // Most requests are answered from memory: go on without waiting for a promise.
     if (verdict === undefined) return next();
     if (!(verdict instanceof Promise)) return sendAnswer(ctx, verdict);

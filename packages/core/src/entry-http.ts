@@ -17,7 +17,8 @@ export {
   type EventStreamOptions,
 } from './live/event-stream.js';
 export type { SessionBinding } from './http/session-binding.js';
-export { SESSION_MARKER, readMarker, newSessionId, type SessionMarker } from './http/session-marker.js';
+export { SESSION_MARKER, readMarker, markerKey, markerId, newSessionId, type SessionMarker } from './http/session-marker.js';
+export { RequestGate, type RequestGateOptions, type RequestParts } from './http/request-gate.js';
 export { prefersHtml } from './http/negotiation.js';
 export { endedAnswer, noSessionAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from './http/answers.js';
 export type { RequestInfo } from './http/request-info.js';

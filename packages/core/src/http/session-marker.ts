@@ -49,3 +49,36 @@ export function readMarker(data: unknown): SessionMarker | undefined {
 export function newSessionId(): string {
   return randomBytes(18).toString('base64url');
 }
+
+/**
+ * The principal key of the marker in session data, without making an object (the
+ * per-request path): `undefined` for an untracked session, `''` for a marker of the wrong
+ * shape (which the check then refuses, as {@link readMarker} does).
+ *
+ * @param data - the session data (any value).
+ * @public
+ */
+export function markerKey(data: unknown): string | undefined {
+  if (data === null || typeof data !== 'object') return undefined;
+  const marker = (data as Record<string, unknown>)[SESSION_MARKER];
+  if (marker === undefined || marker === null) return undefined;
+  if (typeof marker !== 'object') return '';
+  const key = (marker as Record<string, unknown>).key;
+  return typeof key === 'string' ? key : '';
+}
+
+/**
+ * Our own session id in the marker (cookie sessions), without making an object:
+ * `undefined` when there is no marker or it has no id, `''` for an id of the wrong shape.
+ *
+ * @param data - the session data (any value).
+ * @public
+ */
+export function markerId(data: unknown): string | undefined {
+  if (data === null || typeof data !== 'object') return undefined;
+  const marker = (data as Record<string, unknown>)[SESSION_MARKER];
+  if (marker === undefined || marker === null) return undefined;
+  if (typeof marker !== 'object') return '';
+  const id = (marker as Record<string, unknown>).id;
+  return id === undefined ? undefined : typeof id === 'string' ? id : '';
+}
