@@ -185,11 +185,7 @@ export const plugin: Plugin<HapiPolicyOptions> = {
       server.decorate('request', 'sessionPolicy', null as unknown as RequestPolicy);
       gate.install(requestClass);
     } else server.decorate('request', 'sessionPolicy', (request: Request) => gate.helpers(request), { apply: true });
-    // Requests whose session was checked: a route that never authenticates is never
-    // checked, so onPreHandler refuses it unless it says `auth: false`.
-    const checked = new WeakSet<Request>();
     server.ext('onCredentials', (request, h) => {
-      checked.add(request);
       if (!bind && !(request as unknown as Record<string, unknown>)[decoration]) {
         throw new MisconfiguredError(`request.${decoration} is missing: register @hapi/cookie (await server.register(Cookie)) and its strategy, or pass \`cookieDecoration\` / \`binding\`.`);
       }
@@ -201,12 +197,16 @@ export const plugin: Plugin<HapiPolicyOptions> = {
       if (!(verdict instanceof Promise)) return toResponse(h, verdict).takeover();
       return verdict.then((answer) => (answer ? toResponse(h, answer).takeover() : h.continue));
     });
-    server.ext('onPreHandler', (request, h) => {
-      if (checked.has(request) || (request.route.settings.auth as unknown) === false) return h.continue;
-      throw new MisconfiguredError(
-        `${request.method.toUpperCase()} ${request.route.path} does not authenticate, so the session policy never checks it: ` +
-          "set a default strategy (server.auth.default({ strategy: 'session', mode: 'try' })) or auth on the route; say auth: false on routes the policy must not check.",
-      );
+    // A route that never authenticates is never checked: refused when the server starts
+    // (not per request, which would cost every request an extension point).
+    server.ext('onPreStart', () => {
+      for (const route of server.table()) {
+        if ((route.settings.auth as unknown) === false || (server.auth as unknown as { lookup(route: unknown): unknown }).lookup(route)) continue;
+        throw new MisconfiguredError(
+          `${route.method.toUpperCase()} ${route.path} does not authenticate, so the session policy never checks it: ` +
+            "set a default strategy (server.auth.default({ strategy: 'session', mode: 'try' })) or auth on the route; say auth: false on routes the policy must not check.",
+        );
+      }
     });
     // Nothing the plugin opened holds connections, so onPreStop has nothing to release; a
     // registry it created is closed after the in-flight requests are done (closing it
