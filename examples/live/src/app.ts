@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
+import createMemoryStore from 'memorystore';
 import {
   LiveConnections,
   sessionMiddlewareBinding,
@@ -122,13 +123,19 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
     res.type('text/javascript').set('cache-control', 'no-cache').send(body);
   });
 
-  // One session middleware for HTTP requests and for WebSocket handshakes.
+  // One session middleware for HTTP requests and for WebSocket handshakes. express-session's
+  // own MemoryStore never drops an abandoned session: this one expires them (checked every
+  // minute) with the cookie's max age, the policy's idle timeout, renewed by every response.
+  const idleTimeout = options.idleTimeout ?? 30 * 60_000;
+  const sessionStore = new (createMemoryStore(session))({ checkPeriod: Math.min(60_000, idleTimeout) });
   const sessionMiddleware = session({
     name: 'sid',
     secret: options.secret ?? randomBytes(32).toString('hex'),
     resave: false,
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax' },
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'lax', maxAge: idleTimeout },
+    store: sessionStore,
   });
   app.use(sessionMiddleware);
   app.use('/events', (req, _res, next) => {
@@ -276,6 +283,7 @@ export async function startLiveExample(options: LiveExampleOptions = {}): Promis
       live.close();
       sockets.close();
       io.engine.close();
+      (sessionStore as { stopInterval?: () => void }).stopInterval?.();
       registry.off('admitted', onChange);
       registry.off('ended', onChange);
       server.closeAllConnections();
