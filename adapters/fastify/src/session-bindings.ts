@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@session-policy/core';
-import { SESSION_MARKER, newSessionId, readMarker, type SessionBinding } from '@session-policy/core/http';
+import { MarkerSessionBinding, SESSION_MARKER, readMarker, type SessionBinding, type SessionMarker } from '@session-policy/core/http';
 
 /** The @fastify/session `Session` parts the binding uses (its types are not required). */
 interface StoreSession {
@@ -65,38 +65,28 @@ export class StoreSessionBinding implements SessionBinding {
  * bits, issued at each login), next to the principal key. A copy of the cookie taken
  * before a logout, eviction or revocation is then refused by the registry.
  */
-export class SecureSessionBinding implements SessionBinding {
-  #fresh: string | undefined;
-
-  constructor(private readonly request: SessionRequest<SecureSession>) {}
-
-  id(): string | undefined {
-    return this.#fresh ?? this.#marker()?.id;
+export class SecureSessionBinding extends MarkerSessionBinding {
+  constructor(private readonly request: SessionRequest<SecureSession>) {
+    super();
   }
 
-  principalKey(): string | undefined {
-    return this.#marker()?.key;
+  // The session is a Proxy that reads data fields as properties.
+  protected data(): unknown {
+    return this.request.session;
   }
 
-  setPrincipalKey(key: string): void {
-    sessionOf(this.request).set(SESSION_MARKER, { id: this.id() ?? newSessionId(), key });
+  protected writeMarker(marker: SessionMarker): void {
+    sessionOf(this.request).set(SESSION_MARKER, marker);
   }
 
-  async regenerate(): Promise<void> {
+  protected clear(): void {
     sessionOf(this.request).regenerate();
-    this.#fresh = newSessionId();
   }
 
-  destroy(): void {
-    this.#fresh = undefined;
+  protected drop(): void {
     const session = this.request.session;
     // Emptied too: `delete()` only expires the cookie, the data would still read back.
     session?.regenerate();
     session?.delete();
-  }
-
-  // The session is a Proxy that reads data fields as properties.
-  #marker() {
-    return readMarker(this.request.session);
   }
 }

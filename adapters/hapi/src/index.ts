@@ -28,12 +28,13 @@ import {
   SESSION_MARKER,
   markerId,
   markerKey,
-  newSessionId,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestInfo,
   type RequestPolicy,
   type SessionBinding,
+  MarkerSessionBinding,
+  type SessionMarker,
 } from '@session-policy/core/http';
 
 declare module '@hapi/hapi' {
@@ -71,34 +72,27 @@ interface CookieAuth {
 }
 
 /** @hapi/cookie: our own id and the principal key live in the cookie's session. */
-class CookieBinding implements SessionBinding {
-  #fresh: string | undefined;
-
+class CookieBinding extends MarkerSessionBinding {
   constructor(
     private readonly request: Request,
     private readonly decoration: string,
-  ) {}
-
-  id(): string | undefined {
-    return this.#fresh ?? markerId(this.request.auth.artifacts);
+  ) {
+    super();
   }
 
-  principalKey(): string | undefined {
-    return markerKey(this.request.auth.artifacts);
+  protected data(): unknown {
+    return this.request.auth.artifacts;
   }
 
-  setPrincipalKey(key: string): void {
-    const session = { ...(this.request.auth.artifacts ?? {}), [SESSION_MARKER]: { id: this.id() ?? newSessionId(), key } };
-    this.#cookieAuth().set(session);
+  protected writeMarker(marker: SessionMarker): void {
+    this.#cookieAuth().set({ ...(this.request.auth.artifacts ?? {}), [SESSION_MARKER]: marker });
   }
 
-  async regenerate(): Promise<void> {
+  protected clear(): void {
     this.#cookieAuth().clear();
-    this.#fresh = newSessionId();
   }
 
-  destroy(): void {
-    this.#fresh = undefined;
+  protected drop(): void {
     this.#cookieAuth().clear();
   }
 

@@ -23,12 +23,13 @@ import {
   SESSION_MARKER,
   markerId,
   markerKey,
-  newSessionId,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestInfo,
   type RequestPolicy,
   type SessionBinding,
+  MarkerSessionBinding,
+  type SessionMarker,
 } from '@session-policy/core/http';
 
 declare module 'koa' {
@@ -80,35 +81,28 @@ interface KoaSession {
 }
 
 /** koa-session: our own id and the principal key live in the session data. */
-class KoaSessionBinding implements SessionBinding {
-  #fresh: string | undefined;
-
-  constructor(private readonly ctx: { session?: KoaSession | null }) {}
-
-  id(): string | undefined {
-    return this.#fresh ?? markerId(this.ctx.session);
+class KoaSessionBinding extends MarkerSessionBinding {
+  constructor(private readonly ctx: { session?: KoaSession | null }) {
+    super();
   }
 
-  principalKey(): string | undefined {
-    return markerKey(this.ctx.session);
+  protected data(): unknown {
+    return this.ctx.session;
   }
 
-  setPrincipalKey(key: string): void {
-    const session = this.#session();
-    session[SESSION_MARKER] = { id: this.id() ?? newSessionId(), key };
+  protected writeMarker(marker: SessionMarker): void {
+    this.#session()[SESSION_MARKER] = marker;
   }
 
-  async regenerate(): Promise<void> {
+  protected async clear(): Promise<void> {
     const session = this.#session();
     // The session's data only: koa-session keeps its own state in `_`-prefixed fields.
     for (const name of Object.keys(session.toJSON?.() ?? session)) delete session[name];
     // External-store mode: a new store key too, and the old one destroyed.
     if (session.externalKey !== undefined) await session.regenerate();
-    this.#fresh = newSessionId();
   }
 
-  destroy(): void {
-    this.#fresh = undefined;
+  protected drop(): void {
     this.ctx.session = null;
   }
 
