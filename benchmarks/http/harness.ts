@@ -1,4 +1,4 @@
-import { startRedisServer, type RedisServer } from '../../packages/redis/test/helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { load, type LoadResult } from './load.js';
 import { startServerChild, type ServerChild } from './server-child.js';
 import { FRAMEWORKS, VARIANTS, type Framework, type Variant } from './variants.js';

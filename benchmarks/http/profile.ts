@@ -8,7 +8,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedisServer, type RedisServer } from '../../packages/redis/test/helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { load, type LoadResult } from './load.js';
 import { startServerChild } from './server-child.js';
 import { FRAMEWORKS, VARIANTS, type Framework, type Variant } from './variants.js';

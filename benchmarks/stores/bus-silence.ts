@@ -6,8 +6,8 @@
 //
 //   node --conditions=session-policy-source --import tsx benchmarks/stores/bus-silence.ts [cuts] [intervalMs]
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisServer } from '../../packages/redis/test/helpers/redis-server.js';
-import { startTcpProxy } from '../../packages/redis/test/helpers/tcp-proxy.js';
+import { startRedisServer } from '@session-policy/test-helpers/redis-server';
+import { startTcpProxy } from '@session-policy/test-helpers/tcp-proxy';
 
 const cuts = Number(process.argv[2] ?? 20);
 const interval = Number(process.argv[3] ?? 1000);

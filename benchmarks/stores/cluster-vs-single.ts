@@ -15,8 +15,8 @@ import KeyvRedis, { createCluster } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisCluster } from '../../packages/redis/test/helpers/redis-cluster.js';
-import { startRedisServer } from '../../packages/redis/test/helpers/redis-server.js';
+import { startRedisCluster } from '@session-policy/test-helpers/redis-cluster';
+import { startRedisServer } from '@session-policy/test-helpers/redis-server';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '2' } } });
 const ROUNDS = Math.max(1, Number(values.rounds));

@@ -9,7 +9,7 @@
 //   node --conditions=session-policy-source --import tsx benchmarks/stores/command-deadline.ts
 import { createClient } from '@keyv/redis';
 import { Deadlines } from '../../packages/redis/src/deadlines.js';
-import { startRedisServer } from '../../packages/redis/test/helpers/redis-server.js';
+import { startRedisServer } from '@session-policy/test-helpers/redis-server';
 
 const TIMEOUT = 1000;
 const ROUNDS = 7;

@@ -3,7 +3,7 @@
 // port), each variant on tables of its own (a prefix per variant).
 import { randomUUID } from 'node:crypto';
 import { PostgresSessionStore } from '@session-policy/postgres';
-import { startPostgresServer, type PostgresServer } from '../../packages/postgres/test/helpers/postgres-server.js';
+import { startPostgresServer, type PostgresServer } from '@session-policy/test-helpers/postgres-server';
 import type { Variant } from './run.js';
 
 let server: PostgresServer | undefined;

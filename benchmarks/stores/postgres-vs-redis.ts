@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { createMemoryStore, SessionRegistry, type SessionStore } from '@session-policy/core';
 import { PostgresSessionStore } from '@session-policy/postgres';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startPostgresServer } from '../../packages/postgres/test/helpers/postgres-server.js';
-import { startRedisServer } from '../../packages/redis/test/helpers/redis-server.js';
+import { startPostgresServer } from '@session-policy/test-helpers/postgres-server';
+import { startRedisServer } from '@session-policy/test-helpers/redis-server';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const OPS = Number(process.argv[3] ?? 300);

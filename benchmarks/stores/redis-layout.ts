@@ -16,7 +16,7 @@ import { createClient } from '@keyv/redis';
 import { leastRecentlySeen, type SessionInfo } from '@session-policy/core';
 import { type AdmitRequest, type Timeouts } from '@session-policy/core/store';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisServer } from '../../packages/redis/test/helpers/redis-server.js';
+import { startRedisServer } from '@session-policy/test-helpers/redis-server';
 import { writeResultsBlock } from '../results-block.js';
 
 const args = process.argv.slice(2);

@@ -5,7 +5,7 @@ import Keyv from 'keyv';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import { KeyvSessionStore } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisServer, type RedisServer } from '../../packages/redis/test/helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import type { Variant } from './run.js';
 
 let server: RedisServer | undefined;

@@ -12,7 +12,7 @@ import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisServer } from '../../packages/redis/test/helpers/redis-server.js';
+import { startRedisServer } from '@session-policy/test-helpers/redis-server';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
 

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { SessionPool, cookieStrategy, type CookieSession } from '@session-policy/client';
 import { RedisCoordinator } from '@session-policy/client-redis';
-import { useRedisServer } from '../../redis/test/helpers/redis-server.js';
+import { useRedisServer } from '@session-policy/test-helpers/redis-server';
 import { startUpstream } from '../../client/test/helpers/upstream.js';
 import { runWorkers, startWorker, TEST_KEY } from './helpers/workers.js';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { SessionKeeper, cookieStrategy, type CookieSession } from '@session-policy/client';
 import { RedisCoordinator } from '@session-policy/client-redis';
-import { freePort, useRedisServer } from '../../redis/test/helpers/redis-server.js';
+import { freePort, useRedisServer } from '@session-policy/test-helpers/redis-server';
 import { startUpstream } from '../../client/test/helpers/upstream.js';
 import { TEST_KEY } from './helpers/workers.js';
 

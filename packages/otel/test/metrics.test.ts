@@ -15,7 +15,7 @@ import {
 import { LiveConnections, SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
 import { ATTRIBUTES, METRICS, instrumentRegistry } from '@session-policy/otel';
-import { startRedisServer } from '../../redis/test/helpers/redis-server.js';
+import { startRedisServer } from '@session-policy/test-helpers/redis-server';
 
 function sdk() {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);

@@ -3,7 +3,7 @@ import test from 'ava';
 import pg from 'pg';
 import { storeConformance } from '@session-policy/store-test-suite';
 import { PostgresSessionStore } from '@session-policy/postgres';
-import { usePostgresServer } from './helpers/postgres-server.js';
+import { usePostgresServer } from '@session-policy/test-helpers/postgres-server';
 
 const stores: PostgresSessionStore[] = [];
 let shared: pg.Pool | undefined;

@@ -4,7 +4,7 @@ import test from 'ava';
 import pg from 'pg';
 import { SessionRegistry, StoreError } from '@session-policy/core';
 import { PostgresSessionStore } from '@session-policy/postgres';
-import { freePort, usePostgresServer } from './helpers/postgres-server.js';
+import { freePort, usePostgresServer } from '@session-policy/test-helpers/postgres-server';
 
 const db = usePostgresServer(test);
 const prefix = (): string => `f${randomUUID().replaceAll('-', '').slice(0, 10)}_`;

@@ -5,7 +5,7 @@ import KeyvPostgres from '@keyv/postgres';
 import Keyv from 'keyv';
 import { KeyvSessionStore, SessionRegistry } from '@session-policy/core';
 import { PostgresSessionStore } from '@session-policy/postgres';
-import { usePostgresServer } from './helpers/postgres-server.js';
+import { usePostgresServer } from '@session-policy/test-helpers/postgres-server';
 
 // Several processes log the same principal in at once, round after round. The Postgres
 // store must never leave more active sessions than the limit, never keep an evicted

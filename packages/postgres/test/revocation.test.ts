@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { SessionRegistry, type SessionInfo } from '@session-policy/core';
 import { PostgresSessionStore } from '@session-policy/postgres';
-import { usePostgresServer } from './helpers/postgres-server.js';
+import { usePostgresServer } from '@session-policy/test-helpers/postgres-server';
 
 // Revocation across processes through LISTEN/NOTIFY: four processes (children) hold the
 // same sessions in their near caches (TTL 60 s); each end in one of them must reach the

@@ -5,7 +5,7 @@ import Keyv from 'keyv';
 import pg from 'pg';
 import { CorruptRecordError, SessionRegistry } from '@session-policy/core';
 import { migrate, PostgresSessionStore, SCHEMA_VERSION } from '@session-policy/postgres';
-import { usePostgresServer } from './helpers/postgres-server.js';
+import { usePostgresServer } from '@session-policy/test-helpers/postgres-server';
 
 const stores: PostgresSessionStore[] = [];
 const db = usePostgresServer(test, { stopping: async () => void (await Promise.all(stores.map((s) => s.close()))) });

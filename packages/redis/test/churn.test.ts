@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { useRedisServer } from './helpers/redis-server.js';
+import { useRedisServer } from '@session-policy/test-helpers/redis-server';
 
 // Issue #19.7, bounded: two processes churn logins of a few users on one Redis (limit 2,
 // evict), check sessions they were admitted under, and log some out. Every `unknown`

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import test from 'ava';
 import KeyvRedis, { createCluster } from '@keyv/redis';
 import { Keyv } from 'keyv';
-import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster.js';
+import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
 
 // What the store relies on from node-redis 5 and Redis 7 on a real cluster, checked
 // without the store: the harness works, Keyv runs over a cluster client, scripts are

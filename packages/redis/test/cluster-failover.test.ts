@@ -4,7 +4,7 @@ import KeyvRedis, { createCluster } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { SessionPolicyError, SessionRegistry, type CheckResult } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster.js';
+import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
 
 // Three masters with one replica each and a short cluster-node-timeout. The master holding
 // a principal is killed (SIGKILL) while logins and checks for it go on. While the slot has

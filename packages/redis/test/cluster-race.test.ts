@@ -5,7 +5,7 @@ import KeyvRedis, { createCluster } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster.js';
+import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
 
 // The cross-process race on a Redis Cluster: several processes, each with its own cluster
 // client, log the same principal in at once, round after round. Never more active

@@ -4,7 +4,7 @@ import KeyvRedis, { createCluster } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { SessionPolicyError, SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster.js';
+import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
 
 // A principal's slot moves to another master (the manual resharding sequence: IMPORTING,
 // MIGRATING, MIGRATE one key at a time, the worst case, SETSLOT NODE) while two processes' worth of

@@ -2,7 +2,7 @@ import test from 'ava';
 import { createCluster } from '@keyv/redis';
 import type { EventEmitter } from 'node:events';
 import { cycleStores, listenerCounts, runSharedClientChild } from './helpers/shared-client.js';
-import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster.js';
+import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
 
 // The shared-client checks of shared-client.test.ts on a Redis Cluster client: its
 // `node-error` listeners too, and the slot-map refreshes a store may start.

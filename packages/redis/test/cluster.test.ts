@@ -5,7 +5,7 @@ import { Keyv } from 'keyv';
 import { SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
 import { storeConformance } from '@session-policy/store-test-suite';
-import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster.js';
+import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
 
 // The Redis store on a real three-master Redis Cluster, handed over the way an
 // application would: a Keyv instance over a @keyv/redis adapter built on `createCluster`.

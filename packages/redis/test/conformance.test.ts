@@ -3,7 +3,7 @@ import test from 'ava';
 import { storeConformance } from '@session-policy/store-test-suite';
 import type { SessionStore } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 
 let server: RedisServer;
 const stores: RedisSessionStore[] = [];

@@ -4,8 +4,8 @@ import test from 'ava';
 import { createClient } from '@keyv/redis';
 import { SessionRegistry, StoreError } from '@session-policy/core';
 import { DataLostError, RedisSessionStore } from '@session-policy/redis';
-import { freePort, startRedisServer, type RedisServer } from './helpers/redis-server.js';
-import { startTcpProxy } from './helpers/tcp-proxy.js';
+import { freePort, startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
+import { startTcpProxy } from '@session-policy/test-helpers/tcp-proxy';
 
 let server: RedisServer;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { useRedisServer } from './helpers/redis-server.js';
+import { useRedisServer } from '@session-policy/test-helpers/redis-server';
 
 const redis = useRedisServer(test);
 

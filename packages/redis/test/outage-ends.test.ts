@@ -6,7 +6,7 @@ import test from 'ava';
 import { SessionRegistry, type PendingEnd } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
 import { PendingEnds } from '../../core/src/pending-ends.js';
-import { freePort, startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { freePort, startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 
 // Issue #19 (2): a logout, revoke or "log out everywhere" while Redis is down is kept by
 // the registry and written (and published) once Redis answers again. The server runs

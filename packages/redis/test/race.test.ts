@@ -4,7 +4,7 @@ import test from 'ava';
 import { createKeyv } from '@keyv/redis';
 import { KeyvSessionStore, SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 
 // Several processes log the same principal in at once, round after round. The Redis store
 // must never leave more active sessions than the limit, never keep an evicted session

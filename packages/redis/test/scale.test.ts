@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { SessionRegistry, type SessionInfo } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { useRedisServer } from './helpers/redis-server.js';
+import { useRedisServer } from '@session-policy/test-helpers/redis-server';
 
 // A principal with any number of sessions, junk of any count, R4 across principals, and
 // what sweeps cost.

@@ -3,7 +3,7 @@ import { SessionRegistry, type SessionInfo } from '@session-policy/core';
 import { RedisSessionStore, SCRIPTS, type Script } from '@session-policy/redis';
 import { encodeDevice, encodeRecord } from '../src/record-codec.js';
 import { KeyLayout } from '../src/key-layout.js';
-import { useRedisServer } from './helpers/redis-server.js';
+import { useRedisServer } from '@session-policy/test-helpers/redis-server';
 
 // The Lua scripts run directly, with the keys and arguments their headers document.
 

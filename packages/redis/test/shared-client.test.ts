@@ -2,7 +2,7 @@ import test from 'ava';
 import { createClient } from '@keyv/redis';
 import type { EventEmitter } from 'node:events';
 import { cycleStores, listenerCounts, runSharedClientChild } from './helpers/shared-client.js';
-import { useRedisServer } from './helpers/redis-server.js';
+import { useRedisServer } from '@session-policy/test-helpers/redis-server';
 
 // Stores built over a client the application owns leave it exactly as they found it
 // (issue #12): an app that builds a store per tenant, or rebuilds one on a config

@@ -5,7 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { TestFn } from 'ava';
 import { RedisSessionStore } from '@session-policy/redis';
-import { startRedisServer, type RedisServer } from '../../../../packages/redis/test/helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { startLiveExample, type LiveExampleOptions, type RunningLiveExample } from '../../src/app.js';
 
 export interface TwoProcesses {

@@ -3,7 +3,7 @@
 // pools), with and without a shared Redis coordinator. Five rounds per row; the table
 // gives the median and the range of each count, as the upstream counted them.
 //   node --conditions=session-policy-source --import tsx packages/client-redis/test/helpers/figures.ts
-import { startRedisServer } from '../../../redis/test/helpers/redis-server.js';
+import { startRedisServer } from '@session-policy/test-helpers/redis-server';
 import { startUpstream } from '../../../client/test/helpers/upstream.js';
 import { runWorkers } from './workers.js';
 
