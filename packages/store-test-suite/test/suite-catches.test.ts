@@ -86,8 +86,11 @@ test('the lost-update check passes on the embedded store', async (t) => {
 });
 
 test('the model test fails on a store that drops touches (stale last seen)', async (t) => {
+  // A fixed seed: the property test's random search must find the stale last seen on every
+  // run of this test, not on most of them.
   const failure = await checkAgainstModel({
     numRuns: 200,
+    seed: 1,
     createStore: () => {
       const store = createMemoryStore();
       const dropsTouches: SessionStore = {
