@@ -11,7 +11,7 @@ import session from 'express-session';
 import createMemoryStore from 'memorystore';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { LiveConnections, SessionPolicyError, SessionRegistry } from '@session-policy/core';
+import { LiveConnections, SessionRegistry } from '@session-policy/core';
 import { prefersHtml } from '@session-policy/core/http';
 import { LoginRefusedError, admittedLogin, eventStream, passportPolicy, sessionPolicy } from '@session-policy/express';
 import { registryOptions, yes, type ExampleOptions, type RunningExample } from '../../shared/src/example-options.js';
@@ -21,6 +21,7 @@ import { ExampleNotices } from '../../shared/src/notices.js';
 import { devicesPage, limitPage, loginPage, signedOutNotice } from '../../shared/src/pages.js';
 import { CROSS_SITE_ANSWER, isCrossSite } from '../../shared/src/same-origin.js';
 import { DEFAULT_USERS } from '../../shared/src/users.js';
+import { errorAnswer } from '../../shared/src/error-answer.js';
 
 export type { ExampleOptions, RunningExample };
 
@@ -178,15 +179,8 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
 
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const code = error instanceof SessionPolicyError ? error.code : undefined;
-    if (code === 'ERR_STORE' || code === 'ERR_CLOSED') return void res.status(503).json({ error: 'session_store_unavailable' });
-    if (code?.startsWith('ERR_INVALID')) return void res.status(400).json({ error: 'bad_request' });
-    // The body parser's refusals (413 too large, 415 unsupported charset or encoding, 400
-    // malformed) carry their status: answer it, nothing crashed.
-    const parser = error as { status?: unknown; expose?: unknown; type?: unknown };
-    if (typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500 && parser.expose === true) {
-      return void res.status(parser.status).json({ error: typeof parser.type === 'string' ? parser.type : 'bad_request' });
-    }
+    const answer = errorAnswer(error);
+    if (answer) return void res.status(answer.status).json(answer.body);
     console.error(error);
     res.status(500).json({ error: 'internal' });
   });
