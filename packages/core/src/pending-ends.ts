@@ -65,6 +65,8 @@ export class PendingEnds {
   readonly #max: number;
   readonly #retryInterval: number;
   #queue: PendingEnd[] = [];
+  // The same ends by principal, for the checks made while they wait.
+  readonly #byPrincipal = new Map<string, PendingEnd[]>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #closed = false;
@@ -101,6 +103,36 @@ export class PendingEnds {
   }
 
   /**
+   * Whether an end of the principal waits (a check of its sessions must then ask
+   * {@link covering}).
+   *
+   * @param principalKey - the principal's key.
+   */
+  has(principalKey: string): boolean {
+    return this.#byPrincipal.has(principalKey);
+  }
+
+  /**
+   * The waiting end that would end this session once written: an end of this very
+   * session first, else a "log out everywhere" of its principal that does not spare it.
+   * (Whether the session began before that "log out everywhere" is the caller's to tell.)
+   *
+   * @param principalKey - the principal's key.
+   * @param sessionId - the session.
+   */
+  covering(principalKey: string, sessionId: string): PendingEnd | undefined {
+    const ends = this.#byPrincipal.get(principalKey);
+    if (!ends) return undefined;
+    let all: PendingEnd | undefined;
+    for (const end of ends) {
+      if (end.kind === 'one') {
+        if (end.sessionId === sessionId) return end;
+      } else if (end.except !== sessionId) all ??= end;
+    }
+    return all;
+  }
+
+  /**
    * Whether a failure means "the store did not answer" (keep the end and retry) rather
    * than "the store refused it" (nothing to retry).
    *
@@ -121,7 +153,10 @@ export class PendingEnds {
       return;
     }
     this.#queue.push(end);
-    while (this.#queue.length > this.#max) this.#events.dropped(this.#queue.shift() as PendingEnd, 'overflow');
+    const ends = this.#byPrincipal.get(end.principalKey);
+    if (ends) ends.push(end);
+    else this.#byPrincipal.set(end.principalKey, [end]);
+    while (this.#queue.length > this.#max) this.#events.dropped(this.#shift(), 'overflow');
     if (!this.#timer) {
       this.#timer = setInterval(() => void this.flush(), this.#retryInterval);
       this.#timer.unref();
@@ -147,11 +182,11 @@ export class PendingEnds {
         outcome = await this.#deliver(end);
       } catch (error) {
         if (PendingEnds.retryable(error)) return; // still down: next interval
-        if (this.#queue[0] === end) this.#queue.shift();
+        if (this.#queue[0] === end) this.#shift();
         this.#events.dropped(end, 'refused');
         continue;
       }
-      if (this.#queue[0] === end) this.#queue.shift();
+      if (this.#queue[0] === end) this.#shift();
       this.#events.delivered(end, outcome.ended, outcome.expired);
     }
     if (this.#queue.length === 0 && this.#timer) {
@@ -187,6 +222,19 @@ export class PendingEnds {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#running?.catch(() => undefined);
+    this.#byPrincipal.clear();
     for (const end of this.#queue.splice(0)) this.#events.dropped(end, 'closed');
+  }
+
+  /** Takes the oldest end off the queue and its principal's list. */
+  #shift(): PendingEnd {
+    const end = this.#queue.shift() as PendingEnd;
+    const ends = this.#byPrincipal.get(end.principalKey);
+    if (ends) {
+      const i = ends.indexOf(end);
+      if (i >= 0) ends.splice(i, 1);
+      if (ends.length === 0) this.#byPrincipal.delete(end.principalKey);
+    }
+    return end;
   }
 }

@@ -22,7 +22,10 @@ export type AdmitResult = AdmitAccepted | AdmitRefused;
  * The result of {@link SessionRegistry.check}, the per-request check.
  *
  * - `active`: the session is live (and was touched if due).
- * - `ended`: the session ended; `reason` says why (tell the device).
+ * - `ended`: the session ended; `reason` says why (tell the device). Also while an end of
+ *   it waits in this process's queue (the store did not take it yet: see
+ *   {@link SessionRegistry.pendingEnds}); `session` then has the store's record if it
+ *   could be read, else the end's times.
  * - `unknown`: the registry does not know this session (never admitted, or forgotten
  *   after retention).
  * - `invalid`: the session id or principal is malformed (hostile or garbage input).
@@ -268,6 +271,10 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       return { status: 'invalid', error: error as SessionPolicyError };
     }
     const { timeouts } = this.#options;
+    // An end of this session the store did not take yet (issue #19): refused here all the
+    // same, so a copied cookie does not outlive the logout in the process that was asked.
+    const pending = this.#pendingEnds.size > 0 ? this.#pendingEnds.covering(principalKey, id) : undefined;
+    if (pending?.kind === 'one') return queuedEnded(pending, principalKey, id);
     try {
       let now = this.now();
       // R7: a session seen here since the store's lastSeenAt must not expire as idle there.
@@ -279,6 +286,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       if (outcome.expired) this.#expired(outcome.expired);
       switch (outcome.status) {
         case 'active':
+          // A waiting "log out everywhere" ends the sessions that began before it.
+          if (pending && outcome.session.createdAt <= pending.queuedAt) return queuedEnded(pending, principalKey, id, outcome.session);
           // R11: recorded in memory now, written behind.
           this.#touches.seen(principalKey, id, now, outcome.session.lastSeenAt);
           return { status: 'active', session: outcome.session };
@@ -292,6 +301,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     } catch (error) {
       const storeError = toStoreError('check', error);
       this.#report(storeError);
+      // Still down, with a "log out everywhere" of the principal waiting: refused.
+      if (pending) return queuedEnded(pending, principalKey, id);
       return { status: 'unavailable', error: storeError, allow: this.#options.failOpen };
     }
   }
@@ -318,7 +329,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     }
     const now = this.now();
     // A pending touch the store's idle expiry would miss: only check can flush it first.
-    if (this.#touches.due(principalKey, now)) return undefined;
+    // A waiting end of the principal: only check tells whether it covers this session.
+    if (this.#touches.due(principalKey, now) || (this.#pendingEnds.size > 0 && this.#pendingEnds.has(principalKey))) return undefined;
     let outcome;
     try {
       outcome = peek.call(this.store, { principalKey, sessionId: id, now, timeouts: this.#options.timeouts });
@@ -514,6 +526,19 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
 }
 
 const UNKNOWN: CheckResult = Object.freeze({ status: 'unknown' });
+
+/**
+ * The answer for a session a waiting end covers: `ended` with the end's reason, on the
+ * store's record when it was read, else on what the end knows (the times are when it was
+ * asked).
+ */
+function queuedEnded(end: PendingEnd, principalKey: string, sessionId: string, session?: SessionInfo): CheckResult {
+  const { reason, queuedAt } = end;
+  const ended = session
+    ? { ...session, state: 'ended' as const, endedAt: queuedAt, endReason: reason }
+    : { sessionId, principalKey, createdAt: queuedAt, lastSeenAt: queuedAt, state: 'ended' as const, endedAt: queuedAt, endReason: reason };
+  return { status: 'ended', session: ended, reason };
+}
 
 function checkReason(reason: EndReason): void {
   if (!END_REASONS.includes(reason)) throw new InvalidOptionError('reason', `must be one of ${END_REASONS.join(', ')}`);
