@@ -1,4 +1,4 @@
-// Issue #19 (2) through real HTTP: a logout and a "log out everywhere" while Redis is
+// Issue #19 (2) through real HTTP: a logout, a "log out everywhere" and a revoke while Redis is
 // down, on the cookie-only session schemes (Koa's koa-session in cookie mode, hapi's
 // @hapi/cookie), where the cookie alone would keep a copied session valid. The registry
 // fails open, so a session nobody ended passes during the outage: a copied cookie of an
@@ -44,7 +44,7 @@ const examples = [
 ] as const;
 
 for (const [name, start] of examples) {
-  test.serial(`${name}: a logout and a log out everywhere during an outage sign the device out, refuse copied cookies before and after the end is delivered`, async (t) => {
+  test.serial(`${name}: a logout, a log out everywhere and a revoke during an outage sign the device out, refuse copied cookies before and after the end is delivered`, async (t) => {
     const store = new RedisSessionStore(server.url, { prefix: `outage-http:${randomUUID()}:`, commandTimeout: 500, busProbeInterval: 100 });
     const registry = new SessionRegistry({ store, maxSessions: 3, onStoreError: 'fail-open' });
     registry.on('error', () => undefined);
@@ -59,6 +59,11 @@ for (const [name, start] of examples) {
       await phone.login('alice', 'phone');
       await tablet.login('bob', 'tablet');
       await desk.login('bob', 'desk');
+      const [c1, c2] = [new Client(app.url), new Client(app.url)];
+      await c1.login('carol', 'c1');
+      await c2.login('carol', 'c2');
+      // The devices page, as carol's first device showed it before the outage.
+      const c2Handle = ((await c1.api('GET', '/api/sessions')).json.sessions as Array<{ handle: string; deviceId: string }>).find((s) => s.deviceId === 'c2')!.handle;
       const laptopCopy = await laptop.cookies();
       const deskCopy = await desk.cookies();
       t.like(await rawGet(app.url, '/api/me', laptopCopy), { status: 200, json: { user: 'alice' } });
@@ -77,20 +82,27 @@ for (const [name, start] of examples) {
       t.like(await tablet.api('POST', '/logout-everywhere', {}), { status: 200, json: { ended: 0 } });
       t.like(await tablet.api('GET', '/api/me'), { status: 401, json: { error: 'not_logged_in' } });
       t.like(await rawGet(app.url, '/api/me', deskCopy), { status: 401, json: { error: 'session_ended', reason: 'logout' } });
+      // A revoke from carol's devices page: answered as done, c2 refused.
+      const c2Copy = await c2.cookies();
+      t.is((await c1.api('DELETE', `/api/sessions/${c2Handle}`)).status, 204);
+      t.like(await rawGet(app.url, '/api/me', c2Copy), { status: 401, json: { error: 'session_ended', reason: 'revoked' } });
       t.like(queued, [
         { kind: 'one', principalKey: 'alice', reason: 'logout' },
         { kind: 'all', principalKey: 'bob', reason: 'logout' },
+        { kind: 'handle', principalKey: 'carol', handle: c2Handle, reason: 'revoked' },
       ]);
-      t.is(registry.pendingEnds().length, 2);
+      t.is(registry.pendingEnds().length, 3);
       t.deepEqual(delivered, []);
 
       await server.restart();
       await eventually(() => registry.pendingEnds().length === 0);
-      t.deepEqual(delivered.sort(), ['alice:logout', 'bob:logout', 'bob:logout']);
+      t.deepEqual(delivered.sort(), ['alice:logout', 'bob:logout', 'bob:logout', 'carol:revoked']);
       // Delivered: Redis itself now says ended (for every process), and the copies stay refused.
       t.like(await rawGet(app.url, '/api/me', laptopCopy), { status: 401, json: { error: 'session_ended', reason: 'logout' } });
       t.like(await rawGet(app.url, '/api/me', deskCopy), { status: 401, json: { error: 'session_ended', reason: 'logout' } });
+      t.like(await rawGet(app.url, '/api/me', c2Copy), { status: 401, json: { error: 'session_ended', reason: 'revoked' } });
       t.is((await registry.list('bob')).length, 0);
+      t.deepEqual((await registry.list('carol')).map((s) => s.deviceId), ['c1']);
       t.deepEqual((await registry.list('alice')).map((s) => s.deviceId), ['phone'], 'the session nobody ended is kept');
       await eventually(async () => (await phone.api('GET', '/api/me')).status === 200);
     } finally {

@@ -2,11 +2,13 @@ import type { EndReason, SessionInfo } from './session.js';
 import type { SessionStore } from './store.js';
 import type { Timeouts } from './timeouts.js';
 import { SessionPolicyError } from './errors.js';
+import { sessionHandle } from './http/session-handle.js';
 
 /**
  * An end (logout, revoke, "log out everywhere") the store could not take when it was
  * asked (`ERR_STORE`: unreachable, timed out), kept by this process until the store
- * answers again. `one` ends one session; `all` ends every session of the principal that
+ * answers again. `one` ends one session; `handle` the principal's session of that handle
+ * (a revoke from a devices page); `all` ends every session of the principal that
  * began before `queuedAt` (all but `except` if set), so a login made after the
  * outage is not ended by a request made before it.
  *
@@ -17,6 +19,16 @@ export type PendingEnd =
       readonly kind: 'one';
       readonly principalKey: string;
       readonly sessionId: string;
+      readonly reason: EndReason;
+      /** When it was asked, on the registry's clock. */
+      readonly queuedAt: number;
+    }
+  | {
+      /** A revoke by handle asked while the store could not list the sessions to find it. */
+      readonly kind: 'handle';
+      readonly principalKey: string;
+      /** The session's handle (`sessionHandle(sessionId)`). */
+      readonly handle: string;
       readonly reason: EndReason;
       /** When it was asked, on the registry's clock. */
       readonly queuedAt: number;
@@ -124,9 +136,12 @@ export class PendingEnds {
     const ends = this.#byPrincipal.get(principalKey);
     if (!ends) return undefined;
     let all: PendingEnd | undefined;
+    let handle: string | undefined;
     for (const end of ends) {
       if (end.kind === 'one') {
         if (end.sessionId === sessionId) return end;
+      } else if (end.kind === 'handle') {
+        if (end.handle === (handle ??= sessionHandle(sessionId))) return end;
       } else if (end.except !== sessionId) all ??= end;
     }
     return all;
@@ -202,12 +217,13 @@ export class PendingEnds {
       const outcome = await this.#store.end({ principalKey, sessionId: end.sessionId, reason, now, timeouts });
       return { ended: [...outcome.ended], expired: [...outcome.expired] };
     }
-    // Only the sessions that existed when "log out everywhere" was asked.
+    // Only the sessions that existed when "log out everywhere" (or the revoke) was asked.
     const listed = await this.#store.list({ principalKey, now, timeouts });
     const ended: SessionInfo[] = [];
     const expired = [...listed.expired];
     for (const s of listed.sessions) {
-      if (s.state !== 'active' || s.createdAt > end.queuedAt || s.sessionId === end.except) continue;
+      if (s.state !== 'active' || s.createdAt > end.queuedAt) continue;
+      if (end.kind === 'all' ? s.sessionId === end.except : sessionHandle(s.sessionId) !== end.handle) continue;
       const outcome = await this.#store.end({ principalKey, sessionId: s.sessionId, reason, now, timeouts });
       ended.push(...outcome.ended);
       expired.push(...outcome.expired);

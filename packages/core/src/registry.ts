@@ -7,6 +7,7 @@ import { PendingTouches } from './pending-touches.js';
 import { sessionRecord } from './record-shape.js';
 import { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 import { assertSessionId } from './session-id.js';
+import { sessionHandle } from './http/session-handle.js';
 import type { AdmitAccepted, AdmitRefused, SessionStore } from './store.js';
 
 /**
@@ -60,7 +61,7 @@ export type EndOrigin = 'local' | 'remote';
  *   (`remote`). Close live connections on this one.
  * - `error`: a problem that is not an operation's failure (corrupt value, sweep failure,
  *   lost subscription). Emitted only when someone listens, so it never crashes.
- * - `endQueued`: `end` or `endAll` failed with `ERR_STORE` (the store did not answer);
+ * - `endQueued`: `end`, `endByHandle` or `endAll` failed with `ERR_STORE` (the store did not answer);
  *   the end is kept in this process's bounded queue and retried (see {@link PendingEnd}).
  * - `endDelivered`: a queued end was written (the sessions it ended also get `ended`).
  * - `endDropped`: a queued end was given up (see {@link DroppedReason}).
@@ -274,7 +275,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     // An end of this session the store did not take yet (issue #19): refused here all the
     // same, so a copied cookie does not outlive the logout in the process that was asked.
     const pending = this.#pendingEnds.size > 0 ? this.#pendingEnds.covering(principalKey, id) : undefined;
-    if (pending?.kind === 'one') return queuedEnded(pending, principalKey, id);
+    if (pending && pending.kind !== 'all') return queuedEnded(pending, principalKey, id);
     try {
       let now = this.now();
       // R7: a session seen here since the store's lastSeenAt must not expire as idle there.
@@ -399,6 +400,30 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   }
 
   /**
+   * Ends the principal's active session of this handle (see `sessionHandle`: what a
+   * devices page shows instead of the id) with reason `revoked` by default. Returns the
+   * ended session, or `undefined` if no active session of the principal has that handle.
+   * When the store does not answer (`ERR_STORE`), the end is queued as for {@link end}
+   * (kind `handle`) and the error thrown.
+   *
+   * @param handle - the session's handle.
+   * @param principal - its principal (or key).
+   * @param reason - why. Default `revoked`.
+   */
+  async endByHandle(handle: string, principal: unknown, reason: EndReason = 'revoked'): Promise<SessionInfo | undefined> {
+    this.#open();
+    const principalKey = this.key(principal);
+    checkReason(reason);
+    let target: SessionInfo | undefined;
+    try {
+      target = (await this.list(principalKey)).find((s) => sessionHandle(s.sessionId) === handle);
+    } catch (error) {
+      throw this.#queueEnd(toStoreError('list', error), { kind: 'handle', principalKey, handle, reason, queuedAt: this.now() });
+    }
+    return target && this.end(target.sessionId, principalKey, reason);
+  }
+
+  /**
    * Ends every active session of a principal ("log out everywhere"), or all but one
    * ("log out other devices"). Returns the sessions ended.
    *
@@ -513,7 +538,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   }
 
   /**
-   * Ends `end` or `endAll` could not write during an outage, oldest first, waiting to be
+   * Ends `end`, `endByHandle` or `endAll` could not write during an outage, oldest first, waiting to be
    * retried (every second, in order, until the store answers).
    */
   pendingEnds(): readonly PendingEnd[] {
