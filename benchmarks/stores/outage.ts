@@ -23,7 +23,7 @@
  * Unattended, about 1.5 minutes; starts its own redis-servers on free loopback ports.
  * `--write-results` puts the figures in `benchmarks/RESULTS.md` ("Faults (issue #19)").
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -512,13 +512,14 @@ async function main(): Promise<void> {
   process.stdout.write('logout during a 5 s outage through the Koa example …\n');
   const logout = await logoutDuringOutage();
   const loadAfter = loadavg()[0]!.toFixed(1);
+  const redisVersion = /v=(\S+)/.exec(execFileSync(process.env.REDIS_SERVER ?? 'redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? '?';
 
   const row = (r: OutageResult): string => {
     const rec = r.recovery.filter((x) => Number.isFinite(x));
     return `| ${r.persistent ? 'AOF (everysec)' : 'none (restarts empty)'} | ${r.crashes} | ${r.unhandled} | ${r.overLimitSamples} of ${r.listings} (max ${r.maxActive}) | ${r.revivals} | ${r.wrongAllow} (fail-closed ${r.unavailable.closed}, fail-open ${r.unavailable.open} unavailable) | ${mb(r.heapBefore)} → ${mb(r.heapOutage)} MB (RSS ${mb(r.rssBefore)} → ${mb(r.rssOutage)}) | ${(median(rec) / 1000).toFixed(2)} s (max ${(Math.max(...rec) / 1000).toFixed(2)} s) | ${r.queued} / ${r.delivered} / ${r.dropped} | ${r.otherErrors} |`;
   };
   const block = [
-    `Run ${started} UTC, load average ${load} before and ${loadAfter} after (2-core VM${Number(load) > 1.5 ? ', shared with other jobs' : ''}); Redis ${'7'} on loopback.`,
+    `Run ${started} UTC, load average ${load} before and ${loadAfter} after (2-core VM${Number(load) > 1.5 ? ', shared with other jobs' : ''}); Redis ${redisVersion} on loopback.`,
     '',
     `**Outage under load**: 4 processes (2 fail-closed, 2 fail-open), 30 users, limit ${LIMIT}, 4 callers each; Redis SIGKILLed after 4 s, down ${OUTAGE_MS / 1000} s, restarted on the same port, 6 s more. Columns: crashes, unhandled rejections, listings over the limit (every user every 500 ms while Redis is up), revivals (\`active\` after the session's end was asked or seen), outage answers that disagree with \`onStoreError\`, the heaviest process's heap before → during the outage, restart → first admitted login (median and max of the 4), ends queued / delivered / dropped, errors other than \`ERR_STORE\`.`,
     '',
