@@ -45,7 +45,7 @@ const examples = [
 
 for (const [name, start] of examples) {
   test.serial(`${name}: a logout, a log out everywhere and a revoke during an outage sign the device out, refuse copied cookies before and after the end is delivered`, async (t) => {
-    const store = new RedisSessionStore(server.url, { prefix: `outage-http:${randomUUID()}:`, commandTimeout: 500, busProbeInterval: 100 });
+    const store = new RedisSessionStore(server.url, { prefix: `outage-http:${randomUUID()}:`, commandTimeout: 1000, busProbeInterval: 100 });
     const registry = new SessionRegistry({ store, maxSessions: 3, onStoreError: 'fail-open' });
     registry.on('error', () => undefined);
     const queued: PendingEnd[] = [];
@@ -54,6 +54,8 @@ for (const [name, start] of examples) {
     registry.on('endDelivered', (_end, ended) => delivered.push(...ended.map((s) => `${s.principalKey}:${s.endReason}`)));
     const app = await start({ registry });
     try {
+      // The first connection may take a while on a loaded machine.
+      await eventually(async () => (await registry.admit({ principal: 'warm-up', sessionId: 'warm-up' })).admitted);
       const [laptop, phone, tablet, desk] = [new Client(app.url), new Client(app.url), new Client(app.url), new Client(app.url)];
       await laptop.login('alice', 'laptop');
       await phone.login('alice', 'phone');
