@@ -71,3 +71,38 @@ test.serial('one master flushed: every store reports ERR_STORE_DATA_LOST once, n
     await b.close();
   }
 });
+
+test.serial('one master restarted without persistence: reported once per store, and the store serves again', async (t) => {
+  const prefix = `cluster-restart:${randomUUID()}:`;
+  const a = new SessionRegistry({ store: new RedisSessionStore(clusterClient() as never, { prefix, commandTimeout: 2000 }) });
+  const b = new SessionRegistry({ store: new RedisSessionStore(clusterClient() as never, { prefix, commandTimeout: 2000 }) });
+  const lost = { a: [] as DataLostError[], b: [] as DataLostError[] };
+  a.on('error', (e) => e instanceof DataLostError && lost.a.push(e));
+  b.on('error', (e) => e instanceof DataLostError && lost.b.push(e));
+  try {
+    for (let i = 0; i < 20; i++) t.true((await a.admit({ principal: `u${i}`, sessionId: `s${i}` })).admitted);
+    const masters = await cluster.masters();
+    await eventually(async () => {
+      const counts = await Promise.all(masters.map(async (m) => ((await cluster.command(m.port, 'KEYS', `${prefix}*data-marker`)) as string[]).length));
+      return counts.every((n) => n >= 1);
+    });
+    await eventually(async () => (await b.check('s0', 'u0')).status === 'active');
+    const single = await cluster.keyOwner(`${prefix}data-marker`);
+    const target = masters.find((m) => m.port !== single.port)!;
+    await cluster.restartNode(target.port);
+    await cluster.waitForOk();
+    await eventually(() => lost.a.length > 0 && lost.b.length > 0);
+    await new Promise((r) => setTimeout(r, 1000));
+    t.deepEqual([lost.a.length, lost.b.length], [1, 1], 'reported once per store');
+    t.is((await cluster.keyOwner(lost.a[0]!.key)).port, target.port);
+    // The same registries work again, on every master.
+    await eventually(async () => {
+      for (let i = 0; i < 20; i++) if (!(await a.admit({ principal: `v${i}`, sessionId: `r${i}` })).admitted) return false;
+      return true;
+    });
+    t.is((await b.check('r0', 'v0')).status, 'active');
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
