@@ -30,9 +30,15 @@ test('200 registries on one shared client for a minute, then new logins succeed,
   client.on('error', () => undefined);
   await client.connect();
   const failures = { sweep: 0, other: 0 };
+  const kinds = new Map<string, number>();
   const registries = Array.from({ length: 200 }, (_, i) => {
     const registry = new SessionRegistry({ store: new RedisSessionStore(client as never, { prefix: `load:${i}:` }), sweepInterval: 1000 });
-    registry.on('error', (e) => (/sweep/.test(e.message) ? failures.sweep++ : failures.other++));
+    registry.on('error', (e) => {
+      if (/sweep/.test(e.message)) failures.sweep++;
+      else failures.other++;
+      const kind = e.message.replace(/\d+/g, 'N').slice(0, 90);
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    });
     return registry;
   });
   // Some sessions in each, so the sweeps have principals to look at.
@@ -47,6 +53,7 @@ test('200 registries on one shared client for a minute, then new logins succeed,
     await Promise.all(registries.map((r) => r.close()));
   }
   t.log(`during the minute: ${failures.sweep} failed sweeps, ${failures.other} other errors`);
+  for (const [kind, count] of [...kinds].sort((x, y) => y[1] - x[1]).slice(0, 5)) t.log(`  ${count} × ${kind}`);
   const store = new RedisSessionStore(client as never, { prefix: `after-load:${randomUUID()}:` });
   const registry = new SessionRegistry({ store });
   registry.on('error', () => undefined);
