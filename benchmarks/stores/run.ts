@@ -5,14 +5,17 @@
 // on Postgres here); benchmarks/stores/side-by-side.ts compares the stores in
 // interleaved rounds.
 //
-//   npm run bench:stores            # 1k, 100k and 1M live sessions
-//   npm run bench:stores -- --quick # 1k only, short runs (checks the harness works)
+//   npm run bench:stores            # 1k, 100k and 1M live sessions, then the side-by-side
+//                                   # rounds (its block in RESULTS.md is rewritten)
+//   npm run bench:stores -- --quick # 1k only, short runs, no side-by-side (checks the harness works)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createMemoryStore, type SessionStore } from '@session-policy/core';
 import { measureStore, type Row } from './harness.js';
 import { postgresVariants, stopPostgres } from './postgres-variants.js';
 import { redisVariants, stopRedis } from './redis-variants.js';
+import { SECTION, sideBySide } from './side-by-side.js';
+import { writeResultsBlock } from '../results-block.js';
 
 /** A store to measure: its name and a factory (with a teardown). */
 export interface Variant {
@@ -51,7 +54,12 @@ export async function run({ quick }: { quick: boolean }): Promise<string> {
   await stopRedis();
   await stopPostgres();
   const memoryLine = quick ? '' : memoryPerSession(1_000_000);
-  return render(rows, sizes, memoryLine);
+  const table = render(rows, sizes, memoryLine);
+  if (quick) return table;
+  // The stores side by side in interleaved rounds (issue #14), written into its own block.
+  const block = await sideBySide({ rounds: 5, sessions: 10_000, time: 500, log: (line) => process.stdout.write(`${line}\n`) });
+  await writeResultsBlock(fileURLToPath(new URL('../RESULTS.md', import.meta.url)), SECTION, block);
+  return `${table}\n${SECTION.heading.replace(/^## /, '### ')}\n\n${block}\n`;
 }
 
 function render(rows: Row[], sizes: number[], memoryLine: string): string {

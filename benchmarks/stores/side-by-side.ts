@@ -4,8 +4,10 @@
 // 50), in interleaved rounds — each round measures every store once, in an order rotated
 // by one each round — on one redis-server and one throwaway PostgreSQL started here.
 // Figures: median over the rounds (min–max); ratios to the Redis store taken round by
-// round, then their median.
+// round, then their median. `npm run bench:stores` (and `npm run bench`) runs it too,
+// with the defaults, after its own table, and rewrites its block.
 //
+//   npm run bench:stores:side-by-side -- --write-results                                                    # the same as the next line but one
 //   node --conditions=session-policy-source --import tsx benchmarks/stores/side-by-side.ts                   # 5 rounds, 10 000 sessions, 500 ms per task
 //   node --conditions=session-policy-source --import tsx benchmarks/stores/side-by-side.ts --write-results   # … and rewrites its block in RESULTS.md
 //   node --conditions=session-policy-source --import tsx benchmarks/stores/side-by-side.ts --quick           # harness check: 1 round, 1 000 sessions, 100 ms (figures not meaningful)
