@@ -10,6 +10,7 @@
  * package depends on no workspace package.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { ExecutionContext } from 'ava';
 
 /** One round's order to a worker: log `principal` in `count` times at once. */
 export interface RaceOrder {
@@ -162,6 +163,23 @@ export async function runLoginRace(
     }
   }
   return { overLimit, evictedActive, unexplained, errors, lost, wrongTombstone, maxActive, admittedInRejectRounds };
+}
+
+/**
+ * Asserts that a race broke no guarantee: no failed login, never more active sessions
+ * than the limit (and the limit reached), no evicted session active, every refusal with
+ * a reason, no admitted session lost (nor, with `tombstones`, a wrong tombstone), and in
+ * reject mode exactly the limit admitted per round.
+ */
+export function assertNoViolations(t: ExecutionContext, tally: RaceTally, race: { limit: number; onLimit: 'evict' | 'reject'; tombstones?: boolean }): void {
+  t.deepEqual(tally.errors, [], 'no login failed');
+  t.is(tally.overLimit, 0, 'more active sessions than the limit after a round');
+  t.is(tally.maxActive, race.limit);
+  t.is(tally.evictedActive, 0, 'a session both evicted and active');
+  t.is(tally.unexplained, 0, 'a refusal without a reason');
+  t.is(tally.lost, 0, race.tombstones ? 'a login told admitted that is neither active nor a tombstone' : 'a login told admitted whose session vanished');
+  if (race.tombstones) t.is(tally.wrongTombstone, 0, 'an evicted session whose tombstone does not say evicted');
+  if (race.onLimit === 'reject') t.true(tally.admittedInRejectRounds.every((n) => n === race.limit), String(tally.admittedInRejectRounds));
 }
 
 /**
