@@ -1,4 +1,5 @@
 import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
+import { pinLoadGenerator } from './cpu-pinning.js';
 import { load, type LoadResult } from './load.js';
 import { startServerChild, type ServerChild } from './server-child.js';
 import { FRAMEWORKS, VARIANTS, type Framework, type Variant } from './variants.js';
@@ -11,12 +12,23 @@ export interface HarnessOptions {
   readonly rounds: number;
   /** Seconds of load per variant per round. */
   readonly duration: number;
+  /** A number of requests per variant per round instead of {@link duration} (the quick mode). */
+  readonly amount?: number;
   /** Seconds of unmeasured load per server before the first round (JIT, caches). */
   readonly warmup: number;
   /** Concurrent connections. Default 10. */
   readonly connections?: number;
+  /** Pin the server children to one core and this process (load generator, redis-server) to another, where `taskset` and two cores allow. Default true. */
+  readonly pin?: boolean;
   /** Progress lines go here. Default: nowhere. */
   readonly log?: (line: string) => void;
+}
+
+/** What {@link measureAll} measured, and how the processes were placed. */
+export interface MeasureAllResult {
+  readonly measurements: Measurement[];
+  /** For the report: the CPU pinning (see `cpu-pinning.ts`). */
+  readonly pinning: string;
 }
 
 /** One variant measured in one round. */
@@ -27,7 +39,7 @@ export interface Measurement extends LoadResult {
   readonly round: number;
   /** Its place in the round's order (0-based). */
   readonly slot: number;
-  /** The server process's CPU time (user + system) per response during the run, in µs. */
+  /** The server process's own CPU time (user + system) over the run, per request it received, in µs. */
   readonly cpuPerRequestUs: number;
 }
 
@@ -37,23 +49,29 @@ export interface Measurement extends LoadResult {
  * variant once, in an order rotated by one each round — so every variant takes every
  * place in a round over as many rounds as there are variants, and slow patches of a
  * shared machine fall on all variants alike. The Redis variants share one redis-server
- * (persistence off) started here, with a key prefix per child.
+ * (persistence off) started here, with a key prefix per child. Where the machine allows,
+ * the server children run on a core of their own and the load generator (this process)
+ * and redis-server on another; each run's CPU per request is the server process's own
+ * CPU time over its own request count, in a window opened (after a full GC) right before
+ * the load and closed right after it.
  *
  * @param options - see {@link HarnessOptions}.
  */
-export async function measureAll(options: HarnessOptions): Promise<Measurement[]> {
+export async function measureAll(options: HarnessOptions): Promise<MeasureAllResult> {
   const frameworks = options.frameworks ?? FRAMEWORKS;
   const variants = options.variants ?? VARIANTS;
   const log = options.log ?? (() => {});
   const measurements: Measurement[] = [];
   let redis: RedisServer | undefined;
+  // Before redis-server starts: it inherits this process's core.
+  const pinning = pinLoadGenerator(options.pin ?? true);
   try {
     if (variants.some((v) => v.startsWith('policy-redis'))) redis = await startRedisServer();
     for (const framework of frameworks) {
       const children = new Map<Variant, ServerChild>();
       try {
         const started = await Promise.allSettled(
-          variants.map((variant) => startServerChild({ framework, variant, redisUrl: redis?.url, prefix: `bench:${framework}:${variant}:` })),
+          variants.map((variant) => startServerChild({ framework, variant, redisUrl: redis?.url, prefix: `bench:${framework}:${variant}:` }, { cpu: pinning.server })),
         );
         for (const [i, outcome] of started.entries()) if (outcome.status === 'fulfilled') children.set(variants[i]!, outcome.value);
         const failed = started.find((outcome) => outcome.status === 'rejected');
@@ -65,9 +83,10 @@ export async function measureAll(options: HarnessOptions): Promise<Measurement[]
           const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
           for (const [slot, variant] of order.entries()) {
             const child = children.get(variant)!;
-            const cpuBefore = await child.cpuMicros();
-            const result = await load({ url: child.url, headers: child.headers, duration: options.duration, connections: options.connections });
-            const cpuPerRequestUs = (await child.cpuMicros() - cpuBefore) / result.responses;
+            await child.windowStart();
+            const result = await load({ url: child.url, headers: child.headers, duration: options.duration, amount: options.amount, connections: options.connections });
+            const server = await child.windowEnd();
+            const cpuPerRequestUs = server.cpuUs / server.requests;
             measurements.push({ framework, variant, round, slot, cpuPerRequestUs, ...result });
             log(
               `  http: ${framework} round ${round + 1}/${options.rounds} ${variant}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99ms.toFixed(2)} ms, ${cpuPerRequestUs.toFixed(0)} µs CPU/req`,
@@ -80,6 +99,7 @@ export async function measureAll(options: HarnessOptions): Promise<Measurement[]
     }
   } finally {
     await redis?.stop();
+    pinning.restore();
   }
-  return measurements;
+  return { measurements, pinning: pinning.description };
 }

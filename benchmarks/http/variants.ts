@@ -29,6 +29,12 @@ export const TARGETS: Partial<Record<Variant, number>> = {
   'policy-redis-near': 0.95,
 };
 
+/** The highest acceptable median p99 ratio to {@link BASELINE} for the variants of {@link TARGETS} (issue #15). */
+export const P99_TARGET = 1.1;
+
+/** The highest acceptable median server CPU per request over {@link BASELINE}'s, in µs, for the variants of {@link TARGETS} (issue #15). */
+export const CPU_TARGET_US = 3;
+
 /** Row labels for the report. */
 export const VARIANT_LABELS: Record<Variant, string> = {
   bare: 'bare framework',
