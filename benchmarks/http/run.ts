@@ -7,7 +7,7 @@
 //   npm run bench:http                  # full: 7 rounds × 2 s per variant after 3 s of warm-up (~6 min), updates RESULTS.md
 //   npm run bench:http -- --quick       # harness check: 1 round × 300 requests (figures not meaningful)
 //   npm run bench:http -- --rounds 7 --duration 3 --frameworks express --no-write [--no-pin]
-//   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5]
+//   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5] [--no-heap]
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -111,11 +111,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       frameworks: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
+      'no-heap': { type: 'boolean', default: false },
       profile: { type: 'string' },
     },
   });
   if (values.profile !== undefined) {
-    process.stdout.write(await profileVariants(values.profile.split(','), Number(values.duration ?? 5)));
+    process.stdout.write(await profileVariants(values.profile.split(','), Number(values.duration ?? 5), !values['no-heap']));
     process.exit(0);
   }
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));

@@ -19,8 +19,8 @@ export interface ServerChild {
   windowStart(): Promise<void>;
   /** Closes the window: the server process's own CPU time (user + system, µs) and requests it answered since {@link windowStart}. */
   windowEnd(): Promise<ServerWindow>;
-  /** Starts recording a CPU profile in the server process. */
-  profileStart(): Promise<void>;
+  /** Starts recording a CPU profile in the server process, and a sampling heap profile unless `heap` is false. */
+  profileStart(heap?: boolean): Promise<void>;
   /** Stops recording and writes the `.cpuprofile` to `path`. */
   profileStop(path: string): Promise<void>;
   /** Stops the server and waits for its process to exit. */
@@ -82,7 +82,7 @@ export async function startServerChild(config: ServerConfig, options: ServerChil
       stop,
       windowStart: async () => void (await ask(child, 'window-start', 'window')),
       windowEnd: async () => (await ask<{ window: ServerWindow }>(child, 'window-end', 'window')).window,
-      profileStart: async () => void (await ask(child, { profile: 'start' }, 'profiled')),
+      profileStart: async (heap = true) => void (await ask(child, { profile: 'start', heap }, 'profiled')),
       profileStop: async (path) => void (await ask(child, { profile: 'stop', path }, 'profiled')),
     };
   } catch (error) {

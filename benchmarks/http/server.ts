@@ -65,12 +65,13 @@ process.on('message', (message) => {
 });
 process.on('disconnect', () => process.exit(0));
 
-type ProfileMessage = { profile: 'start' } | { profile: 'stop'; path: string };
+type ProfileMessage = { profile: 'start'; heap?: boolean } | { profile: 'stop'; path: string };
 function isProfileMessage(message: unknown): message is ProfileMessage {
   return typeof message === 'object' && message !== null && 'profile' in message;
 }
 
 let inspector: Session | undefined;
+let sampling = false;
 async function profile(message: ProfileMessage): Promise<{ profiled: string }> {
   if (message.profile === 'start') {
     inspector = new Session();
@@ -79,6 +80,8 @@ async function profile(message: ProfileMessage): Promise<{ profiled: string }> {
     await inspector.post('Profiler.start');
     // Every allocation sampled (about one per 256 bytes), the collected ones included:
     // what the per-request path allocates, not what survives.
+    sampling = message.heap !== false;
+    if (!sampling) return { profiled: 'started' };
     await inspector.post('HeapProfiler.enable');
     await inspector.post('HeapProfiler.startSampling', {
       samplingInterval: 256,
@@ -89,7 +92,7 @@ async function profile(message: ProfileMessage): Promise<{ profiled: string }> {
   }
   if (!inspector) throw new Error('profile stop without start');
   const { profile: result } = await inspector.post('Profiler.stop');
-  const { profile: heap } = await inspector.post('HeapProfiler.stopSampling');
+  const heap = sampling ? (await inspector.post('HeapProfiler.stopSampling')).profile : { head: { id: 0, callFrame: { functionName: '(none)', url: '', lineNumber: 0 }, selfSize: 0, children: [] }, samples: [] };
   inspector.disconnect();
   inspector = undefined;
   await writeFile(message.path, JSON.stringify(result));
