@@ -4,7 +4,7 @@
 // without) — each server in its own process, driven by autocannon from this one, in
 // interleaved rounds; medians of per-round ratios to the baseline, with their spread.
 //
-//   npm run bench:http                  # full: 7 rounds × 2 s per variant after 3 s of warm-up (~6 min), updates RESULTS.md
+//   npm run bench:http                  # full: 7 rounds × 2 s per variant after 2 s of warm-up (~6 min), updates RESULTS.md
 //   npm run bench:http -- --quick       # harness check: 1 round × 300 requests (figures not meaningful)
 //   npm run bench:http -- --rounds 7 --duration 3 --frameworks express --no-write [--no-pin]
 //   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5] [--no-heap]
@@ -19,7 +19,7 @@ import { writeResultsBlock } from './results-section.js';
 import { FRAMEWORKS, VARIANTS, type Framework } from './variants.js';
 
 /** Settings of a full run and of a quick one. */
-export const FULL = { rounds: 7, duration: 2, warmup: 3 } as const;
+export const FULL = { rounds: 7, duration: 2, warmup: 2 } as const;
 // Quick: a number of requests rather than a duration, so that a slow machine still gets answers.
 export const QUICK = { rounds: 1, duration: 0.3, amount: 300, warmup: 0 } as const;
 
