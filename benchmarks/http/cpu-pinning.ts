@@ -33,6 +33,8 @@ export function pinLoadGenerator(enabled = true): CpuPinning {
   if (availableParallelism() < 2) return none('one core');
   if (!hasTaskset()) return none('no taskset');
   const mask = /:\s*([0-9a-f]+)\s*$/i.exec(spawnSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).stdout ?? '')?.[1];
+  // Cores 0 and 1 must both be allowed (a run already confined by its caller is left alone).
+  if (mask === undefined || (Number.parseInt(mask.slice(-1), 16) & 3) !== 3) return none(`cores 0 and 1 not both allowed (mask ${mask ?? '?'})`);
   const pinned = spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { encoding: 'utf8' });
   if (pinned.status !== 0) return none(`taskset failed: ${pinned.stderr.trim()}`);
   return {
