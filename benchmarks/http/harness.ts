@@ -2,7 +2,7 @@ import { startRedisServer, type RedisServer } from '@session-policy/test-helpers
 import { pinLoadGenerator } from './cpu-pinning.js';
 import { load, type LoadResult } from './load.js';
 import { startServerChild, type ServerChild } from './server-child.js';
-import { FRAMEWORKS, VARIANTS, type Framework, type Variant } from './variants.js';
+import { CONTROL, FRAMEWORKS, VARIANTS, type Framework, type Variant } from './variants.js';
 
 /** How long and how often to measure. */
 export interface HarnessOptions {
@@ -18,6 +18,8 @@ export interface HarnessOptions {
   readonly warmup: number;
   /** Concurrent connections. Default 10. */
   readonly connections?: number;
+  /** Also measure the A/A control ({@link CONTROL}): a second baseline server. Default false. */
+  readonly control?: boolean;
   /** Pin the server children to one core and this process (load generator, redis-server) to another, where `taskset` and two cores allow. Default true. */
   readonly pin?: boolean;
   /** Progress lines go here. Default: nowhere. */
@@ -59,7 +61,7 @@ export interface Measurement extends LoadResult {
  */
 export async function measureAll(options: HarnessOptions): Promise<MeasureAllResult> {
   const frameworks = options.frameworks ?? FRAMEWORKS;
-  const variants = options.variants ?? VARIANTS;
+  const variants = [...(options.variants ?? VARIANTS), ...(options.control ? [CONTROL] : [])];
   const log = options.log ?? (() => {});
   const measurements: Measurement[] = [];
   let redis: RedisServer | undefined;

@@ -263,7 +263,7 @@ export function renderComparison(profiles: readonly ProfileSummary[]): string {
 /** Parses `framework/variant`. */
 export function parseTarget(text: string): { framework: Framework; variant: Variant } {
   const [framework, variant] = text.split('/') as [Framework, Variant];
-  if (!FRAMEWORKS.includes(framework) || !VARIANTS.includes(variant)) {
+  if (!FRAMEWORKS.includes(framework) || !(VARIANTS as readonly Variant[]).includes(variant)) {
     throw new Error(`"${text}": give framework/variant, e.g. express/policy-embedded (${FRAMEWORKS.join(', ')} / ${VARIANTS.join(', ')})`);
   }
   return { framework, variant };

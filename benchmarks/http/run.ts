@@ -7,6 +7,7 @@
 //   npm run bench:http                  # full: 7 rounds × 2 s per variant after 2 s of warm-up (~6 min), updates RESULTS.md
 //   npm run bench:http -- --quick       # harness check: 1 round × 300 requests (figures not meaningful)
 //   npm run bench:http -- --rounds 7 --duration 3 --frameworks express --no-write [--no-pin]
+//   npm run bench:http -- --control     # adds an A/A row (a second baseline server): the run's noise floor; writes nothing
 //   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5] [--no-heap]
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -57,6 +58,7 @@ export async function benchHttp(options: BenchHttpOptions): Promise<HttpBenchRes
     'Figures: median over the rounds (min–max in brackets). Ratios and differences are taken round by round against the baseline measured in the same round, then the median; req/s above 100 % is faster than the baseline, p99 above 100 % is slower. p99 from every response time (µs resolution). Targets (issue #15), for the two policy variants with a target: median req/s ratio, p99 ratio ≤ 110 %, CPU per request ≤ 3 µs over the baseline.',
     '',
     renderTable(summaries),
+    ...(settings.control ? ['', 'The A/A control row is a second server exactly like the baseline, measured in the same rounds: its spread is what this run can resolve; a target within it is not judged by the run.'] : []),
     '',
     renderVerdicts(summaries),
   ].join('\n');
@@ -111,6 +113,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       frameworks: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
+      control: { type: 'boolean', default: false },
       'no-heap': { type: 'boolean', default: false },
       profile: { type: 'string' },
     },
@@ -127,8 +130,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       ([, v]) => v !== undefined,
     ),
   ) as Partial<HarnessOptions>;
-  const custom = Object.keys(overrides).length > 0 || values['no-pin'];
-  const { section } = await benchHttp({ quick: values.quick, variants: VARIANTS, ...overrides, pin: !values['no-pin'], log: (line) => process.stderr.write(`${line}\n`) });
+  const custom = Object.keys(overrides).length > 0 || values['no-pin'] || values.control;
+  const { section } = await benchHttp({ quick: values.quick, variants: VARIANTS, ...overrides, pin: !values['no-pin'], control: values.control, log: (line) => process.stderr.write(`${line}\n`) });
   // Only the standard full run goes into RESULTS.md: a custom one would not match its command line.
   if (!values.quick && !custom && !values['no-write']) await writeResultsBlock(fileURLToPath(new URL('../RESULTS.md', import.meta.url)), section);
   process.stdout.write(section);

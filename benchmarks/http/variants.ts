@@ -17,8 +17,15 @@ export type Framework = (typeof FRAMEWORKS)[number];
  */
 export const VARIANTS = ['bare', 'session', 'policy-embedded', 'policy-redis-near', 'policy-redis'] as const;
 
-/** A variant of {@link VARIANTS}. */
-export type Variant = (typeof VARIANTS)[number];
+/**
+ * The A/A control (`--control`): a second server exactly like the {@link BASELINE}'s,
+ * measured in the same rounds. Its ratios to the baseline are the harness's own noise
+ * floor in that run: a target within that spread is not judged by the run.
+ */
+export const CONTROL = 'session-control' as const;
+
+/** A variant of {@link VARIANTS}, or the {@link CONTROL}. */
+export type Variant = (typeof VARIANTS)[number] | typeof CONTROL;
 
 /** The variant every ratio is taken against: the session library without our policy. */
 export const BASELINE: Variant = 'session';
@@ -39,6 +46,7 @@ export const CPU_TARGET_US = 3;
 export const VARIANT_LABELS: Record<Variant, string> = {
   bare: 'bare framework',
   session: 'session library only (baseline)',
+  [CONTROL]: 'session library only, again (A/A control)',
   'policy-embedded': '+ policy, embedded store',
   'policy-redis-near': '+ policy, Redis + near cache',
   'policy-redis': '+ policy, Redis, no near cache',
