@@ -1,8 +1,9 @@
+import { startPostgresServer, type PostgresServer } from '@session-policy/test-helpers/postgres-server';
 import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { pinLoadGenerator } from './cpu-pinning.js';
 import { load, type LoadResult } from './load.js';
 import { startServerChild, type ServerChild } from './server-child.js';
-import { CONTROL, FRAMEWORKS, VARIANTS, type Framework, type Variant } from './variants.js';
+import { CONTROL, FRAMEWORKS, VARIANTS, usesPostgres, usesRedis, type Framework, type Variant } from './variants.js';
 
 /** How long and how often to measure. */
 export interface HarnessOptions {
@@ -51,11 +52,12 @@ export interface Measurement extends LoadResult {
  * variant once, in an order rotated by one each round — so every variant takes every
  * place in a round over as many rounds as there are variants, and slow patches of a
  * shared machine fall on all variants alike. The Redis variants share one redis-server
- * (persistence off) started here, with a key prefix per child. Where the machine allows,
- * the server children run on a core of their own and the load generator (this process)
- * and redis-server on another; each run's CPU per request is the server process's own
- * CPU time over its own request count, in a window opened (after a full GC) right before
- * the load and closed right after it.
+ * (persistence off) started here, with a key prefix per child; the Postgres variants one
+ * throwaway PostgreSQL started here (initdb in a temporary folder), tables per child.
+ * Where the machine allows, the server children run on a core of their own and the load
+ * generator (this process), redis-server and PostgreSQL on another; each run's CPU per
+ * request is the server process's own CPU time over its own request count, in a window
+ * opened (after a full GC) right before the load and closed right after it.
  *
  * @param options - see {@link HarnessOptions}.
  */
@@ -65,15 +67,17 @@ export async function measureAll(options: HarnessOptions): Promise<MeasureAllRes
   const log = options.log ?? (() => {});
   const measurements: Measurement[] = [];
   let redis: RedisServer | undefined;
+  let postgres: PostgresServer | undefined;
   // Before redis-server starts: it inherits this process's core.
   const pinning = pinLoadGenerator(options.pin ?? true);
   try {
-    if (variants.some((v) => v.startsWith('policy-redis'))) redis = await startRedisServer();
+    if (variants.some(usesRedis)) redis = await startRedisServer();
+    if (variants.some(usesPostgres)) postgres = await startPostgresServer();
     for (const framework of frameworks) {
       const children = new Map<Variant, ServerChild>();
       try {
         const started = await Promise.allSettled(
-          variants.map((variant) => startServerChild({ framework, variant, redisUrl: redis?.url, prefix: `bench:${framework}:${variant}:` }, { cpu: pinning.server })),
+          variants.map((variant) => startServerChild({ framework, variant, redisUrl: redis?.url, postgresUrl: postgres?.url, prefix: `bench:${framework}:${variant}:` }, { cpu: pinning.server })),
         );
         for (const [i, outcome] of started.entries()) if (outcome.status === 'fulfilled') children.set(variants[i]!, outcome.value);
         const failed = started.find((outcome) => outcome.status === 'rejected');
@@ -101,6 +105,7 @@ export async function measureAll(options: HarnessOptions): Promise<MeasureAllRes
     }
   } finally {
     await redis?.stop();
+    await postgres?.destroy();
     pinning.restore();
   }
   return { measurements, pinning: pinning.description };

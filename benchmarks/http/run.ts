@@ -1,10 +1,11 @@
 // HTTP overhead of session-policy (issue #5): GET /hello of a signed-in user on Express,
 // Koa, hapi and Fastify — bare, with the session library only (the baseline), and with the
 // session library plus session-policy (embedded store; Redis + near cache; Redis
-// without) — each server in its own process, driven by autocannon from this one, in
-// interleaved rounds; medians of per-round ratios to the baseline, with their spread.
+// without; Postgres + near cache; Postgres without) — each server in its own process,
+// driven by autocannon from this one, in interleaved rounds; medians of per-round ratios
+// to the baseline, with their spread.
 //
-//   npm run bench:http                  # full: 7 rounds × 2 s per variant after 2 s of warm-up (~6 min), updates RESULTS.md
+//   npm run bench:http                  # full: 6 rounds × 1.5 s per variant after 1.5 s of warm-up (~6 min), updates RESULTS.md
 //   npm run bench:http -- --quick       # harness check: 1 round × 300 requests (figures not meaningful)
 //   npm run bench:http -- --rounds 7 --duration 3 --frameworks express --no-write [--no-pin]
 //   npm run bench:http -- --control     # adds an A/A row (a second baseline server): the run's noise floor; writes nothing
@@ -13,6 +14,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { postgresBin } from '@session-policy/test-helpers/postgres-server';
 import { measureAll, type HarnessOptions, type Measurement } from './harness.js';
 import { librariesLine, renderTable, renderVerdicts, summarize, type Summary } from './report.js';
 import { profileVariants } from './profile.js';
@@ -20,7 +22,7 @@ import { writeResultsBlock } from './results-section.js';
 import { FRAMEWORKS, VARIANTS, type Framework } from './variants.js';
 
 /** Settings of a full run and of a quick one. */
-export const FULL = { rounds: 7, duration: 2, warmup: 2 } as const;
+export const FULL = { rounds: 6, duration: 1.5, warmup: 1.5 } as const;
 // Quick: a number of requests rather than a duration, so that a slow machine still gets answers.
 export const QUICK = { rounds: 1, duration: 0.3, amount: 300, warmup: 0 } as const;
 
@@ -53,7 +55,7 @@ export async function benchHttp(options: BenchHttpOptions): Promise<HttpBenchRes
   const section = [
     `Command: \`npm run bench:http${options.quick ? ' -- --quick' : ''}\` (also part of \`npm run bench\`)${options.quick ? ' — quick: a harness check, the figures mean nothing' : ''}. ${environment()}; load average ${load.before.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after; ${seconds.toFixed(0)} s.`,
     '',
-    `Setup: each variant's server in its own Node process on a loopback port, autocannon ${version('autocannon')} in the parent (${connections} connections, pipelining 1, keep-alive) on \`GET /hello\` (body \`hello\`); ${settings.rounds} interleaved round(s) of ${'amount' in settings && settings.amount !== undefined ? `${settings.amount} requests` : `${settings.duration} s`} per variant (order rotated each round) after ${settings.warmup} s of warm-up per server; ${pinning}. Server CPU per request: the server process's own \`process.cpuUsage()\` over the requests it counted itself, in a window opened right before each run (after a full GC, in every variant alike) and closed right after it. Session variants log in once (\`POST /login\`, admitted by the policy where there is one: at most 2 sessions, defaults otherwise) and send that cookie on every request; the route answers 401 without a signed-in user and any non-200 voids the run. Session libraries: ${librariesLine(frameworks)}. Redis variants: one local redis-server ${redisVersion()} (persistence off), default near cache (1 s TTL).`,
+    `Setup: each variant's server in its own Node process on a loopback port, autocannon ${version('autocannon')} in the parent (${connections} connections, pipelining 1, keep-alive) on \`GET /hello\` (body \`hello\`); ${settings.rounds} interleaved round(s) of ${'amount' in settings && settings.amount !== undefined ? `${settings.amount} requests` : `${settings.duration} s`} per variant (order rotated each round) after ${settings.warmup} s of warm-up per server; ${pinning}. Server CPU per request: the server process's own \`process.cpuUsage()\` over the requests it counted itself, in a window opened right before each run (after a full GC, in every variant alike) and closed right after it. Session variants log in once (\`POST /login\`, admitted by the policy where there is one: at most 2 sessions, defaults otherwise) and send that cookie on every request; the route answers 401 without a signed-in user and any non-200 voids the run. Session libraries: ${librariesLine(frameworks)}. Redis variants: one local redis-server ${redisVersion()} (persistence off), default near cache (1 s TTL). Postgres variants: one throwaway PostgreSQL ${postgresVersion()} (initdb in a temporary folder, loopback, default settings), default near cache (1 s TTL), default pool (10).`,
     '',
     'Figures: median over the rounds (min–max in brackets). Ratios and differences are taken round by round against the baseline measured in the same round, then the median; req/s above 100 % is faster than the baseline, p99 above 100 % is slower. p99 from every response time (µs resolution). Targets (issue #15), for the two policy variants with a target: median req/s ratio, p99 ratio ≤ 110 %, CPU per request ≤ 3 µs over the baseline.',
     '',
@@ -94,6 +96,22 @@ function redisVersion(): string {
     redisVersionCache = /v=(\S+)/.exec(out.stdout ?? '')?.[1] ?? '?';
   }
   return redisVersionCache;
+}
+
+let postgresVersionCache: string | undefined;
+function postgresVersion(): string {
+  if (postgresVersionCache === undefined) {
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    let bin: string;
+    try {
+      bin = `${postgresBin()}/postgres`;
+    } catch {
+      return (postgresVersionCache = '?');
+    }
+    const out = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    postgresVersionCache = /(\d+(?:\.\d+)+)/.exec(out.stdout ?? '')?.[1] ?? '?';
+  }
+  return postgresVersionCache;
 }
 
 function environment(): string {
