@@ -1,8 +1,9 @@
 import { startPostgresServer, type PostgresServer } from '@session-policy/test-helpers/postgres-server';
 import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
+import { pinLoadGenerator } from './cpu-pinning.js';
 import { load, type LoadResult } from './load.js';
 import { startServerChild, type ServerChild } from './server-child.js';
-import { FRAMEWORKS, VARIANTS, usesPostgres, usesRedis, type Framework, type Variant } from './variants.js';
+import { CONTROL, FRAMEWORKS, VARIANTS, usesPostgres, usesRedis, type Framework, type Variant } from './variants.js';
 
 /** How long and how often to measure. */
 export interface HarnessOptions {
@@ -12,12 +13,25 @@ export interface HarnessOptions {
   readonly rounds: number;
   /** Seconds of load per variant per round. */
   readonly duration: number;
+  /** A number of requests per variant per round instead of {@link duration} (the quick mode). */
+  readonly amount?: number;
   /** Seconds of unmeasured load per server before the first round (JIT, caches). */
   readonly warmup: number;
   /** Concurrent connections. Default 10. */
   readonly connections?: number;
+  /** Also measure the A/A control ({@link CONTROL}): a second baseline server. Default false. */
+  readonly control?: boolean;
+  /** Pin the server children to one core and this process (load generator, redis-server) to another, where `taskset` and two cores allow. Default true. */
+  readonly pin?: boolean;
   /** Progress lines go here. Default: nowhere. */
   readonly log?: (line: string) => void;
+}
+
+/** What {@link measureAll} measured, and how the processes were placed. */
+export interface MeasureAllResult {
+  readonly measurements: Measurement[];
+  /** For the report: the CPU pinning (see `cpu-pinning.ts`). */
+  readonly pinning: string;
 }
 
 /** One variant measured in one round. */
@@ -28,7 +42,7 @@ export interface Measurement extends LoadResult {
   readonly round: number;
   /** Its place in the round's order (0-based). */
   readonly slot: number;
-  /** The server process's CPU time (user + system) per response during the run, in µs. */
+  /** The server process's own CPU time (user + system) over the run, per request it received, in µs. */
   readonly cpuPerRequestUs: number;
 }
 
@@ -40,16 +54,22 @@ export interface Measurement extends LoadResult {
  * shared machine fall on all variants alike. The Redis variants share one redis-server
  * (persistence off) started here, with a key prefix per child; the Postgres variants one
  * throwaway PostgreSQL started here (initdb in a temporary folder), tables per child.
+ * Where the machine allows, the server children run on a core of their own and the load
+ * generator (this process), redis-server and PostgreSQL on another; each run's CPU per
+ * request is the server process's own CPU time over its own request count, in a window
+ * opened (after a full GC) right before the load and closed right after it.
  *
  * @param options - see {@link HarnessOptions}.
  */
-export async function measureAll(options: HarnessOptions): Promise<Measurement[]> {
+export async function measureAll(options: HarnessOptions): Promise<MeasureAllResult> {
   const frameworks = options.frameworks ?? FRAMEWORKS;
-  const variants = options.variants ?? VARIANTS;
+  const variants = [...(options.variants ?? VARIANTS), ...(options.control ? [CONTROL] : [])];
   const log = options.log ?? (() => {});
   const measurements: Measurement[] = [];
   let redis: RedisServer | undefined;
   let postgres: PostgresServer | undefined;
+  // Before redis-server starts: it inherits this process's core.
+  const pinning = pinLoadGenerator(options.pin ?? true);
   try {
     if (variants.some(usesRedis)) redis = await startRedisServer();
     if (variants.some(usesPostgres)) postgres = await startPostgresServer();
@@ -57,7 +77,7 @@ export async function measureAll(options: HarnessOptions): Promise<Measurement[]
       const children = new Map<Variant, ServerChild>();
       try {
         const started = await Promise.allSettled(
-          variants.map((variant) => startServerChild({ framework, variant, redisUrl: redis?.url, postgresUrl: postgres?.url, prefix: `bench:${framework}:${variant}:` })),
+          variants.map((variant) => startServerChild({ framework, variant, redisUrl: redis?.url, postgresUrl: postgres?.url, prefix: `bench:${framework}:${variant}:` }, { cpu: pinning.server })),
         );
         for (const [i, outcome] of started.entries()) if (outcome.status === 'fulfilled') children.set(variants[i]!, outcome.value);
         const failed = started.find((outcome) => outcome.status === 'rejected');
@@ -69,9 +89,10 @@ export async function measureAll(options: HarnessOptions): Promise<Measurement[]
           const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
           for (const [slot, variant] of order.entries()) {
             const child = children.get(variant)!;
-            const cpuBefore = await child.cpuMicros();
-            const result = await load({ url: child.url, headers: child.headers, duration: options.duration, connections: options.connections });
-            const cpuPerRequestUs = (await child.cpuMicros() - cpuBefore) / result.responses;
+            await child.windowStart();
+            const result = await load({ url: child.url, headers: child.headers, duration: options.duration, amount: options.amount, connections: options.connections });
+            const server = await child.windowEnd();
+            const cpuPerRequestUs = server.cpuUs / server.requests;
             measurements.push({ framework, variant, round, slot, cpuPerRequestUs, ...result });
             log(
               `  http: ${framework} round ${round + 1}/${options.rounds} ${variant}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99ms.toFixed(2)} ms, ${cpuPerRequestUs.toFixed(0)} µs CPU/req`,
@@ -85,6 +106,7 @@ export async function measureAll(options: HarnessOptions): Promise<Measurement[]
   } finally {
     await redis?.stop();
     await postgres?.destroy();
+    pinning.restore();
   }
-  return measurements;
+  return { measurements, pinning: pinning.description };
 }

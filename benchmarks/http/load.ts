@@ -16,6 +16,8 @@ export interface LoadOptions {
   readonly headers: Readonly<Record<string, string>>;
   /** Seconds. */
   readonly duration: number;
+  /** A number of requests instead of a duration (the quick mode: some answers however slow the machine). */
+  readonly amount?: number;
   /** Concurrent connections. Default 10. */
   readonly connections?: number;
 }
@@ -38,7 +40,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
         headers: { ...options.headers },
         connections: options.connections ?? 10,
         pipelining: 1,
-        duration: options.duration,
+        ...(options.amount === undefined ? { duration: options.duration } : { amount: options.amount }),
         // autocannon stops only at a sample tick: short ticks keep the run near its duration.
         sampleInt: 100,
       },
@@ -51,7 +53,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     const codes = Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => `${code}×${count}`).join(', ');
     throw new Error(`load on ${options.url}: ${result.non2xx} non-2xx (${codes}), ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  if (latencies.length === 0) throw new Error(`load on ${options.url}: no response in ${options.duration} s`);
+  if (latencies.length === 0) throw new Error(`load on ${options.url}: no response in ${options.amount === undefined ? `${options.duration} s` : `${options.amount} requests`}`);
   latencies.sort((a, b) => a - b);
   return { rps: result['2xx'] / seconds, p99ms: quantile(latencies, 0.99), responses: latencies.length };
 }

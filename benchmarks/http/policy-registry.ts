@@ -14,6 +14,7 @@ export function policyRegistry(config: ServerConfig): SessionRegistry | undefine
   switch (config.variant) {
     case 'bare':
     case 'session':
+    case 'session-control':
       return undefined;
     case 'policy-embedded':
       return new SessionRegistry({ maxSessions: 2 });

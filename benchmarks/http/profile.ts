@@ -4,7 +4,7 @@
 // of the packages of all profiled variants in µs per request — to explain a missed target
 // from data rather than guesswork.
 //
-//   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5]
+//   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5] [--no-heap]
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,8 +193,9 @@ export function analyzeHeap(
  * @param duration - seconds of load.
  * @param redis - the redis-server for the Redis variants.
  * @param postgres - the PostgreSQL for the Postgres variants.
+ * @param heap - also record a sampling heap profile (it slows the server down; `--no-heap` leaves it out for CPU figures closer to the benchmark's).
  */
-export async function profileVariant(framework: Framework, variant: Variant, duration: number, redis?: RedisServer, postgres?: PostgresServer): Promise<ProfileSummary> {
+export async function profileVariant(framework: Framework, variant: Variant, duration: number, redis?: RedisServer, postgres?: PostgresServer, heap = true): Promise<ProfileSummary> {
   const dir = await mkdtemp(join(tmpdir(), 'http-prof-'));
   try {
     const child = await startServerChild({ framework, variant, redisUrl: redis?.url, postgresUrl: postgres?.url, prefix: `prof:${framework}:${variant}:` });
@@ -202,15 +203,15 @@ export async function profileVariant(framework: Framework, variant: Variant, dur
     let result: LoadResult;
     try {
       await load({ url: child.url, headers: child.headers, duration: 2 });
-      await child.profileStart();
+      await child.profileStart(heap);
       result = await load({ url: child.url, headers: child.headers, duration });
       await child.profileStop(path);
     } finally {
       await child.stop();
     }
     const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
-    const heap = JSON.parse(await readFile(`${path}.heapprofile`, 'utf8')) as HeapProfile;
-    return { framework, variant, load: result, ...analyze(profile, result.responses), ...analyzeHeap(heap, result.responses) };
+    const heapProfile = JSON.parse(await readFile(`${path}.heapprofile`, 'utf8')) as HeapProfile;
+    return { framework, variant, load: result, ...analyze(profile, result.responses), ...analyzeHeap(heapProfile, result.responses) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -264,7 +265,7 @@ export function renderComparison(profiles: readonly ProfileSummary[]): string {
 /** Parses `framework/variant`. */
 export function parseTarget(text: string): { framework: Framework; variant: Variant } {
   const [framework, variant] = text.split('/') as [Framework, Variant];
-  if (!FRAMEWORKS.includes(framework) || !VARIANTS.includes(variant)) {
+  if (!FRAMEWORKS.includes(framework) || !(VARIANTS as readonly Variant[]).includes(variant)) {
     throw new Error(`"${text}": give framework/variant, e.g. express/policy-embedded (${FRAMEWORKS.join(', ')} / ${VARIANTS.join(', ')})`);
   }
   return { framework, variant };
@@ -275,14 +276,15 @@ export function parseTarget(text: string): { framework: Framework; variant: Vari
  *
  * @param targets - `framework/variant` strings.
  * @param duration - seconds of load per variant.
+ * @param heap - also record sampling heap profiles.
  */
-export async function profileVariants(targets: readonly string[], duration: number): Promise<string> {
+export async function profileVariants(targets: readonly string[], duration: number, heap = true): Promise<string> {
   const parsed = targets.map(parseTarget);
   const redis = parsed.some((t) => usesRedis(t.variant)) ? await startRedisServer() : undefined;
   const postgres = parsed.some((t) => usesPostgres(t.variant)) ? await startPostgresServer() : undefined;
   const profiles: ProfileSummary[] = [];
   try {
-    for (const { framework, variant } of parsed) profiles.push(await profileVariant(framework, variant, duration, redis, postgres));
+    for (const { framework, variant } of parsed) profiles.push(await profileVariant(framework, variant, duration, redis, postgres, heap));
   } finally {
     await redis?.stop();
     await postgres?.destroy();

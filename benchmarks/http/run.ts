@@ -5,10 +5,11 @@
 // driven by autocannon from this one, in interleaved rounds; medians of per-round ratios
 // to the baseline, with their spread.
 //
-//   npm run bench:http                  # full: 5 rounds × 2 s per variant (~5–6 min), updates RESULTS.md
-//   npm run bench:http -- --quick       # harness check: 1 round × 0.3 s (figures not meaningful)
-//   npm run bench:http -- --rounds 7 --duration 3 --frameworks express --no-write
-//   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5]
+//   npm run bench:http                  # full: 6 rounds × 1.5 s per variant after 1.5 s of warm-up (~6 min), updates RESULTS.md
+//   npm run bench:http -- --quick       # harness check: 1 round × 300 requests (figures not meaningful)
+//   npm run bench:http -- --rounds 7 --duration 3 --frameworks express --no-write [--no-pin]
+//   npm run bench:http -- --control     # adds an A/A row (a second baseline server): the run's noise floor; writes nothing
+//   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5] [--no-heap]
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +22,9 @@ import { writeResultsBlock } from './results-section.js';
 import { FRAMEWORKS, VARIANTS, type Framework } from './variants.js';
 
 /** Settings of a full run and of a quick one. */
-export const FULL = { rounds: 5, duration: 2, warmup: 1 } as const;
-export const QUICK = { rounds: 1, duration: 0.3, warmup: 0 } as const;
+export const FULL = { rounds: 6, duration: 1.5, warmup: 1.5 } as const;
+// Quick: a number of requests rather than a duration, so that a slow machine still gets answers.
+export const QUICK = { rounds: 1, duration: 0.3, amount: 300, warmup: 0 } as const;
 
 /** What a run produced: the raw measurements, their summaries and the Markdown section. */
 export interface HttpBenchResult {
@@ -46,18 +48,19 @@ export async function benchHttp(options: BenchHttpOptions): Promise<HttpBenchRes
   const frameworks = settings.frameworks ?? FRAMEWORKS;
   const load = { before: loadavg()[0]! };
   const started = performance.now();
-  const measurements = await measureAll({ ...settings, frameworks });
+  const { measurements, pinning } = await measureAll({ ...settings, frameworks });
   const seconds = (performance.now() - started) / 1000;
   const summaries = summarize(measurements);
   const connections = settings.connections ?? 10;
   const section = [
     `Command: \`npm run bench:http${options.quick ? ' -- --quick' : ''}\` (also part of \`npm run bench\`)${options.quick ? ' — quick: a harness check, the figures mean nothing' : ''}. ${environment()}; load average ${load.before.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after; ${seconds.toFixed(0)} s.`,
     '',
-    `Setup: each variant's server in its own Node process on a loopback port, autocannon ${version('autocannon')} in the parent (${connections} connections, pipelining 1, keep-alive) on \`GET /hello\` (body \`hello\`); ${settings.rounds} interleaved round(s) of ${settings.duration} s per variant (order rotated each round) after ${settings.warmup} s of warm-up per server. Session variants log in once (\`POST /login\`, admitted by the policy where there is one: at most 2 sessions, defaults otherwise) and send that cookie on every request; the route answers 401 without a signed-in user and any non-200 voids the run. Session libraries: ${librariesLine(frameworks)}. Redis variants: one local redis-server ${redisVersion()} (persistence off), default near cache (1 s TTL). Postgres variants: one throwaway PostgreSQL ${postgresVersion()} (initdb in a temporary folder, loopback, default settings), default near cache (1 s TTL), default pool (10).`,
+    `Setup: each variant's server in its own Node process on a loopback port, autocannon ${version('autocannon')} in the parent (${connections} connections, pipelining 1, keep-alive) on \`GET /hello\` (body \`hello\`); ${settings.rounds} interleaved round(s) of ${'amount' in settings && settings.amount !== undefined ? `${settings.amount} requests` : `${settings.duration} s`} per variant (order rotated each round) after ${settings.warmup} s of warm-up per server; ${pinning}. Server CPU per request: the server process's own \`process.cpuUsage()\` over the requests it counted itself, in a window opened right before each run (after a full GC, in every variant alike) and closed right after it. Session variants log in once (\`POST /login\`, admitted by the policy where there is one: at most 2 sessions, defaults otherwise) and send that cookie on every request; the route answers 401 without a signed-in user and any non-200 voids the run. Session libraries: ${librariesLine(frameworks)}. Redis variants: one local redis-server ${redisVersion()} (persistence off), default near cache (1 s TTL). Postgres variants: one throwaway PostgreSQL ${postgresVersion()} (initdb in a temporary folder, loopback, default settings), default near cache (1 s TTL), default pool (10).`,
     '',
-    'Figures: median over the rounds (min–max in brackets). Ratios are taken round by round against the baseline measured in the same round, then the median; req/s above 100 % is faster than the baseline, p99 above 100 % is slower. p99 from every response time (µs resolution).',
+    'Figures: median over the rounds (min–max in brackets). Ratios and differences are taken round by round against the baseline measured in the same round, then the median; req/s above 100 % is faster than the baseline, p99 above 100 % is slower. p99 from every response time (µs resolution). Targets (issue #15), for the two policy variants with a target: median req/s ratio, p99 ratio ≤ 110 %, CPU per request ≤ 3 µs over the baseline.',
     '',
     renderTable(summaries),
+    ...(settings.control ? ['', 'The A/A control row is a second server exactly like the baseline, measured in the same rounds: its spread is what this run can resolve; a target within it is not judged by the run.'] : []),
     '',
     renderVerdicts(summaries),
   ].join('\n');
@@ -127,11 +130,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       connections: { type: 'string' },
       frameworks: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
+      control: { type: 'boolean', default: false },
+      'no-heap': { type: 'boolean', default: false },
       profile: { type: 'string' },
     },
   });
   if (values.profile !== undefined) {
-    process.stdout.write(await profileVariants(values.profile.split(','), Number(values.duration ?? 5)));
+    process.stdout.write(await profileVariants(values.profile.split(','), Number(values.duration ?? 5), !values['no-heap']));
     process.exit(0);
   }
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -142,8 +148,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       ([, v]) => v !== undefined,
     ),
   ) as Partial<HarnessOptions>;
-  const custom = Object.keys(overrides).length > 0;
-  const { section } = await benchHttp({ quick: values.quick, variants: VARIANTS, ...overrides, log: (line) => process.stderr.write(`${line}\n`) });
+  const custom = Object.keys(overrides).length > 0 || values['no-pin'] || values.control;
+  const { section } = await benchHttp({ quick: values.quick, variants: VARIANTS, ...overrides, pin: !values['no-pin'], control: values.control, log: (line) => process.stderr.write(`${line}\n`) });
   // Only the standard full run goes into RESULTS.md: a custom one would not match its command line.
   if (!values.quick && !custom && !values['no-write']) await writeResultsBlock(fileURLToPath(new URL('../RESULTS.md', import.meta.url)), section);
   process.stdout.write(section);

@@ -11,14 +11,28 @@ export interface ServerChild {
   readonly url: string;
   /** The request headers of a signed-in browser (`cookie`), empty for `bare`. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The server process's CPU time so far (user + system), in microseconds. */
-  cpuMicros(): Promise<number>;
-  /** Starts recording a CPU profile in the server process. */
-  profileStart(): Promise<void>;
+  /**
+   * Opens a measured window in the server process: a full garbage collection first (so
+   * that no variant's window starts with another's garbage), then its CPU time and its
+   * count of requests.
+   */
+  windowStart(): Promise<void>;
+  /** Closes the window: the server process's own CPU time (user + system, µs) and requests it answered since {@link windowStart}. */
+  windowEnd(): Promise<ServerWindow>;
+  /** Starts recording a CPU profile in the server process, and a sampling heap profile unless `heap` is false. */
+  profileStart(heap?: boolean): Promise<void>;
   /** Stops recording and writes the `.cpuprofile` to `path`. */
   profileStop(path: string): Promise<void>;
   /** Stops the server and waits for its process to exit. */
   stop(): Promise<void>;
+}
+
+/** What the server process measured of itself over a window. */
+export interface ServerWindow {
+  /** CPU time, user + system, µs (`process.cpuUsage()` in the server). */
+  readonly cpuUs: number;
+  /** Requests the server received. */
+  readonly requests: number;
 }
 
 /** Options of {@link startServerChild}. */
@@ -27,6 +41,8 @@ export interface ServerChildOptions {
   readonly nodeFlags?: readonly string[];
   /** Give up starting after this long, in milliseconds. Default 60 000 (tsx compiles on a cold cache). */
   readonly startTimeout?: number;
+  /** The core to pin the server process to (`taskset -c`, from its start). Default: not pinned. */
+  readonly cpu?: number;
 }
 
 /**
@@ -39,8 +55,10 @@ export interface ServerChildOptions {
  * @param options - see {@link ServerChildOptions}.
  */
 export async function startServerChild(config: ServerConfig, options: ServerChildOptions = {}): Promise<ServerChild> {
+  const nodeArgs = ['--conditions=session-policy-source', '--import', 'tsx', '--expose-gc', ...(options.nodeFlags ?? [])];
+  // Pinned: `taskset -c <cpu> node …`, so that every thread Node starts inherits the core.
   const child = fork(SERVER, [JSON.stringify(config)], {
-    execArgv: ['--conditions=session-policy-source', '--import', 'tsx', ...(options.nodeFlags ?? [])],
+    ...(options.cpu === undefined ? { execArgv: nodeArgs } : { execPath: 'taskset', execArgv: ['-c', String(options.cpu), process.execPath, ...nodeArgs] }),
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -62,11 +80,9 @@ export async function startServerChild(config: ServerConfig, options: ServerChil
       url,
       headers,
       stop,
-      cpuMicros: async () => {
-        const { cpu } = await ask<{ cpu: NodeJS.CpuUsage }>(child, 'cpu', 'cpu');
-        return cpu.user + cpu.system;
-      },
-      profileStart: async () => void (await ask(child, { profile: 'start' }, 'profiled')),
+      windowStart: async () => void (await ask(child, 'window-start', 'window')),
+      windowEnd: async () => (await ask<{ window: ServerWindow }>(child, 'window-end', 'window')).window,
+      profileStart: async (heap = true) => void (await ask(child, { profile: 'start', heap }, 'profiled')),
       profileStop: async (path) => void (await ask(child, { profile: 'stop', path }, 'profiled')),
     };
   } catch (error) {

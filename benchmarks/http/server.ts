@@ -1,5 +1,6 @@
 // A server child of the HTTP benchmark: starts one variant's app on a free loopback port,
-// reports `{ port }` over IPC, answers 'cpu' with its CPU usage, records a CPU profile
+// reports `{ port }` over IPC, measures its own CPU time and requests between
+// 'window-start' and 'window-end' (after a full GC at the start), records a CPU profile
 // and a sampling heap profile (next to it, `.heapprofile`) between `{ profile: 'start' }`
 // and `{ profile: 'stop', path }` (so that start-up is not in them), and stops (closing its registry) on the message 'stop'.
 // Its own process, so that the load generator never shares its event loop.
@@ -28,10 +29,28 @@ const send = (message: unknown): void => {
 };
 send({ port });
 
+// Requests counted by the server itself: CPU per request is its own CPU time over its own
+// count, whatever the load generator saw. The same listener in every variant.
+let requests = 0;
+app.server.on('request', () => void requests++);
+let window: { cpu: NodeJS.CpuUsage; requests: number } | undefined;
+const gc = (globalThis as { gc?: () => void }).gc;
+
 process.on('message', (message) => {
-  // The parent reads this process's CPU time around each load run: CPU per request is
-  // the overhead measure that a busy shared machine disturbs least.
-  if (message === 'cpu') return send({ cpu: process.cpuUsage() });
+  // The parent opens a window right before each load run and closes it right after: CPU
+  // per request is the overhead measure that a busy shared machine disturbs least.
+  if (message === 'window-start') {
+    gc?.();
+    window = { cpu: process.cpuUsage(), requests };
+    return send({ window: 'started' });
+  }
+  if (message === 'window-end') {
+    if (!window) return send({ profileError: 'window-end without window-start' });
+    const cpu = process.cpuUsage(window.cpu);
+    const answer = { cpuUs: cpu.user + cpu.system, requests: requests - window.requests };
+    window = undefined;
+    return send({ window: answer });
+  }
   if (isProfileMessage(message)) return void profile(message).then(send, (error: unknown) => send({ profileError: String(error) }));
   if (message !== 'stop') return;
   void app.close().then(
@@ -46,12 +65,13 @@ process.on('message', (message) => {
 });
 process.on('disconnect', () => process.exit(0));
 
-type ProfileMessage = { profile: 'start' } | { profile: 'stop'; path: string };
+type ProfileMessage = { profile: 'start'; heap?: boolean } | { profile: 'stop'; path: string };
 function isProfileMessage(message: unknown): message is ProfileMessage {
   return typeof message === 'object' && message !== null && 'profile' in message;
 }
 
 let inspector: Session | undefined;
+let sampling = false;
 async function profile(message: ProfileMessage): Promise<{ profiled: string }> {
   if (message.profile === 'start') {
     inspector = new Session();
@@ -60,6 +80,8 @@ async function profile(message: ProfileMessage): Promise<{ profiled: string }> {
     await inspector.post('Profiler.start');
     // Every allocation sampled (about one per 256 bytes), the collected ones included:
     // what the per-request path allocates, not what survives.
+    sampling = message.heap !== false;
+    if (!sampling) return { profiled: 'started' };
     await inspector.post('HeapProfiler.enable');
     await inspector.post('HeapProfiler.startSampling', {
       samplingInterval: 256,
@@ -70,7 +92,7 @@ async function profile(message: ProfileMessage): Promise<{ profiled: string }> {
   }
   if (!inspector) throw new Error('profile stop without start');
   const { profile: result } = await inspector.post('Profiler.stop');
-  const { profile: heap } = await inspector.post('HeapProfiler.stopSampling');
+  const heap = sampling ? (await inspector.post('HeapProfiler.stopSampling')).profile : { head: { id: 0, callFrame: { functionName: '(none)', url: '', lineNumber: 0 }, selfSize: 0, children: [] }, samples: [] };
   inspector.disconnect();
   inspector = undefined;
   await writeFile(message.path, JSON.stringify(result));

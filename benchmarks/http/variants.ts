@@ -19,8 +19,15 @@ export type Framework = (typeof FRAMEWORKS)[number];
  */
 export const VARIANTS = ['bare', 'session', 'policy-embedded', 'policy-redis-near', 'policy-redis', 'policy-postgres-near', 'policy-postgres'] as const;
 
-/** A variant of {@link VARIANTS}. */
-export type Variant = (typeof VARIANTS)[number];
+/**
+ * The A/A control (`--control`): a second server exactly like the {@link BASELINE}'s,
+ * measured in the same rounds. Its ratios to the baseline are the harness's own noise
+ * floor in that run: a target within that spread is not judged by the run.
+ */
+export const CONTROL = 'session-control' as const;
+
+/** A variant of {@link VARIANTS}, or the {@link CONTROL}. */
+export type Variant = (typeof VARIANTS)[number] | typeof CONTROL;
 
 /** The variant every ratio is taken against: the session library without our policy. */
 export const BASELINE: Variant = 'session';
@@ -31,10 +38,17 @@ export const TARGETS: Partial<Record<Variant, number>> = {
   'policy-redis-near': 0.95,
 };
 
+/** The highest acceptable median p99 ratio to {@link BASELINE} for the variants of {@link TARGETS} (issue #15). */
+export const P99_TARGET = 1.1;
+
+/** The highest acceptable median server CPU per request over {@link BASELINE}'s, in µs, for the variants of {@link TARGETS} (issue #15). */
+export const CPU_TARGET_US = 3;
+
 /** Row labels for the report. */
 export const VARIANT_LABELS: Record<Variant, string> = {
   bare: 'bare framework',
   session: 'session library only (baseline)',
+  [CONTROL]: 'session library only, again (A/A control)',
   'policy-embedded': '+ policy, embedded store',
   'policy-redis-near': '+ policy, Redis + near cache',
   'policy-redis': '+ policy, Redis, no near cache',

@@ -15,6 +15,7 @@ import {
   RequestGate,
   SESSION_MARKER,
   markerKey,
+  markerValue,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestInfo,
@@ -97,7 +98,7 @@ class ExpressSessionBinding implements SessionBinding {
   setPrincipalKey(key: string): void {
     const session = this.req.session;
     if (!session) throw new InvalidOptionError('session', 'express-session must run before the session-policy middleware');
-    session[SESSION_MARKER] = { key };
+    session[SESSION_MARKER] = markerValue({ key });
   }
 
   regenerate(): Promise<void> {

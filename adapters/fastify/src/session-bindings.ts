@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@session-policy/core';
-import { MarkerSessionBinding, SESSION_MARKER, readMarker, type SessionBinding, type SessionMarker } from '@session-policy/core/http';
+import { MarkerSessionBinding, SESSION_MARKER, markerKey, markerValue, type SessionBinding, type SessionMarker } from '@session-policy/core/http';
 
 /** The @fastify/session `Session` parts the binding uses (its types are not required). */
 interface StoreSession {
@@ -43,11 +43,11 @@ export class StoreSessionBinding implements SessionBinding {
   }
 
   principalKey(): string | undefined {
-    return readMarker(this.request.session)?.key;
+    return markerKey(this.request.session);
   }
 
   setPrincipalKey(key: string): void {
-    sessionOf(this.request).set(SESSION_MARKER, { key });
+    sessionOf(this.request).set(SESSION_MARKER, markerValue({ key }));
   }
 
   regenerate(): Promise<void> {
@@ -76,7 +76,7 @@ export class SecureSessionBinding extends MarkerSessionBinding {
   }
 
   protected writeMarker(marker: SessionMarker): void {
-    sessionOf(this.request).set(SESSION_MARKER, marker);
+    sessionOf(this.request).set(SESSION_MARKER, markerValue(marker));
   }
 
   protected clear(): void {

@@ -4,7 +4,7 @@
  * `request.sessionPolicy`. Works with @hapi/cookie out of the box.
  *
  * @hapi/cookie keeps the whole session in an encrypted cookie and has no server-side id,
- * so the plugin keeps an id of its own inside the session (`sessionPolicy.id`, 144 random
+ * so the plugin keeps an id of its own inside the session (`sessionPolicy: [id, key]`, 144 random
  * bits, issued at each login), next to the principal key. That id is what the registry
  * tracks: a copy of the cookie made before a logout, eviction or revocation is refused.
  *
@@ -28,6 +28,7 @@ import {
   SESSION_MARKER,
   markerId,
   markerKey,
+  markerValue,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestInfo,
@@ -85,7 +86,7 @@ class CookieBinding extends MarkerSessionBinding {
   }
 
   protected writeMarker(marker: SessionMarker): void {
-    this.#cookieAuth().set({ ...(this.request.auth.artifacts ?? {}), [SESSION_MARKER]: marker });
+    this.#cookieAuth().set({ ...(this.request.auth.artifacts ?? {}), [SESSION_MARKER]: markerValue(marker) });
   }
 
   protected clear(): void {

@@ -4,7 +4,7 @@
  * external-store mode alike.
  *
  * koa-session's cookie mode keeps the whole session in the cookie and has no server-side
- * id, so the adapter keeps an id of its own inside the session data (`sessionPolicy.id`,
+ * id, so the adapter keeps an id of its own inside the session data (`sessionPolicy: [id, key]`,
  * 144 random bits, issued at each login), next to the principal key. That id is what the
  * registry tracks: a copy of the cookie made before a logout, eviction or revocation is
  * refused by the registry, which the cookie alone could never do. In external-store mode
@@ -23,6 +23,7 @@ import {
   SESSION_MARKER,
   markerId,
   markerKey,
+  markerValue,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestInfo,
@@ -91,7 +92,7 @@ class KoaSessionBinding extends MarkerSessionBinding {
   }
 
   protected writeMarker(marker: SessionMarker): void {
-    this.#session()[SESSION_MARKER] = marker;
+    this.#session()[SESSION_MARKER] = markerValue(marker);
   }
 
   protected async clear(): Promise<void> {

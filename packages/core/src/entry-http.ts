@@ -17,7 +17,7 @@ export {
   type EventStreamOptions,
 } from './live/event-stream.js';
 export type { SessionBinding } from './http/session-binding.js';
-export { SESSION_MARKER, readMarker, markerKey, markerId, newSessionId, type SessionMarker } from './http/session-marker.js';
+export { SESSION_MARKER, readMarker, markerKey, markerId, markerValue, newSessionId, type SessionMarker } from './http/session-marker.js';
 export { RequestGate, type RequestGateOptions, type RequestParts } from './http/request-gate.js';
 export { MarkerSessionBinding } from './http/marker-session-binding.js';
 export { prefersHtml } from './http/negotiation.js';

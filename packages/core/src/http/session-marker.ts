@@ -13,6 +13,11 @@ export const SESSION_MARKER = 'sessionPolicy';
  * for session libraries without a server-side id (cookie sessions such as koa-session's
  * cookie mode or @hapi/cookie), an id of our own, issued at login.
  *
+ * In the session data it is stored compactly ({@link markerValue}), because the session
+ * library parses, hashes, signs or seals it on every request: the key alone as a string
+ * (`"alice"`) when the library has its own id, else `[id, key]`. The object form
+ * `{ key, id? }` of earlier versions is still read.
+ *
  * @public
  */
 export interface SessionMarker {
@@ -20,6 +25,17 @@ export interface SessionMarker {
   readonly key: string;
   /** Our own session id, for libraries that have none. */
   readonly id?: string;
+}
+
+/**
+ * The value to store under {@link SESSION_MARKER} in the session data: the key as a string
+ * when there is no id of ours, else the pair `[id, key]`.
+ *
+ * @param marker - the marker.
+ * @public
+ */
+export function markerValue(marker: SessionMarker): string | readonly [string, string] {
+  return marker.id === undefined ? marker.key : [marker.id, marker.key];
 }
 
 /**
@@ -32,12 +48,10 @@ export interface SessionMarker {
  * @public
  */
 export function readMarker(data: unknown): SessionMarker | undefined {
-  if (data === null || typeof data !== 'object') return undefined;
-  const marker = (data as Record<string, unknown>)[SESSION_MARKER];
-  if (marker === undefined || marker === null) return undefined;
-  if (typeof marker !== 'object') return { key: '', id: '' };
-  const { key, id } = marker as Record<string, unknown>;
-  return { key: typeof key === 'string' ? key : '', ...(id === undefined ? {} : { id: typeof id === 'string' ? id : '' }) };
+  const key = markerKey(data);
+  if (key === undefined) return undefined;
+  const id = markerId(data);
+  return id === undefined ? { key } : { key, id };
 }
 
 /**
@@ -50,6 +64,14 @@ export function newSessionId(): string {
   return randomBytes(18).toString('base64url');
 }
 
+// The marker's forms: `key`; `[id, key]`; `{ key, id? }` (earlier versions). Read
+// without making an object or a string: the per-request path.
+function markerOf(data: unknown): unknown {
+  if (data === null || typeof data !== 'object') return undefined;
+  const marker = (data as Record<string, unknown>)[SESSION_MARKER];
+  return marker === null ? undefined : marker;
+}
+
 /**
  * The principal key of the marker in session data, without making an object (the
  * per-request path): `undefined` for an untracked session, `''` for a marker of the wrong
@@ -59,11 +81,10 @@ export function newSessionId(): string {
  * @public
  */
 export function markerKey(data: unknown): string | undefined {
-  if (data === null || typeof data !== 'object') return undefined;
-  const marker = (data as Record<string, unknown>)[SESSION_MARKER];
-  if (marker === undefined || marker === null) return undefined;
+  const marker = markerOf(data);
+  if (marker === undefined || typeof marker === 'string') return marker;
   if (typeof marker !== 'object') return '';
-  const key = (marker as Record<string, unknown>).key;
+  const key = Array.isArray(marker) ? (marker.length === 2 ? marker[1] : undefined) : (marker as Record<string, unknown>).key;
   return typeof key === 'string' ? key : '';
 }
 
@@ -75,10 +96,10 @@ export function markerKey(data: unknown): string | undefined {
  * @public
  */
 export function markerId(data: unknown): string | undefined {
-  if (data === null || typeof data !== 'object') return undefined;
-  const marker = (data as Record<string, unknown>)[SESSION_MARKER];
-  if (marker === undefined || marker === null) return undefined;
+  const marker = markerOf(data);
+  if (marker === undefined || typeof marker === 'string') return undefined;
   if (typeof marker !== 'object') return '';
+  if (Array.isArray(marker)) return marker.length === 2 && typeof marker[0] === 'string' ? marker[0] : '';
   const id = (marker as Record<string, unknown>).id;
   return id === undefined ? undefined : typeof id === 'string' ? id : '';
 }

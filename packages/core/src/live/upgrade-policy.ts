@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { InvalidOptionError } from '../errors.js';
 import { endedAnswer, noSessionAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from '../http/answers.js';
 import type { SessionBinding } from '../http/session-binding.js';
-import { readMarker, SESSION_MARKER } from '../http/session-marker.js';
+import { markerValue, readMarker, SESSION_MARKER } from '../http/session-marker.js';
 import { SessionRegistry, type CheckResult } from '../registry.js';
 import type { LiveSessionKey } from './live-connections.js';
 
@@ -206,7 +206,7 @@ export function sessionMiddlewareBinding(middleware: ConnectMiddleware): Upgrade
           id: () => target.sessionID,
           principalKey: () => readMarker(target.session)?.key,
           setPrincipalKey: (key) => {
-            session[SESSION_MARKER] = { key };
+            session[SESSION_MARKER] = markerValue({ key });
           },
           destroy: () =>
             new Promise<void>((done, fail) => {

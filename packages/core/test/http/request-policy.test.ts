@@ -193,7 +193,7 @@ test('a marked session the registry does not know is ended as unknown; a malform
   t.deepEqual(JSON.parse(answer!.body), { error: 'session_ended', reason: 'unknown' });
   t.false(library.data.has(forged));
   const malformed = library.create();
-  library.data.get(malformed)![SESSION_MARKER] = 'alice';
+  library.data.get(malformed)![SESSION_MARKER] = 42;
   t.deepEqual(JSON.parse((await request(malformed).helpers.check())!.body), { error: 'session_ended', reason: 'unknown' });
 });
 

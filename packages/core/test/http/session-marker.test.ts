@@ -1,5 +1,5 @@
 import test from 'ava';
-import { SESSION_MARKER, newSessionId, readMarker } from '@session-policy/core/http';
+import { SESSION_MARKER, markerId, markerKey, markerValue, newSessionId, readMarker } from '@session-policy/core/http';
 
 test('an absent marker is an untracked session', (t) => {
   for (const data of [undefined, null, 'x', 42, {}, { user: 'alice' }, { [SESSION_MARKER]: null }]) {
@@ -7,13 +7,37 @@ test('an absent marker is an untracked session', (t) => {
   }
 });
 
-test('a marker gives the key and, when present, our own id', (t) => {
+test('a marker is stored compactly: the key alone, or [id, key]', (t) => {
+  t.is(markerValue({ key: 'alice' }), 'alice');
+  t.deepEqual(markerValue({ key: 'alice', id: 'abc' }), ['abc', 'alice']);
+  t.deepEqual(readMarker({ [SESSION_MARKER]: 'alice' }), { key: 'alice' });
+  t.deepEqual(readMarker({ [SESSION_MARKER]: ['abc', 'a.b'] }), { key: 'a.b', id: 'abc' });
+  // What the session library hands back after a JSON round trip reads the same.
+  for (const marker of [{ key: 'alice' }, { key: 'alice', id: 'abc' }]) {
+    t.deepEqual(readMarker(JSON.parse(JSON.stringify({ [SESSION_MARKER]: markerValue(marker) }))), marker);
+  }
+});
+
+test('the object form of earlier versions is still read', (t) => {
   t.deepEqual(readMarker({ [SESSION_MARKER]: { key: 'alice' } }), { key: 'alice' });
   t.deepEqual(readMarker({ [SESSION_MARKER]: { key: 'alice', id: 'abc' } }), { key: 'alice', id: 'abc' });
 });
 
+test('markerKey and markerId read every form without readMarker', (t) => {
+  for (const value of ['alice', ['abc', 'alice'], { key: 'alice' }, { key: 'alice', id: 'abc' }, 42, ['abc'], [1, 2], { key: 7, id: {} }, {}]) {
+    const data = { [SESSION_MARKER]: value };
+    const read = readMarker(data)!;
+    t.is(markerKey(data), read.key, JSON.stringify(value));
+    t.is(markerId(data), read.id, JSON.stringify(value));
+  }
+  t.is(markerKey({ user: 'alice' }), undefined);
+  t.is(markerId({ user: 'alice' }), undefined);
+});
+
 test('a malformed marker is still a marker, with empty strings the check refuses', (t) => {
-  t.deepEqual(readMarker({ [SESSION_MARKER]: 'alice' }), { key: '', id: '' });
+  t.deepEqual(readMarker({ [SESSION_MARKER]: 42 }), { key: '', id: '' });
+  t.deepEqual(readMarker({ [SESSION_MARKER]: ['abc'] }), { key: '', id: '' });
+  t.deepEqual(readMarker({ [SESSION_MARKER]: [1, 2] }), { key: '', id: '' });
   t.deepEqual(readMarker({ [SESSION_MARKER]: { key: 7, id: {} } }), { key: '', id: '' });
   t.deepEqual(readMarker({ [SESSION_MARKER]: {} }), { key: '' });
 });
