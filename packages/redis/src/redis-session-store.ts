@@ -28,6 +28,7 @@ import {
   type TouchRequest,
 } from '@session-policy/core/store';
 import type Keyv from 'keyv';
+import { LRUCache } from 'lru-cache';
 import { Connection, type AnyRedisClient, type AnyRedisCluster } from './connection.js';
 import { DataMarker } from './data-marker.js';
 import { BUCKETS, KeyLayout, type PrincipalKeys } from './key-layout.js';
@@ -58,6 +59,9 @@ const LEASE_MS = 10_000;
 // How often a sweeper re-reads every bucket's head into the sweep summary (repairs an
 // entry lost when a process died between a write and its summary update).
 const FULL_PASS_MS = 10 * 60_000;
+
+// Decoded active records remembered (a few MB at most; see #decodeActive).
+const DECODED = 4096;
 
 type Reply = string[];
 
@@ -105,6 +109,8 @@ export class RedisSessionStore implements SessionStore {
   readonly #origin: string;
   readonly #watchers = new Set<(ended: readonly SessionInfo[]) => void>();
   readonly #errorListeners = new Set<(error: Error) => void>();
+  // Stored value → its decoded active session (see #decodeActive).
+  readonly #decoded = new LRUCache<string, SessionInfo>({ max: DECODED });
   #lastFullPass = 0;
   #closed = false;
 
@@ -229,9 +235,9 @@ export class RedisSessionStore implements SessionStore {
     // The fast path: one field, decided here (R7).
     const value = await this.#read('check', keys, ['HGET', keys.sessions, sessionId]);
     if (typeof value === 'string') {
-      const session = decodeRecord(value, principalKey);
-      if (typeof session !== 'string' && session.state === 'active' && session.sessionId === sessionId) {
-        if (expiryReason(session, timeouts, now) === undefined) return this.#remember(session, epoch);
+      const session = this.#decodeActive(value, principalKey);
+      if (session && session.sessionId === sessionId && expiryReason(session, timeouts, now) === undefined) {
+        return this.#remember(session, epoch);
       }
     }
     const [status, record, junk] = (await this.#run('check', SCRIPTS.check, keys, timeouts, now, [sessionId], principalKey)) as [string, string, number];
@@ -599,28 +605,42 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** A plain read of a principal's key; a wrong-typed key is repaired and reads as absent. */
-  async #read(operation: string, keys: PrincipalKeys | undefined, args: string[], route?: string): Promise<unknown> {
-    try {
-      return await this.#send(operation, route ?? (args[1] as string), args);
-    } catch (error) {
-      if (!isWrongType(error)) throw error;
-      if (keys) {
-        const deleted = (await this.#script(operation, SCRIPTS.repair, keys.all, [])) as Reply;
-        for (const key of deleted) this.#report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
-        return this.#send(operation, route ?? (args[1] as string), args);
-      }
-      this.#report(new CorruptRecordError(route ?? String(args[1]), 'a value of the wrong type, not written by this store'));
-      return args[0] === 'ZRANGE' ? [] : null;
-    }
+  #read(operation: string, keys: PrincipalKeys | undefined, args: string[], route?: string): Promise<unknown> {
+    return this.#send(operation, route ?? (args[1] as string), args).catch((error: unknown) => this.#readAgain(operation, keys, args, route, error));
   }
 
-  async #send(operation: string, key: string, args: string[]): Promise<unknown> {
-    if (this.#closed) throw new ClosedError('The session store');
-    try {
-      return await this.#connection.send(key, args, false);
-    } catch (error) {
-      throw toStoreError(operation, error);
+  /** After a failed read: a wrong-typed key is repaired (the read is sent again) or reads as absent. */
+  async #readAgain(operation: string, keys: PrincipalKeys | undefined, args: string[], route: string | undefined, error: unknown): Promise<unknown> {
+    if (!isWrongType(error)) throw error;
+    if (keys) {
+      const deleted = (await this.#script(operation, SCRIPTS.repair, keys.all, [])) as Reply;
+      for (const key of deleted) this.#report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
+      return this.#send(operation, route ?? (args[1] as string), args);
     }
+    this.#report(new CorruptRecordError(route ?? String(args[1]), 'a value of the wrong type, not written by this store'));
+    return args[0] === 'ZRANGE' ? [] : null;
+  }
+
+  #send(operation: string, key: string, args: string[]): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new ClosedError('The session store'));
+    // No async frame: the check's fast path goes through here (each await is a microtask turn).
+    return this.#connection.send(key, args, false).catch((error: unknown) => {
+      throw toStoreError(operation, error);
+    });
+  }
+
+  /**
+   * An active record decoded, or `undefined` (not an active record of this principal).
+   * The same stored value decodes to the same (read-only) session: a check of a session
+   * whose record did not change since the last one skips JSON.parse and validation.
+   */
+  #decodeActive(value: string, principalKey: string): SessionInfo | undefined {
+    const known = this.#decoded.get(value);
+    if (known) return known.principalKey === principalKey ? known : undefined;
+    const session = decodeRecord(value, principalKey);
+    if (typeof session === 'string' || session.state !== 'active') return undefined;
+    this.#decoded.set(value, session);
+    return session;
   }
 
   #decode(keys: PrincipalKeys, principalKey: string, values: readonly string[]): SessionInfo[] {
