@@ -185,9 +185,10 @@ export class RedisSessionStore implements SessionStore {
     // idle-first by creation order is no built-in: the script ranks idle-first by last seen.
     if (!descriptor || (descriptor.order === 'created' && descriptor.minIdle > 0)) return this.#admitOptimistic(request, keys);
     const epoch = this.#near?.epoch ?? 0;
+    const record = encodeRecord(candidate);
     const [status, session, evicted, replaced, expired, holders, lowered] = (await this.#run('admit', SCRIPTS.admit, keys, timeouts, now, [
       candidate.sessionId,
-      encodeRecord(candidate),
+      record,
       encodeDevice(candidate.deviceId),
       finite(request.limit),
       request.onLimit,
@@ -206,7 +207,9 @@ export class RedisSessionStore implements SessionStore {
         expired: expiredSessions,
       };
     }
-    const active = this.#decode(keys, principalKey, [session])[0];
+    // Admitted: the script stored `record` (and does not send it back); decoded here, it is
+    // also what the first check of the session finds (#decodeActive remembers it).
+    const active = status === 'admitted' ? this.#decodeActive(record, principalKey) : this.#decode(keys, principalKey, [session])[0];
     if (!active) throw new StoreError('admit', undefined, 'Redis returned an unreadable admitted session');
     const outcome = {
       admitted: true as const,
@@ -238,6 +241,13 @@ export class RedisSessionStore implements SessionStore {
       const session = this.#decodeActive(value, principalKey);
       if (session && session.sessionId === sessionId && expiryReason(session, timeouts, now) === undefined) {
         return this.#remember(session, epoch);
+      }
+      // A tombstone (it replaced the record in place) answers here too (R13).
+      if (!session && value.startsWith('e|')) {
+        const ended = decodeRecord(value, principalKey);
+        if (typeof ended !== 'string' && ended.state === 'ended' && ended.sessionId === sessionId) {
+          return now < (ended.endedAt ?? 0) + timeouts.retention ? { status: 'ended', session: ended, expiredNow: false } : UNKNOWN;
+        }
       }
     }
     const [status, record, junk] = (await this.#run('check', SCRIPTS.check, keys, timeouts, now, [sessionId], principalKey)) as [string, string, number];
@@ -294,22 +304,24 @@ export class RedisSessionStore implements SessionStore {
     const byId = new Map<string, SessionInfo>();
     const expired: SessionInfo[] = [];
     let junk = 0;
-    for (const which of ['a', 't'] as const) {
-      let cursor = '0';
-      do {
-        const [next, records, ended, dropped] = (await this.#run('list', SCRIPTS.list, keys, timeouts, now, [which, cursor, String(CHUNK)], principalKey)) as [
-          string,
-          Reply,
-          Reply,
-          number,
-        ];
-        cursor = next;
-        junk += dropped;
-        for (const s of this.#decode(keys, principalKey, records)) byId.set(s.sessionId, s);
-        // Listed by the tombstone pass that follows, if the cap (R14) kept them.
-        for (const s of this.#decode(keys, principalKey, ended)) expired.push(s);
-      } while (cursor !== '0');
-    }
+    let cursor = '0';
+    do {
+      const [next, records, ended, dropped, trimmed] = (await this.#run('list', SCRIPTS.list, keys, timeouts, now, [cursor, String(CHUNK)], principalKey)) as [
+        string,
+        Reply,
+        Reply,
+        number,
+        Reply,
+      ];
+      cursor = next;
+      junk += dropped;
+      // Actives and tombstones share the records hash; a field HSCAN returns twice (or
+      // one that ended on the way, R8) is listed once, in its last state.
+      for (const s of this.#decode(keys, principalKey, records)) byId.set(s.sessionId, s);
+      for (const s of this.#decode(keys, principalKey, ended)) expired.push(s);
+      // R14: tombstones the cap dropped on the way are no longer listed.
+      for (const id of trimmed) byId.delete(id);
+    } while (cursor !== '0');
     this.#junk(keys, junk);
     this.#forget(expired);
     return { sessions: [...byId.values()].sort(byCreated), expired };
@@ -496,7 +508,7 @@ export class RedisSessionStore implements SessionStore {
     const principalKey = candidate.principalKey;
     for (let attempt = 0; attempt < this.#options.maxRetries; attempt++) {
       const epoch = this.#near?.epoch ?? 0;
-      const version = ((await this.#read('admit', keys, ['GET', keys.version])) as string | null) ?? '';
+      const version = ((await this.#read('admit', keys, ['HGET', keys.sessions, ' w'])) as string | null) ?? '';
       const records: SessionInfo[] = [];
       const seen = new Set<string>();
       let junk = 0;
@@ -506,19 +518,17 @@ export class RedisSessionStore implements SessionStore {
         cursor = next;
         for (let i = 0; i < fields.length; i += 2) {
           const id = fields[i] as string;
+          // Metadata fields (names starting with a space) are no sessions.
+          if (id.startsWith(' ')) continue;
           const s = decodeRecord(fields[i + 1], principalKey);
-          if (typeof s === 'string' || s.sessionId !== id || s.state !== 'active') junk++;
-          else if (!seen.has(id)) {
+          if (typeof s === 'string' || s.sessionId !== id) junk++;
+          // Tombstones: the candidate's own counts (R3); the others are not read by planning.
+          else if (!seen.has(id) && (s.state === 'active' || id === candidate.sessionId)) {
             seen.add(id);
             records.push(s);
           }
         }
       } while (cursor !== '0');
-      const tomb = await this.#read('admit', keys, ['HGET', keys.tombstones, candidate.sessionId]);
-      if (typeof tomb === 'string') {
-        const s = decodeRecord(tomb, principalKey);
-        if (typeof s !== 'string' && s.state === 'ended' && s.sessionId === candidate.sessionId) records.push(s);
-      }
       this.#junk(keys, junk);
       records.sort(byCreated);
       let plan;
