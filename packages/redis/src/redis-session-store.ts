@@ -10,6 +10,7 @@ import {
 } from '@session-policy/core';
 import {
   expiryReason,
+  parseSessionRecord,
   planAdmission,
   toStoreError,
   type AdmitOutcome,
@@ -209,7 +210,7 @@ export class RedisSessionStore implements SessionStore {
     }
     // Admitted: the script stored `record` (and does not send it back); decoded here, it is
     // also what the first check of the session finds (#decodeActive remembers it).
-    const active = status === 'admitted' ? this.#decodeActive(record, principalKey) : this.#decode(keys, principalKey, [session])[0];
+    const active = status === 'admitted' ? this.#stored(record, candidate) : this.#decode(keys, principalKey, [session])[0];
     if (!active) throw new StoreError('admit', undefined, 'Redis returned an unreadable admitted session');
     const outcome = {
       admitted: true as const,
@@ -637,6 +638,20 @@ export class RedisSessionStore implements SessionStore {
     return this.#connection.send(key, args, false).catch((error: unknown) => {
       throw toStoreError(operation, error);
     });
+  }
+
+  /**
+   * The admitted session as `record` (its encoding) stores it, remembered for
+   * #decodeActive. Without attributes it is built from the candidate's fields (no JSON
+   * round trip); attributes are decoded from the record, so the caller's object is not shared.
+   */
+  #stored(record: string, candidate: SessionInfo): SessionInfo | undefined {
+    if (candidate.attributes !== undefined) return this.#decodeActive(record, candidate.principalKey);
+    const { sessionId, principalKey, deviceId, userAgent, ip, createdAt, lastSeenAt } = candidate;
+    const session = parseSessionRecord({ sessionId, principalKey, deviceId, userAgent, ip, createdAt, lastSeenAt, state: 'active' }, principalKey);
+    if (typeof session === 'string') return undefined;
+    this.#decoded.set(record, session);
+    return session;
   }
 
   /**
