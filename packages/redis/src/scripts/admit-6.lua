@@ -5,12 +5,12 @@
   refuses (R6, R9, R10), writes the candidate. Never reads the tombstones beyond the
   candidate's own: O(log n) in the principal's active sessions (plus what it ends).
 
-  The common login (no expiry due, no device, a small limit) is one HMGET (the
-  candidate's record or tombstone, the write counter, the indexed deadline), one ZRANGE
-  (the lowest limit + 1 of the order, with scores: the count, whether one has expired,
-  the victims and their tie edge), one HGET per victim, one HSET (the victims'
-  tombstones, the candidate, the counter), the order updates, the tombstone trim's range
-  read and the TTL check.
+  The common login (no expiry due, no device, a small limit) is one ZRANGE (the lowest
+  limit + 1 of the order, with scores: the count, whether one has expired, the victims
+  and their tie edge), one HMGET (the candidate's record or tombstone, the write counter,
+  the indexed deadline, the victims' records), one HSET (the victims' tombstones, the
+  candidate and the counter), the order updates, the tombstone trim's range read and the
+  TTL check.
 
   Input:
     KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)
@@ -62,8 +62,25 @@ local replaceSameDevice, minIdle = ARGV[15] == '1', tonumber(ARGV[16])
 local ended, expired = {}, {}
 -- Whether the actives' orders existed before this call (else they get the TTL).
 local hadActives = false
-local got = redis.call('HMGET', KEYS[1], id, ' w', ' d')
+-- The order's lowest limit + 1 (a small limit), read first: the count, whether one has
+-- expired, and the likely victims, whose records then come with the candidate's.
+local key, other = KEYS[2], KEYS[3]
+if order == 'created' then key, other = KEYS[3], KEYS[2] end
+local bound = { [KEYS[2]] = now - idle, [KEYS[3]] = now - absolute }
+local small = limit ~= math.huge and limit <= 64
+local head = nil
+if small then head = redis.call('ZRANGE', key, 0, limit, 'WITHSCORES') end
+local function second(m) return tonumber(redis.call('ZSCORE', other, m)) or 0 end
+local likely = {}
+if head and onLimit == 'evict' and #head / 2 <= limit and not (replaceSameDevice and device ~= '') then
+  local excess = #head / 2 + 1 - limit
+  if excess > 0 and tonumber(head[2]) > bound[key] then likely = lowest(key, excess, second, head) end
+end
+local got = redis.call('HMGET', KEYS[1], id, ' w', ' d', unpack(likely))
 local current, version, indexed = got[1], tonumber(got[2]) or 0, tonumber(got[3])
+-- Records read ahead (valid while nothing has ended before the victims are chosen).
+local ahead = {}
+for i, m in ipairs(likely) do ahead[m] = got[3 + i] end
 
 local function finish(status, session, evicted, replaced, holders, candidate)
   if #ended == 0 and not candidate then return { status, session, evicted, replaced, expired, holders, '' } end
@@ -139,15 +156,15 @@ if current then
   end
 end
 
--- R8: expired sessions never hold a slot; with a limit, all of them end now. The order's
--- lowest limit + 1 (a small limit) tell at once whether one is due, the count and the victims.
-local key, other = KEYS[2], KEYS[3]
-if order == 'created' then key, other = KEYS[3], KEYS[2] end
-local bound = { [KEYS[2]] = now - idle, [KEYS[3]] = now - absolute }
-local head = nil
+-- The candidate's own end (or junk) changed the orders: read them again.
+if current and #ended + (splitRecord(current) and 0 or 1) > 0 then
+  head = small and redis.call('ZRANGE', key, 0, limit, 'WITHSCORES') or nil
+  ahead = {}
+end
+
+-- R8: expired sessions never hold a slot; with a limit, all of them end now.
 local due = false
-if limit ~= math.huge and limit <= 64 then
-  head = redis.call('ZRANGE', key, 0, limit, 'WITHSCORES')
+if head then
   due = #head > 0 and tonumber(head[2]) <= bound[key]
 elseif bound[key] > -math.huge then
   local h = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
@@ -160,6 +177,7 @@ end
 if due then
   expireAll(limit ~= math.huge)
   head = nil
+  ahead = {}
 end
 
 -- R5, R15: the same device's sessions are replaced and do not count against the limit.
@@ -180,7 +198,6 @@ if limit ~= math.huge then
   hadActives = count > 0
   local excess = count - #replacing + 1 - limit
   if excess > 0 and onLimit == 'evict' then
-    local function second(m) return tonumber(redis.call('ZSCORE', other, m)) or 0 end
     -- R9; records missing from the actives (junk in an order) are dropped and skipped.
     local want = excess + #replacing
     if head and #head / 2 <= want and #head / 2 < count then head = nil end
@@ -189,7 +206,8 @@ if limit ~= math.huge then
       local dropped = false
       for _, m in ipairs(lowest(key, want, second, head)) do
         if not isReplaced[m] and #victims < excess then
-          local v = redis.call('HGET', KEYS[1], m)
+          local v = ahead[m]
+          if v == nil then v = redis.call('HGET', KEYS[1], m) end
           if splitRecord(v) == 'a' then
             victims[#victims + 1] = m
             values[m] = v
@@ -201,6 +219,7 @@ if limit ~= math.huge then
       end
       if not dropped then break end
       head = nil
+      ahead = {}
       excess = redis.call('ZCARD', KEYS[2]) - #replacing + 1 - limit
     end
     if minIdle > 0 then
