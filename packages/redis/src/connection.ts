@@ -186,7 +186,8 @@ export class Connection {
   /** Whether the client takes commands now (connected and ready). */
   #usable(): boolean {
     const client = this.#client;
-    return this.isCluster ? client.isOpen : (client as AnyRedisClient).isReady;
+    // A cluster client is open as soon as its connect() begins, before it knows the slots.
+    return this.isCluster ? client.isOpen && !this.#connecting : (client as AnyRedisClient).isReady;
   }
 
   /**

@@ -10,7 +10,7 @@ import { LRUCache } from 'lru-cache';
 export const BUCKETS = 1024;
 
 /**
- * The layout version, part of every key name (`…:v1:…`). A later layout uses new names,
+ * The layout version, part of every key name (`…:v2:…`). A later layout uses new names,
  * so it can read this one's keys to migrate them.
  */
 export const LAYOUT_VERSION = 2;
