@@ -157,19 +157,37 @@ export class Connection {
    * @param args - the command and its arguments.
    * @param readonly - whether it only reads (a cluster may send it to a replica).
    */
-  async send(firstKey: string | undefined, args: string[], readonly: boolean): Promise<unknown> {
-    await this.#connect();
+  send(firstKey: string | undefined, args: string[], readonly: boolean): Promise<unknown> {
+    // The common case (connected) sends at once: no async frame, no extra await (a check's
+    // fast path is one command, and each await costs it a microtask turn).
+    if (this.#closed || !this.#usable()) return this.#connect().then(() => this.#sendNow(firstKey, args, readonly));
+    return this.#sendNow(firstKey, args, readonly);
+  }
+
+  #sendNow(firstKey: string | undefined, args: string[], readonly: boolean): Promise<unknown> {
     // No node-redis `timeout` option: it builds an AbortSignal.timeout per command (see
     // Deadlines for the cost); one deadline FIFO per connection bounds the wait instead.
-    const reply = this.isCluster
-      ? (this.#client as AnyRedisCluster).sendCommand(firstKey, readonly, args)
-      : (this.#client as AnyRedisClient).sendCommand(args);
+    let reply: Promise<unknown>;
     try {
-      return await this.#deadlines.watch(reply, args[0] ?? 'command');
+      reply = this.isCluster
+        ? (this.#client as AnyRedisCluster).sendCommand(firstKey, readonly, args)
+        : (this.#client as AnyRedisClient).sendCommand(args);
     } catch (error) {
-      if (this.isCluster && !isDataError(error)) rediscover(this.#client as AnyRedisCluster);
-      throw error;
+      return Promise.reject(error as Error);
     }
+    const watched = this.#deadlines.watch(reply, args[0] ?? 'command');
+    if (!this.isCluster) return watched;
+    return watched.catch((error: unknown) => {
+      if (!isDataError(error)) rediscover(this.#client as AnyRedisCluster);
+      throw error;
+    });
+  }
+
+  /** Whether the client takes commands now (connected and ready). */
+  #usable(): boolean {
+    const client = this.#client;
+    // A cluster client is open as soon as its connect() begins, before it knows the slots.
+    return this.isCluster ? client.isOpen && !this.#connecting : (client as AnyRedisClient).isReady;
   }
 
   /**
@@ -221,8 +239,7 @@ export class Connection {
   async #connect(): Promise<void> {
     if (this.#closed) throw new Error('the connection is closed');
     const client = this.#client;
-    // A cluster client is open as soon as its connect() begins, before it knows the slots.
-    if (this.isCluster ? client.isOpen && !this.#connecting : (client as AnyRedisClient).isReady) return;
+    if (this.#usable()) return;
     if (!client.isOpen && !this.#connecting) {
       const connecting = (client.connect() as Promise<unknown>).finally(() => {
         if (this.#connecting === connecting) this.#connecting = undefined;

@@ -10,17 +10,23 @@ import { LRUCache } from 'lru-cache';
 export const BUCKETS = 1024;
 
 /**
- * The layout version, part of every key name (`…:v1:…`). A later layout uses new names,
+ * The layout version, part of every key name (`…:v2:…`). A later layout uses new names,
  * so it can read this one's keys to migrate them.
  */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 /**
  * The keys of one principal (all in one hash slot), in the order every script takes
- * them as `KEYS[1..8]`.
+ * them as `KEYS[1..6]`.
  */
 export interface PrincipalKeys {
-  /** Active sessions: hash, session id → record. */
+  /**
+   * Records: hash, session id → record, active or ended (a session's tombstone replaces
+   * its active record in place), plus metadata fields whose names start with a space
+   * (session ids are visible ASCII): `' w'` the write counter (the compare-and-set
+   * version of the custom-policy path), `' d'` the deadline its bucket's index holds for
+   * it (so a write whose deadline is already bounded reads nothing more).
+   */
   readonly sessions: string;
   /** Last-seen order of the active sessions: sorted set, session id → lastSeenAt. */
   readonly lastSeen: string;
@@ -28,15 +34,11 @@ export interface PrincipalKeys {
   readonly created: string;
   /** Devices of the active sessions: sorted set (score 0), `<deviceId>\n<sessionId>`. */
   readonly devices: string;
-  /** Tombstones: hash, session id → ended record. */
-  readonly tombstones: string;
   /** Tombstone order: sorted set, session id → endedAt. */
   readonly endedOrder: string;
-  /** Write counter (string, INCR): the compare-and-set version of the custom-policy path. */
-  readonly version: string;
   /** Its bucket's deadline index: sorted set, principal key → earliest deadline (a lower bound). */
   readonly due: string;
-  /** The eight keys above, in script order (not enumerable: `Object.values` lists the names above). */
+  /** The six keys above, in script order (not enumerable: `Object.values` lists the names above). */
   readonly all: readonly string[];
   /** Its bucket number (not enumerable). */
   readonly bucket: number;
@@ -45,13 +47,13 @@ export interface PrincipalKeys {
 /**
  * The store's key layout under a prefix (see `docs/redis-cluster.md`, "Key layout"):
  *
- * - `<prefix>{b<bucket>}:v1:<kind>:<digest>`: a principal's keys, `<kind>` one of
- *   `a` (actives), `l` (last seen), `c` (created), `d` (devices), `t` (tombstones),
- *   `e` (tombstone order), `w` (write counter);
- * - `<prefix>{b<bucket>}:v1:due`: the bucket's deadline index;
- * - `<prefix>{sweep}:v1:due` and `<prefix>{sweep}:v1:lease`: the sweep summary (bucket →
+ * - `<prefix>{b<bucket>}:v2:<kind>:<digest>`: a principal's keys, `<kind>` one of
+ *   `r` (records: actives and tombstones, and the metadata), `l` (last seen), `c`
+ *   (created), `d` (devices), `e` (tombstone order);
+ * - `<prefix>{b<bucket>}:v2:due`: the bucket's deadline index;
+ * - `<prefix>{sweep}:v2:due` and `<prefix>{sweep}:v2:lease`: the sweep summary (bucket →
  *   a lower bound of its earliest deadline) and the sweepers' lease;
- * - `<prefix>{o<digest>}:v1:owner`: which principal a session id belongs to (one slot per id);
+ * - `<prefix>{o<digest>}:v2:owner`: which principal a session id belongs to (one slot per id);
  * - `<prefix>bus`: the revocation bus channel.
  *
  * `<digest>` is the base64url SHA-256 of the principal key (22 characters, 132 bits) and
@@ -89,18 +91,16 @@ export class KeyLayout {
     const bucket = digest.readUInt16BE(0) % BUCKETS;
     const tag = `${this.#prefix}{b${bucket}}:v${LAYOUT_VERSION}:`;
     const d = digest.toString('base64url', 0, 17).slice(0, 22);
-    const sessions = `${tag}a:${d}`;
+    const sessions = `${tag}r:${d}`;
     const lastSeen = `${tag}l:${d}`;
     const created = `${tag}c:${d}`;
     const devices = `${tag}d:${d}`;
-    const tombstones = `${tag}t:${d}`;
     const endedOrder = `${tag}e:${d}`;
-    const version = `${tag}w:${d}`;
     const due = `${tag}due`;
-    const keys = { sessions, lastSeen, created, devices, tombstones, endedOrder, version, due } as PrincipalKeys;
+    const keys = { sessions, lastSeen, created, devices, endedOrder, due } as PrincipalKeys;
     // Not enumerable: Object.values(keys) lists the key names only.
     Object.defineProperties(keys, {
-      all: { value: Object.freeze([sessions, lastSeen, created, devices, tombstones, endedOrder, version, due]) },
+      all: { value: Object.freeze([sessions, lastSeen, created, devices, endedOrder, due]) },
       bucket: { value: bucket },
     });
     Object.freeze(keys);

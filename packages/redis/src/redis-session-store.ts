@@ -10,6 +10,7 @@ import {
 } from '@session-policy/core';
 import {
   expiryReason,
+  parseSessionRecord,
   planAdmission,
   toStoreError,
   type AdmitOutcome,
@@ -28,6 +29,7 @@ import {
   type TouchRequest,
 } from '@session-policy/core/store';
 import type Keyv from 'keyv';
+import { LRUCache } from 'lru-cache';
 import { Connection, type AnyRedisClient, type AnyRedisCluster } from './connection.js';
 import { DataMarker } from './data-marker.js';
 import { BUCKETS, KeyLayout, type PrincipalKeys } from './key-layout.js';
@@ -58,6 +60,9 @@ const LEASE_MS = 10_000;
 // How often a sweeper re-reads every bucket's head into the sweep summary (repairs an
 // entry lost when a process died between a write and its summary update).
 const FULL_PASS_MS = 10 * 60_000;
+
+// Decoded active records remembered (a few MB at most; see #decodeActive).
+const DECODED = 4096;
 
 type Reply = string[];
 
@@ -105,6 +110,8 @@ export class RedisSessionStore implements SessionStore {
   readonly #origin: string;
   readonly #watchers = new Set<(ended: readonly SessionInfo[]) => void>();
   readonly #errorListeners = new Set<(error: Error) => void>();
+  // Stored value → its decoded active session (see #decodeActive).
+  readonly #decoded = new LRUCache<string, SessionInfo>({ max: DECODED });
   #lastFullPass = 0;
   #closed = false;
 
@@ -180,9 +187,10 @@ export class RedisSessionStore implements SessionStore {
     // idle-first by creation order is no built-in: the script ranks idle-first by last seen.
     if (!descriptor || (descriptor.order === 'created' && descriptor.minIdle > 0)) return this.#admitOptimistic(request, keys);
     const epoch = this.#near?.epoch ?? 0;
+    const record = encodeRecord(candidate);
     const [status, session, evicted, replaced, expired, holders, lowered] = (await this.#run('admit', SCRIPTS.admit, keys, timeouts, now, [
       candidate.sessionId,
-      encodeRecord(candidate),
+      record,
       encodeDevice(candidate.deviceId),
       finite(request.limit),
       request.onLimit,
@@ -201,7 +209,9 @@ export class RedisSessionStore implements SessionStore {
         expired: expiredSessions,
       };
     }
-    const active = this.#decode(keys, principalKey, [session])[0];
+    // Admitted: the script stored `record` (and does not send it back); decoded here, it is
+    // also what the first check of the session finds (#decodeActive remembers it).
+    const active = status === 'admitted' ? this.#stored(record, candidate) : this.#decode(keys, principalKey, [session])[0];
     if (!active) throw new StoreError('admit', undefined, 'Redis returned an unreadable admitted session');
     const outcome = {
       admitted: true as const,
@@ -230,9 +240,16 @@ export class RedisSessionStore implements SessionStore {
     // The fast path: one field, decided here (R7).
     const value = await this.#read('check', keys, ['HGET', keys.sessions, sessionId]);
     if (typeof value === 'string') {
-      const session = decodeRecord(value, principalKey);
-      if (typeof session !== 'string' && session.state === 'active' && session.sessionId === sessionId) {
-        if (expiryReason(session, timeouts, now) === undefined) return this.#remember(session, epoch);
+      const session = this.#decodeActive(value, principalKey);
+      if (session && session.sessionId === sessionId && expiryReason(session, timeouts, now) === undefined) {
+        return this.#remember(session, epoch);
+      }
+      // A tombstone (it replaced the record in place) answers here too (R13).
+      if (!session && value.startsWith('e|')) {
+        const ended = decodeRecord(value, principalKey);
+        if (typeof ended !== 'string' && ended.state === 'ended' && ended.sessionId === sessionId) {
+          return now < (ended.endedAt ?? 0) + timeouts.retention ? { status: 'ended', session: ended, expiredNow: false } : UNKNOWN;
+        }
       }
     }
     const [status, record, junk] = (await this.#run('check', SCRIPTS.check, keys, timeouts, now, [sessionId], principalKey)) as [string, string, number];
@@ -289,22 +306,24 @@ export class RedisSessionStore implements SessionStore {
     const byId = new Map<string, SessionInfo>();
     const expired: SessionInfo[] = [];
     let junk = 0;
-    for (const which of ['a', 't'] as const) {
-      let cursor = '0';
-      do {
-        const [next, records, ended, dropped] = (await this.#run('list', SCRIPTS.list, keys, timeouts, now, [which, cursor, String(CHUNK)], principalKey)) as [
-          string,
-          Reply,
-          Reply,
-          number,
-        ];
-        cursor = next;
-        junk += dropped;
-        for (const s of this.#decode(keys, principalKey, records)) byId.set(s.sessionId, s);
-        // Listed by the tombstone pass that follows, if the cap (R14) kept them.
-        for (const s of this.#decode(keys, principalKey, ended)) expired.push(s);
-      } while (cursor !== '0');
-    }
+    let cursor = '0';
+    do {
+      const [next, records, ended, dropped, trimmed] = (await this.#run('list', SCRIPTS.list, keys, timeouts, now, [cursor, String(CHUNK)], principalKey)) as [
+        string,
+        Reply,
+        Reply,
+        number,
+        Reply,
+      ];
+      cursor = next;
+      junk += dropped;
+      // Actives and tombstones share the records hash; a field HSCAN returns twice (or
+      // one that ended on the way, R8) is listed once, in its last state.
+      for (const s of this.#decode(keys, principalKey, records)) byId.set(s.sessionId, s);
+      for (const s of this.#decode(keys, principalKey, ended)) expired.push(s);
+      // R14: tombstones the cap dropped on the way are no longer listed.
+      for (const id of trimmed) byId.delete(id);
+    } while (cursor !== '0');
     this.#junk(keys, junk);
     this.#forget(expired);
     return { sessions: [...byId.values()].sort(byCreated), expired };
@@ -491,7 +510,7 @@ export class RedisSessionStore implements SessionStore {
     const principalKey = candidate.principalKey;
     for (let attempt = 0; attempt < this.#options.maxRetries; attempt++) {
       const epoch = this.#near?.epoch ?? 0;
-      const version = ((await this.#read('admit', keys, ['GET', keys.version])) as string | null) ?? '';
+      const version = ((await this.#read('admit', keys, ['HGET', keys.sessions, ' w'])) as string | null) ?? '';
       const records: SessionInfo[] = [];
       const seen = new Set<string>();
       let junk = 0;
@@ -501,19 +520,17 @@ export class RedisSessionStore implements SessionStore {
         cursor = next;
         for (let i = 0; i < fields.length; i += 2) {
           const id = fields[i] as string;
+          // Metadata fields (names starting with a space) are no sessions.
+          if (id.startsWith(' ')) continue;
           const s = decodeRecord(fields[i + 1], principalKey);
-          if (typeof s === 'string' || s.sessionId !== id || s.state !== 'active') junk++;
-          else if (!seen.has(id)) {
+          if (typeof s === 'string' || s.sessionId !== id) junk++;
+          // Tombstones: the candidate's own counts (R3); the others are not read by planning.
+          else if (!seen.has(id) && (s.state === 'active' || id === candidate.sessionId)) {
             seen.add(id);
             records.push(s);
           }
         }
       } while (cursor !== '0');
-      const tomb = await this.#read('admit', keys, ['HGET', keys.tombstones, candidate.sessionId]);
-      if (typeof tomb === 'string') {
-        const s = decodeRecord(tomb, principalKey);
-        if (typeof s !== 'string' && s.state === 'ended' && s.sessionId === candidate.sessionId) records.push(s);
-      }
       this.#junk(keys, junk);
       records.sort(byCreated);
       let plan;
@@ -600,28 +617,56 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** A plain read of a principal's key; a wrong-typed key is repaired and reads as absent. */
-  async #read(operation: string, keys: PrincipalKeys | undefined, args: string[], route?: string): Promise<unknown> {
-    try {
-      return await this.#send(operation, route ?? (args[1] as string), args);
-    } catch (error) {
-      if (!isWrongType(error)) throw error;
-      if (keys) {
-        const deleted = (await this.#script(operation, SCRIPTS.repair, keys.all, [])) as Reply;
-        for (const key of deleted) this.#report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
-        return this.#send(operation, route ?? (args[1] as string), args);
-      }
-      this.#report(new CorruptRecordError(route ?? String(args[1]), 'a value of the wrong type, not written by this store'));
-      return args[0] === 'ZRANGE' ? [] : null;
-    }
+  #read(operation: string, keys: PrincipalKeys | undefined, args: string[], route?: string): Promise<unknown> {
+    return this.#send(operation, route ?? (args[1] as string), args).catch((error: unknown) => this.#readAgain(operation, keys, args, route, error));
   }
 
-  async #send(operation: string, key: string, args: string[]): Promise<unknown> {
-    if (this.#closed) throw new ClosedError('The session store');
-    try {
-      return await this.#connection.send(key, args, false);
-    } catch (error) {
-      throw toStoreError(operation, error);
+  /** After a failed read: a wrong-typed key is repaired (the read is sent again) or reads as absent. */
+  async #readAgain(operation: string, keys: PrincipalKeys | undefined, args: string[], route: string | undefined, error: unknown): Promise<unknown> {
+    if (!isWrongType(error)) throw error;
+    if (keys) {
+      const deleted = (await this.#script(operation, SCRIPTS.repair, keys.all, [])) as Reply;
+      for (const key of deleted) this.#report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
+      return this.#send(operation, route ?? (args[1] as string), args);
     }
+    this.#report(new CorruptRecordError(route ?? String(args[1]), 'a value of the wrong type, not written by this store'));
+    return args[0] === 'ZRANGE' ? [] : null;
+  }
+
+  #send(operation: string, key: string, args: string[]): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new ClosedError('The session store'));
+    // No async frame: the check's fast path goes through here (each await is a microtask turn).
+    return this.#connection.send(key, args, false).catch((error: unknown) => {
+      throw toStoreError(operation, error);
+    });
+  }
+
+  /**
+   * The admitted session as `record` (its encoding) stores it, remembered for
+   * #decodeActive. Without attributes it is built from the candidate's fields (no JSON
+   * round trip); attributes are decoded from the record, so the caller's object is not shared.
+   */
+  #stored(record: string, candidate: SessionInfo): SessionInfo | undefined {
+    if (candidate.attributes !== undefined) return this.#decodeActive(record, candidate.principalKey);
+    const { sessionId, principalKey, deviceId, userAgent, ip, createdAt, lastSeenAt } = candidate;
+    const session = parseSessionRecord({ sessionId, principalKey, deviceId, userAgent, ip, createdAt, lastSeenAt, state: 'active' }, principalKey);
+    if (typeof session === 'string') return undefined;
+    this.#decoded.set(record, session);
+    return session;
+  }
+
+  /**
+   * An active record decoded, or `undefined` (not an active record of this principal).
+   * The same stored value decodes to the same (read-only) session: a check of a session
+   * whose record did not change since the last one skips JSON.parse and validation.
+   */
+  #decodeActive(value: string, principalKey: string): SessionInfo | undefined {
+    const known = this.#decoded.get(value);
+    if (known) return known.principalKey === principalKey ? known : undefined;
+    const session = decodeRecord(value, principalKey);
+    if (typeof session === 'string' || session.state !== 'active') return undefined;
+    this.#decoded.set(value, session);
+    return session;
   }
 
   #decode(keys: PrincipalKeys, principalKey: string, values: readonly string[]): SessionInfo[] {

@@ -21,7 +21,7 @@ const INCLUDE = /^-- @include "([^"]+)"$/gm;
  * the file it names (relative to the scripts folder). Each include holds one function;
  * a file included twice is inserted once.
  *
- * @param file - the file name, e.g. `admit-8.lua`.
+ * @param file - the file name, e.g. `admit-6.lua`.
  */
 export function loadScript(file: string): Script {
   const m = /^(.+)-(\d+)\.lua$/.exec(file);
@@ -37,15 +37,15 @@ export function loadScript(file: string): Script {
 
 /** The store's scripts (one operation each; headers list their KEYS, ARGV and reply). */
 export const SCRIPTS = {
-  admit: loadScript('admit-8.lua'),
-  check: loadScript('check-8.lua'),
-  touch: loadScript('touch-8.lua'),
-  list: loadScript('list-8.lua'),
-  end: loadScript('end-8.lua'),
-  endAll: loadScript('end-all-8.lua'),
-  sweep: loadScript('sweep-8.lua'),
+  admit: loadScript('admit-6.lua'),
+  check: loadScript('check-6.lua'),
+  touch: loadScript('touch-6.lua'),
+  list: loadScript('list-6.lua'),
+  end: loadScript('end-6.lua'),
+  endAll: loadScript('end-all-6.lua'),
+  sweep: loadScript('sweep-6.lua'),
   sweepBegin: loadScript('sweep-begin-2.lua'),
-  apply: loadScript('apply-8.lua'),
-  repair: loadScript('repair-8.lua'),
+  apply: loadScript('apply-6.lua'),
+  repair: loadScript('repair-6.lua'),
   summary: loadScript('summary-1.lua'),
 } as const;

@@ -1,21 +1,31 @@
 --[[
-  endActive: moves one active session to the tombstones: removes it from the actives,
-  the last-seen and creation orders and the device index, and writes its tombstone and
-  its place in the tombstone order (score endedAt). A value that is not an active record
-  is junk: its field and index entries are dropped and nothing is written.
+  endActive: turns one active session into its tombstone, in place: its field in the
+  records hash gets the ended record (or, with `batch`, the caller writes it: the pair
+  id, tombstone is appended to `batch` for one HSET), it leaves the last-seen and
+  creation orders and the device index, and enters the tombstone order (score endedAt).
+  A value that is not an active record is junk: its field and index entries are dropped
+  and nothing is written.
   Requires: splitRecord.
-  Input:  keys (the script's KEYS), id, v (its stored value), reason, nowRaw
+  Input:  keys (the script's KEYS), id, v (its stored value), reason, nowRaw, batch
+          (optional array of HSET field/value pairs)
   Output: the tombstone record, or nil for junk
 ]]
-local function endActive(keys, id, v, reason, nowRaw)
+local function endActive(keys, id, v, reason, nowRaw, batch)
   local st, last, created, _, _, device, json = splitRecord(v)
-  redis.call('HDEL', keys[1], id)
   redis.call('ZREM', keys[2], id)
   redis.call('ZREM', keys[3], id)
-  if not st or st ~= 'a' then return nil end
+  if not st or st ~= 'a' then
+    redis.call('HDEL', keys[1], id)
+    return nil
+  end
   if device ~= '' then redis.call('ZREM', keys[4], device .. '\n' .. id) end
   local tomb = 'e|' .. last .. '|' .. created .. '|' .. nowRaw .. '|' .. reason .. '|' .. device .. '|' .. json
-  redis.call('HSET', keys[5], id, tomb)
-  redis.call('ZADD', keys[6], nowRaw, id)
+  if batch then
+    batch[#batch + 1] = id
+    batch[#batch + 1] = tomb
+  else
+    redis.call('HSET', keys[1], id, tomb)
+  end
+  redis.call('ZADD', keys[5], nowRaw, id)
   return tomb
 end

@@ -9,7 +9,7 @@ local function expireDue(keys, now, nowRaw, idle, absolute, max)
   local ended = {}
   local function take(key, bound)
     if bound == -math.huge or #ended >= max then return end
-    local ids = redis.call('ZRANGE', key, '-inf', string.format('%.17g', bound), 'BYSCORE', 'LIMIT', 0, max - #ended)
+    local ids = redis.call('ZRANGE', key, '-inf', bound, 'BYSCORE', 'LIMIT', 0, max - #ended)
     for _, id in ipairs(ids) do
       local v = redis.call('HGET', keys[1], id)
       local _, last, created = splitRecord(v)

@@ -1,11 +1,12 @@
 --[[
   lowest: the k members of a sorted set with the lowest scores, ties broken by a
   second score and then by member (string order), so the order is total (R-ORDER).
-  Input:  key (a sorted set), k (>= 1), second (function(id) -> number)
+  Input:  key (a sorted set), k (>= 1), second (function(id) -> number), head (optional:
+          the set's lowest members WITHSCORES already read, at least k + 1 of them or all)
   Output: array of at most k members, lowest first
 ]]
-local function lowest(key, k, second)
-  local head = redis.call('ZRANGE', key, 0, k, 'WITHSCORES')
+local function lowest(key, k, second, head)
+  head = head or redis.call('ZRANGE', key, 0, k, 'WITHSCORES')
   local out = {}
   if #head <= 2 * k then
     for i = 1, #head, 2 do out[#out + 1] = head[i] end

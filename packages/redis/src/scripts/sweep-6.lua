@@ -4,10 +4,12 @@
   deadline (now, when more are due; removed when it has nothing that can expire).
 
   Input:
-    KEYS[1] actives (hash: id -> record)        KEYS[5] tombstones (hash: id -> record)
-    KEYS[2] last-seen order (zset: id -> ms)     KEYS[6] tombstone order (zset: id -> endedAt)
-    KEYS[3] creation order (zset: id -> ms)      KEYS[7] write counter (string)
-    KEYS[4] devices (zset: "<device>\n<id>")     KEYS[8] the bucket's deadline index
+    KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)
+    KEYS[2] last-seen order of the actives (zset: id -> ms)
+    KEYS[3] creation order of the actives (zset: id -> ms)
+    KEYS[4] devices of the actives (zset: "<device>\n<id>")
+    KEYS[5] tombstone order (zset: id -> endedAt)
+    KEYS[6] the bucket's deadline index
     ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
     ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
     ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
@@ -21,10 +23,10 @@
 -- @include "includes/split-record.lua"
 -- @include "includes/expiry-reason.lua"
 -- @include "includes/end-active.lua"
--- @include "includes/lowest.lua"
 -- @include "includes/expire-due.lua"
 -- @include "includes/trim-tombstones.lua"
 -- @include "includes/keep-alive.lua"
+-- @include "includes/bump.lua"
 -- @include "includes/publish.lua"
 
 local nowRaw = ARGV[1]
@@ -34,7 +36,7 @@ local member = ARGV[6]
 
 local expired, more = expireDue(KEYS, now, nowRaw, idle, absolute, tonumber(ARGV[9]))
 if #expired > 0 then
-  redis.call('INCR', KEYS[7])
+  bump(KEYS)
   trimTombstones(KEYS, now, retention, maxTombstones, 500)
   keepAlive(KEYS, retention, { 5 })
   publish(ARGV[7], ARGV[8], expired)
@@ -48,10 +50,14 @@ else
   if #l > 0 then deadline = math.min(deadline, tonumber(l[2]) + idle) end
   if #c > 0 then deadline = math.min(deadline, tonumber(c[2]) + absolute) end
 end
+-- The metadata's ' d' follows the entry (writes skip the index while it bounds them).
+local live = redis.call('EXISTS', KEYS[1]) == 1
 if deadline == math.huge then
-  redis.call('ZREM', KEYS[8], member)
+  redis.call('ZREM', KEYS[6], member)
+  if live then redis.call('HDEL', KEYS[1], ' d') end
 else
-  redis.call('ZADD', KEYS[8], string.format('%.17g', deadline), member)
+  redis.call('ZADD', KEYS[6], deadline, member)
+  if live then redis.call('HSET', KEYS[1], ' d', string.format('%.17g', deadline)) end
 end
-local head = redis.call('ZRANGE', KEYS[8], 0, 0, 'WITHSCORES')
+local head = redis.call('ZRANGE', KEYS[6], 0, 0, 'WITHSCORES')
 return { expired, head[2] or '' }

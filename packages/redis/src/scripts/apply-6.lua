@@ -5,10 +5,12 @@
   writes the candidate. On a conflict nothing is written; the caller re-reads and re-plans.
 
   Input:
-    KEYS[1] actives (hash: id -> record)        KEYS[5] tombstones (hash: id -> record)
-    KEYS[2] last-seen order (zset: id -> ms)     KEYS[6] tombstone order (zset: id -> endedAt)
-    KEYS[3] creation order (zset: id -> ms)      KEYS[7] write counter (string)
-    KEYS[4] devices (zset: "<device>\n<id>")     KEYS[8] the bucket's deadline index
+    KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)
+    KEYS[2] last-seen order of the actives (zset: id -> ms)
+    KEYS[3] creation order of the actives (zset: id -> ms)
+    KEYS[4] devices of the actives (zset: "<device>\n<id>")
+    KEYS[5] tombstone order (zset: id -> endedAt)
+    KEYS[6] the bucket's deadline index
     ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
     ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
     ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
@@ -24,10 +26,10 @@
 -- @include "includes/num.lua"
 -- @include "includes/split-record.lua"
 -- @include "includes/end-active.lua"
--- @include "includes/lowest.lua"
 -- @include "includes/trim-tombstones.lua"
 -- @include "includes/keep-alive.lua"
 -- @include "includes/index-deadline.lua"
+-- @include "includes/bump.lua"
 -- @include "includes/publish.lua"
 
 local nowRaw = ARGV[1]
@@ -35,7 +37,8 @@ local now, idle, absolute = tonumber(nowRaw), num(ARGV[2]), num(ARGV[3])
 local retention, maxTombstones = tonumber(ARGV[4]), tonumber(ARGV[5])
 local id, record, device = ARGV[10], ARGV[11], ARGV[12]
 
-if (redis.call('GET', KEYS[7]) or '') ~= ARGV[9] then return { 'conflict' } end
+local meta = redis.call('HMGET', KEYS[1], ' w', ' d')
+if (meta[1] or '') ~= ARGV[9] then return { 'conflict' } end
 local ended = {}
 for i = 13, #ARGV, 2 do
   local t = endActive(KEYS, ARGV[i], redis.call('HGET', KEYS[1], ARGV[i]), ARGV[i + 1], nowRaw)
@@ -43,8 +46,7 @@ for i = 13, #ARGV, 2 do
 end
 local need, deadline = retention, math.huge
 if record ~= '' then
-  redis.call('HDEL', KEYS[5], id)
-  redis.call('ZREM', KEYS[6], id)
+  redis.call('ZREM', KEYS[5], id)
   local _, last, created = splitRecord(record)
   redis.call('HSET', KEYS[1], id, record)
   redis.call('ZADD', KEYS[2], last, id)
@@ -53,13 +55,15 @@ if record ~= '' then
   deadline = math.min(tonumber(last) + idle, tonumber(created) + absolute)
   need = math.max(need, deadline + retention - now)
 end
-redis.call('INCR', KEYS[7])
+bump(KEYS)
 if #ended > 0 then trimTombstones(KEYS, now, retention, maxTombstones, 500) end
 local extra = {}
-if record ~= '' then extra[#extra + 1] = 1 end
+if record ~= '' then extra[#extra + 1] = 2 end
 if record ~= '' and device ~= '' then extra[#extra + 1] = 4 end
 if #ended > 0 then extra[#extra + 1] = 5 end
 local ttl, extended = keepAlive(KEYS, need, extra)
-local lowered = indexDeadline(KEYS[8], ARGV[6], deadline, now, retention, ttl, extended) or ''
+local lowered, entry = indexDeadline(KEYS[6], ARGV[6], deadline, now, retention, ttl, extended, tonumber(meta[2]))
+if entry and entry ~= tonumber(meta[2]) then redis.call('HSET', KEYS[1], ' d', string.format('%.17g', entry)) end
+lowered = lowered or ''
 publish(ARGV[7], ARGV[8], ended)
 return { 'ok', ended, lowered }

@@ -3,10 +3,12 @@
   R-EXPIRE), keeps the tombstones bounded (R-TRIM) and publishes the end.
 
   Input:
-    KEYS[1] actives (hash: id -> record)        KEYS[5] tombstones (hash: id -> record)
-    KEYS[2] last-seen order (zset: id -> ms)     KEYS[6] tombstone order (zset: id -> endedAt)
-    KEYS[3] creation order (zset: id -> ms)      KEYS[7] write counter (string)
-    KEYS[4] devices (zset: "<device>\n<id>")     KEYS[8] the bucket's deadline index
+    KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)
+    KEYS[2] last-seen order of the actives (zset: id -> ms)
+    KEYS[3] creation order of the actives (zset: id -> ms)
+    KEYS[4] devices of the actives (zset: "<device>\n<id>")
+    KEYS[5] tombstone order (zset: id -> endedAt)
+    KEYS[6] the bucket's deadline index
     ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
     ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
     ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
@@ -21,9 +23,9 @@
 -- @include "includes/split-record.lua"
 -- @include "includes/expiry-reason.lua"
 -- @include "includes/end-active.lua"
--- @include "includes/lowest.lua"
 -- @include "includes/trim-tombstones.lua"
 -- @include "includes/keep-alive.lua"
+-- @include "includes/bump.lua"
 -- @include "includes/publish.lua"
 
 local nowRaw = ARGV[1]
@@ -34,10 +36,12 @@ local id, reason = ARGV[9], ARGV[10]
 local v = redis.call('HGET', KEYS[1], id)
 if not v then return { {}, {}, 0 } end
 local st, last, created = splitRecord(v)
+-- Already ended: nothing to do (R12: its tombstone stays as it is).
+if st == 'e' then return { {}, {}, 0 } end
 local expiry = st and expiryReason(tonumber(last), tonumber(created), now, idle, absolute)
 local tomb = endActive(KEYS, id, v, expiry or reason, nowRaw)
 if not tomb then return { {}, {}, 1 } end
-redis.call('INCR', KEYS[7])
+bump(KEYS)
 trimTombstones(KEYS, now, retention, maxTombstones, 500)
 keepAlive(KEYS, retention, { 5 })
 publish(ARGV[7], ARGV[8], { tomb })

@@ -5,10 +5,12 @@
   already expired at seenAt is left alone (never revived, R-NOREVIVE).
 
   Input:
-    KEYS[1] actives (hash: id -> record)        KEYS[5] tombstones (hash: id -> record)
-    KEYS[2] last-seen order (zset: id -> ms)     KEYS[6] tombstone order (zset: id -> endedAt)
-    KEYS[3] creation order (zset: id -> ms)      KEYS[7] write counter (string)
-    KEYS[4] devices (zset: "<device>\n<id>")     KEYS[8] the bucket's deadline index
+    KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)
+    KEYS[2] last-seen order of the actives (zset: id -> ms)
+    KEYS[3] creation order of the actives (zset: id -> ms)
+    KEYS[4] devices of the actives (zset: "<device>\n<id>")
+    KEYS[5] tombstone order (zset: id -> endedAt)
+    KEYS[6] the bucket's deadline index
     ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
     ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
     ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)

@@ -5,10 +5,12 @@
   of any count are dropped on the way.
 
   Input:
-    KEYS[1] actives (hash: id -> record)        KEYS[5] tombstones (hash: id -> record)
-    KEYS[2] last-seen order (zset: id -> ms)     KEYS[6] tombstone order (zset: id -> endedAt)
-    KEYS[3] creation order (zset: id -> ms)      KEYS[7] write counter (string)
-    KEYS[4] devices (zset: "<device>\n<id>")     KEYS[8] the bucket's deadline index
+    KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)
+    KEYS[2] last-seen order of the actives (zset: id -> ms)
+    KEYS[3] creation order of the actives (zset: id -> ms)
+    KEYS[4] devices of the actives (zset: "<device>\n<id>")
+    KEYS[5] tombstone order (zset: id -> endedAt)
+    KEYS[6] the bucket's deadline index
     ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
     ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
     ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
@@ -24,9 +26,9 @@
 -- @include "includes/split-record.lua"
 -- @include "includes/expiry-reason.lua"
 -- @include "includes/end-active.lua"
--- @include "includes/lowest.lua"
 -- @include "includes/trim-tombstones.lua"
 -- @include "includes/keep-alive.lua"
+-- @include "includes/bump.lua"
 -- @include "includes/publish.lua"
 
 local nowRaw = ARGV[1]
@@ -39,8 +41,9 @@ local fields = page[2]
 local ended, expired, all, junk = {}, {}, {}, 0
 for i = 1, #fields, 2 do
   local id, v = fields[i], fields[i + 1]
-  if id ~= except then
-    local st, last, created = splitRecord(v)
+  -- Tombstones stay as they are; metadata fields start with a space.
+  local st, last, created = splitRecord(v)
+  if id ~= except and st ~= 'e' and string.sub(id, 1, 1) ~= ' ' then
     local expiry = st and expiryReason(tonumber(last), tonumber(created), now, idle, absolute)
     local tomb = endActive(KEYS, id, v, expiry or reason, nowRaw)
     if not tomb then
@@ -52,7 +55,7 @@ for i = 1, #fields, 2 do
   end
 end
 if #all > 0 or junk > 0 then
-  redis.call('INCR', KEYS[7])
+  bump(KEYS)
   if #all > 0 then trimTombstones(KEYS, now, retention, maxTombstones, 500) end
   keepAlive(KEYS, retention, { 5 })
   publish(ARGV[7], ARGV[8], all)
