@@ -32,11 +32,14 @@ const contextPrototype = {};
 const requests = Array.from({ length: 1000 }, () =>
   Object.assign(Object.create(requestPrototype) as object, { headers: {}, sessionID: ID, session: { cookie: {}, user: 'alice', sessionPolicy: { key: 'alice' } } }),
 );
+// koa-session's per-request state sits under its symbol once its middleware ran (the adapter checks it).
+const KOA_SESSION_STATE = Symbol('contextSession instance');
 const contexts = Array.from({ length: 1000 }, () =>
-  Object.assign(Object.create(contextPrototype) as object, { session: { user: 'alice', sessionPolicy: { key: 'alice', id: ID } } }),
+  Object.assign(Object.create(contextPrototype) as object, { session: { user: 'alice', sessionPolicy: { key: 'alice', id: ID } }, [KOA_SESSION_STATE]: {} }),
 );
 const cases: Record<string, (i: number) => void> = {
   'registry.peek alone': () => void registry.peek(ID, 'alice'),
+  'registry.peekActive alone': () => void registry.peekActive(ID, 'alice'),
   'express middleware': (i) => void express(requests[i % 1000], {}, next),
   'koa middleware': (i) => void koa(contexts[i % 1000], next),
 };

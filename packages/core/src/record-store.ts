@@ -26,6 +26,7 @@ import { expiryReason, forgetAt, type Timeouts } from './timeouts.js';
 
 const UNKNOWN: CheckOutcome = Object.freeze({ status: 'unknown' });
 const NONE: readonly SessionInfo[] = Object.freeze([]);
+const NO_SESSION = Object.freeze({ sessionId: '', principalKey: '', createdAt: 0, lastSeenAt: 0, state: 'ended' }) as SessionInfo;
 
 type Plan<T> = { outcome: T; records: readonly SessionInfo[]; changed: boolean };
 
@@ -51,6 +52,8 @@ export class RecordSessionStore implements SessionStore {
   // instead of serializing them): they need no re-validation on read.
   readonly #trusted = new WeakSet<object>();
   readonly #trustAll: boolean;
+  // `peek`'s answer for an active session, reused (see SessionStore.peek): no allocation per request.
+  readonly #active: { status: 'active'; session: SessionInfo } = { status: 'active', session: NO_SESSION };
   #closed = false;
 
   /**
@@ -135,8 +138,10 @@ export class RecordSessionStore implements SessionStore {
     if (byId !== undefined && byId.principalKey === request.principalKey) {
       const { now, timeouts } = request;
       if (byId.state === 'ended') return ended(byId, timeouts, now);
-      if (expiryReason(byId, timeouts, now) === undefined) return { status: 'active', session: byId };
-      return undefined;
+      if (expiryReason(byId, timeouts, now) !== undefined) return undefined;
+      const active = this.#active;
+      active.session = byId;
+      return active;
     }
     const raw = getSync.call(this.#space, request.principalKey);
     if (raw === undefined || raw === null) return UNKNOWN;

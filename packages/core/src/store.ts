@@ -223,6 +223,11 @@ export interface SessionStore {
    * memory (the embedded store) or from a fresh near cache. Returns `undefined` whenever
    * the answer needs the backend (an expiry is due, a cache miss): the registry then
    * calls {@link check}. Optional; it lets adapters skip a promise per request.
+   *
+   * It is the per-request path, so it may allocate nothing: the caller reuses the
+   * `request` object for its next call (read what you need during the call, keep no
+   * reference to it), and reads the outcome at once and keeps no reference to it (a
+   * store may hand back one reused outcome object).
    */
   peek?(request: CheckRequest): CheckOutcome | undefined;
   /**
