@@ -283,8 +283,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       if (outcome.expired) this.#expired(outcome.expired);
       switch (outcome.status) {
         case 'active':
-          // R11: recorded in memory now, written behind.
-          this.#touches.seen(request, outcome.session.lastSeenAt);
+          // R11: recorded in memory now: in the store's own (embedded), else here, written behind.
+          if (!this.store.seen?.(outcome.session, request)) this.#touches.seen(request, outcome.session.lastSeenAt);
           return { status: 'active', session: outcome.session };
         case 'unknown':
           this.#touches.forget(principalKey, id);
@@ -369,8 +369,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       return undefined;
     }
     if (!outcome || outcome.expired || (outcome.status === 'ended' && outcome.expiredNow)) return undefined;
-    // R11: recorded in memory now, written behind.
-    if (outcome.status === 'active') this.#touches.seen(request, outcome.session.lastSeenAt);
+    // R11: recorded in memory now: in the store's own (embedded), else here, written behind.
+    if (outcome.status === 'active' && !this.store.seen?.(outcome.session, request)) this.#touches.seen(request, outcome.session.lastSeenAt);
     return outcome;
   }
 
