@@ -24,13 +24,17 @@ export class SeenSlot {
   }
 
   /**
-   * Records a request time in the record's slot (the caller checks it is later).
+   * Records a request time in the record's slot (the caller checks it is later); `false`
+   * for a record that has no slot (one not built by `sessionRecord`, such as a candidate
+   * a store's caller wrote as a literal).
    *
-   * @param record - a record built by `sessionRecord`.
+   * @param record - a session record.
    * @param at - the request time.
    */
-  static setSeenAt(record: SessionInfo, at: number): void {
+  static setSeenAt(record: SessionInfo, at: number): boolean {
+    if (!(#seenAt in (record as object))) return false;
     (record as unknown as SeenSlot).#seenAt = at;
+    return true;
   }
 }
 

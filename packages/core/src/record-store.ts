@@ -179,7 +179,7 @@ export class RecordSessionStore implements SessionStore {
     const at = request.now;
     const before = lastSeen(session);
     if (!(at > before)) return true;
-    SeenSlot.setSeenAt(session, at);
+    if (!SeenSlot.setSeenAt(session, at)) return false;
     if (at > this.#latestSeen) this.#latestSeen = at;
     if (this.#used.length === 0) {
       this.#usedSince = at;
