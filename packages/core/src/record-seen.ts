@@ -37,14 +37,3 @@ export class SeenSlot {
     return true;
   }
 }
-
-/**
- * The session's last seen as far as this process knows: the later of the stored
- * `lastSeenAt` and the slot's time.
- *
- * @param record - a session record.
- */
-export function lastSeen(record: SessionInfo): number {
-  const seen = SeenSlot.seenAt(record);
-  return seen > record.lastSeenAt ? seen : record.lastSeenAt;
-}

@@ -2,7 +2,7 @@ import { DeadlineQueue } from './deadline-queue.js';
 import { ClosedError, CorruptRecordError, toStoreError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { lastForget, nextDeadline, planAdmission, planEnd, planTouch, refresh } from './principal-sessions.js';
-import { lastSeen, SeenSlot } from './record-seen.js';
+import { SeenSlot } from './record-seen.js';
 import { sessionRecord } from './record-shape.js';
 import type { RecordSpace } from './record-space.js';
 import type { SessionInfo } from './session.js';
@@ -176,9 +176,12 @@ export class RecordSessionStore implements SessionStore {
     if (!this.#trustAll || this.#closed || getRecordSync === undefined) return false;
     // The very record stored: one replaced since (a write of the principal) would lose it.
     if (getRecordSync.call(this.#space, session.sessionId) !== session) return false;
+    // Compared field by field, no number computed: a number returned or passed would be boxed.
     const at = request.now;
-    const before = lastSeen(session);
-    if (!(at > before)) return true;
+    if (!(at > session.lastSeenAt)) return true;
+    const slot = SeenSlot.seenAt(session);
+    if (!(at > slot)) return true;
+    const before = slot > session.lastSeenAt ? slot : session.lastSeenAt;
     if (!SeenSlot.setSeenAt(session, at)) return false;
     if (at > this.#latestSeen) this.#latestSeen = at;
     if (this.#used.length === 0) {
