@@ -1,7 +1,8 @@
+import { startPostgresServer, type PostgresServer } from '@session-policy/test-helpers/postgres-server';
 import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { load, type LoadResult } from './load.js';
 import { startServerChild, type ServerChild } from './server-child.js';
-import { FRAMEWORKS, VARIANTS, type Framework, type Variant } from './variants.js';
+import { FRAMEWORKS, VARIANTS, usesPostgres, usesRedis, type Framework, type Variant } from './variants.js';
 
 /** How long and how often to measure. */
 export interface HarnessOptions {
@@ -37,7 +38,8 @@ export interface Measurement extends LoadResult {
  * variant once, in an order rotated by one each round — so every variant takes every
  * place in a round over as many rounds as there are variants, and slow patches of a
  * shared machine fall on all variants alike. The Redis variants share one redis-server
- * (persistence off) started here, with a key prefix per child.
+ * (persistence off) started here, with a key prefix per child; the Postgres variants one
+ * throwaway PostgreSQL started here (initdb in a temporary folder), tables per child.
  *
  * @param options - see {@link HarnessOptions}.
  */
@@ -47,13 +49,15 @@ export async function measureAll(options: HarnessOptions): Promise<Measurement[]
   const log = options.log ?? (() => {});
   const measurements: Measurement[] = [];
   let redis: RedisServer | undefined;
+  let postgres: PostgresServer | undefined;
   try {
-    if (variants.some((v) => v.startsWith('policy-redis'))) redis = await startRedisServer();
+    if (variants.some(usesRedis)) redis = await startRedisServer();
+    if (variants.some(usesPostgres)) postgres = await startPostgresServer();
     for (const framework of frameworks) {
       const children = new Map<Variant, ServerChild>();
       try {
         const started = await Promise.allSettled(
-          variants.map((variant) => startServerChild({ framework, variant, redisUrl: redis?.url, prefix: `bench:${framework}:${variant}:` })),
+          variants.map((variant) => startServerChild({ framework, variant, redisUrl: redis?.url, postgresUrl: postgres?.url, prefix: `bench:${framework}:${variant}:` })),
         );
         for (const [i, outcome] of started.entries()) if (outcome.status === 'fulfilled') children.set(variants[i]!, outcome.value);
         const failed = started.find((outcome) => outcome.status === 'rejected');
@@ -80,6 +84,7 @@ export async function measureAll(options: HarnessOptions): Promise<Measurement[]
     }
   } finally {
     await redis?.stop();
+    await postgres?.destroy();
   }
   return measurements;
 }

@@ -1,4 +1,5 @@
 import { SessionRegistry } from '@session-policy/core';
+import { PostgresSessionStore } from '@session-policy/postgres';
 import { RedisSessionStore } from '@session-policy/redis';
 import type { ServerConfig } from './variants.js';
 
@@ -24,6 +25,17 @@ export function policyRegistry(config: ServerConfig): SessionRegistry | undefine
         prefix: config.prefix ?? 'bench:',
         commandTimeout: 5000,
         ...(config.variant === 'policy-redis' ? { nearCache: false as const } : {}),
+      });
+      return new SessionRegistry({ maxSessions: 2, store });
+    }
+    case 'policy-postgres-near':
+    case 'policy-postgres': {
+      if (!config.postgresUrl) throw new Error(`${config.variant} needs a postgresUrl`);
+      // Tables of its own per child (a prefix from framework and variant); a generous query timeout as for Redis.
+      const store = new PostgresSessionStore(config.postgresUrl, {
+        prefix: `bench_${config.framework}_${config.variant.replaceAll('-', '_')}_`,
+        queryTimeout: 5000,
+        ...(config.variant === 'policy-postgres' ? { nearCache: false as const } : {}),
       });
       return new SessionRegistry({ maxSessions: 2, store });
     }

@@ -8,10 +8,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startPostgresServer, type PostgresServer } from '@session-policy/test-helpers/postgres-server';
 import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { load, type LoadResult } from './load.js';
 import { startServerChild } from './server-child.js';
-import { FRAMEWORKS, VARIANTS, type Framework, type Variant } from './variants.js';
+import { FRAMEWORKS, VARIANTS, usesPostgres, usesRedis, type Framework, type Variant } from './variants.js';
 
 /** The parts of a V8 `.cpuprofile` read here. */
 export interface CpuProfile {
@@ -81,7 +82,7 @@ const isOurs = (pkg: string) => pkg.startsWith('packages/') || pkg.startsWith('a
  * Packages that run on behalf of whoever called them (Node, V8, our own dependencies):
  * their time goes to the nearest caller that is not one of them.
  */
-const NEUTRAL = /^(node \(core\)|\(native\)|\(program\)|lru-cache|keyv|@keyv\/.*|@redis\/.*|cluster-key-slot|tsx)$/;
+const NEUTRAL = /^(node \(core\)|\(native\)|\(program\)|lru-cache|keyv|@keyv\/.*|@redis\/.*|cluster-key-slot|pg|pg-.*|tsx)$/;
 
 /**
  * Self time per function and per package, and inclusive time of our code, from a V8 CPU
@@ -191,11 +192,12 @@ export function analyzeHeap(
  * @param variant - the variant.
  * @param duration - seconds of load.
  * @param redis - the redis-server for the Redis variants.
+ * @param postgres - the PostgreSQL for the Postgres variants.
  */
-export async function profileVariant(framework: Framework, variant: Variant, duration: number, redis?: RedisServer): Promise<ProfileSummary> {
+export async function profileVariant(framework: Framework, variant: Variant, duration: number, redis?: RedisServer, postgres?: PostgresServer): Promise<ProfileSummary> {
   const dir = await mkdtemp(join(tmpdir(), 'http-prof-'));
   try {
-    const child = await startServerChild({ framework, variant, redisUrl: redis?.url, prefix: `prof:${framework}:${variant}:` });
+    const child = await startServerChild({ framework, variant, redisUrl: redis?.url, postgresUrl: postgres?.url, prefix: `prof:${framework}:${variant}:` });
     const path = join(dir, 'server.cpuprofile');
     let result: LoadResult;
     try {
@@ -276,12 +278,14 @@ export function parseTarget(text: string): { framework: Framework; variant: Vari
  */
 export async function profileVariants(targets: readonly string[], duration: number): Promise<string> {
   const parsed = targets.map(parseTarget);
-  const redis = parsed.some((t) => t.variant.startsWith('policy-redis')) ? await startRedisServer() : undefined;
+  const redis = parsed.some((t) => usesRedis(t.variant)) ? await startRedisServer() : undefined;
+  const postgres = parsed.some((t) => usesPostgres(t.variant)) ? await startPostgresServer() : undefined;
   const profiles: ProfileSummary[] = [];
   try {
-    for (const { framework, variant } of parsed) profiles.push(await profileVariant(framework, variant, duration, redis));
+    for (const { framework, variant } of parsed) profiles.push(await profileVariant(framework, variant, duration, redis, postgres));
   } finally {
     await redis?.stop();
+    await postgres?.destroy();
   }
   return [renderComparison(profiles), ...profiles.map(renderProfile)].join('\n');
 }

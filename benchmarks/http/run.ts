@@ -1,10 +1,11 @@
 // HTTP overhead of session-policy (issue #5): GET /hello of a signed-in user on Express,
 // Koa, hapi and Fastify — bare, with the session library only (the baseline), and with the
 // session library plus session-policy (embedded store; Redis + near cache; Redis
-// without) — each server in its own process, driven by autocannon from this one, in
-// interleaved rounds; medians of per-round ratios to the baseline, with their spread.
+// without; Postgres + near cache; Postgres without) — each server in its own process,
+// driven by autocannon from this one, in interleaved rounds; medians of per-round ratios
+// to the baseline, with their spread.
 //
-//   npm run bench:http                  # full: 5 rounds × 2 s per variant (~3–4 min), updates RESULTS.md
+//   npm run bench:http                  # full: 5 rounds × 2 s per variant (~5–6 min), updates RESULTS.md
 //   npm run bench:http -- --quick       # harness check: 1 round × 0.3 s (figures not meaningful)
 //   npm run bench:http -- --rounds 7 --duration 3 --frameworks express --no-write
 //   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5]
@@ -12,6 +13,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { postgresBin } from '@session-policy/test-helpers/postgres-server';
 import { measureAll, type HarnessOptions, type Measurement } from './harness.js';
 import { librariesLine, renderTable, renderVerdicts, summarize, type Summary } from './report.js';
 import { profileVariants } from './profile.js';
@@ -51,7 +53,7 @@ export async function benchHttp(options: BenchHttpOptions): Promise<HttpBenchRes
   const section = [
     `Command: \`npm run bench:http${options.quick ? ' -- --quick' : ''}\` (also part of \`npm run bench\`)${options.quick ? ' — quick: a harness check, the figures mean nothing' : ''}. ${environment()}; load average ${load.before.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after; ${seconds.toFixed(0)} s.`,
     '',
-    `Setup: each variant's server in its own Node process on a loopback port, autocannon ${version('autocannon')} in the parent (${connections} connections, pipelining 1, keep-alive) on \`GET /hello\` (body \`hello\`); ${settings.rounds} interleaved round(s) of ${settings.duration} s per variant (order rotated each round) after ${settings.warmup} s of warm-up per server. Session variants log in once (\`POST /login\`, admitted by the policy where there is one: at most 2 sessions, defaults otherwise) and send that cookie on every request; the route answers 401 without a signed-in user and any non-200 voids the run. Session libraries: ${librariesLine(frameworks)}. Redis variants: one local redis-server ${redisVersion()} (persistence off), default near cache (1 s TTL).`,
+    `Setup: each variant's server in its own Node process on a loopback port, autocannon ${version('autocannon')} in the parent (${connections} connections, pipelining 1, keep-alive) on \`GET /hello\` (body \`hello\`); ${settings.rounds} interleaved round(s) of ${settings.duration} s per variant (order rotated each round) after ${settings.warmup} s of warm-up per server. Session variants log in once (\`POST /login\`, admitted by the policy where there is one: at most 2 sessions, defaults otherwise) and send that cookie on every request; the route answers 401 without a signed-in user and any non-200 voids the run. Session libraries: ${librariesLine(frameworks)}. Redis variants: one local redis-server ${redisVersion()} (persistence off), default near cache (1 s TTL). Postgres variants: one throwaway PostgreSQL ${postgresVersion()} (initdb in a temporary folder, loopback, default settings), default near cache (1 s TTL), default pool (10).`,
     '',
     'Figures: median over the rounds (min–max in brackets). Ratios are taken round by round against the baseline measured in the same round, then the median; req/s above 100 % is faster than the baseline, p99 above 100 % is slower. p99 from every response time (µs resolution).',
     '',
@@ -91,6 +93,22 @@ function redisVersion(): string {
     redisVersionCache = /v=(\S+)/.exec(out.stdout ?? '')?.[1] ?? '?';
   }
   return redisVersionCache;
+}
+
+let postgresVersionCache: string | undefined;
+function postgresVersion(): string {
+  if (postgresVersionCache === undefined) {
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    let bin: string;
+    try {
+      bin = `${postgresBin()}/postgres`;
+    } catch {
+      return (postgresVersionCache = '?');
+    }
+    const out = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    postgresVersionCache = /(\d+(?:\.\d+)+)/.exec(out.stdout ?? '')?.[1] ?? '?';
+  }
+  return postgresVersionCache;
 }
 
 function environment(): string {

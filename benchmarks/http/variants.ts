@@ -14,8 +14,10 @@ export type Framework = (typeof FRAMEWORKS)[number];
  * - `policy-embedded`: the same plus session-policy with its embedded memory store.
  * - `policy-redis-near`: … with the Redis store and its near cache (the default).
  * - `policy-redis`: … with the Redis store, near cache off (`nearCache: false`).
+ * - `policy-postgres-near`: … with the Postgres store and its near cache (the default).
+ * - `policy-postgres`: … with the Postgres store, near cache off (`nearCache: false`).
  */
-export const VARIANTS = ['bare', 'session', 'policy-embedded', 'policy-redis-near', 'policy-redis'] as const;
+export const VARIANTS = ['bare', 'session', 'policy-embedded', 'policy-redis-near', 'policy-redis', 'policy-postgres-near', 'policy-postgres'] as const;
 
 /** A variant of {@link VARIANTS}. */
 export type Variant = (typeof VARIANTS)[number];
@@ -36,6 +38,8 @@ export const VARIANT_LABELS: Record<Variant, string> = {
   'policy-embedded': '+ policy, embedded store',
   'policy-redis-near': '+ policy, Redis + near cache',
   'policy-redis': '+ policy, Redis, no near cache',
+  'policy-postgres-near': '+ policy, Postgres + near cache',
+  'policy-postgres': '+ policy, Postgres, no near cache',
 };
 
 /** The session libraries, by framework, for the report. */
@@ -54,7 +58,15 @@ export interface ServerConfig {
   readonly redisUrl?: string;
   /** Key prefix for the Redis store, unique per child so that children never share principals. */
   readonly prefix?: string;
+  /** The PostgreSQL for the Postgres variants (a connection string). */
+  readonly postgresUrl?: string;
 }
+
+/** Whether the variant runs on the Redis store (and needs a redis-server). */
+export const usesRedis = (variant: Variant): boolean => variant.startsWith('policy-redis');
+
+/** Whether the variant runs on the Postgres store (and needs a PostgreSQL). */
+export const usesPostgres = (variant: Variant): boolean => variant.startsWith('policy-postgres');
 
 /** Whether the variant has a logged-in session (all but `bare`). */
 export const hasSession = (variant: Variant): boolean => variant !== 'bare';

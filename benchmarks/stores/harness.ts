@@ -29,15 +29,17 @@ export async function measureStore(name: string, store: SessionStore, sessions: 
   // and the population stays the same size.
   const churn = 1000;
   await fill(registry, 'c', churn);
+  await assertProbedActive(registry, principals);
   const rows: Row[] = [];
   let fresh = 0;
   let i = 0;
   const pick = () => (i = (i * 1103515245 + 12345) % 2147483648) % principals;
   const tasks: Array<[string, () => Promise<unknown>, number]> = [
-    ['check', () => { const p = pick(); return registry.check(`s${p}`, `p${p}`); }, 1],
-    ['touch', () => { const p = pick(); return toucher.check(`s${p}`, `p${p}`); }, 1],
+    ['check', () => { const p = `p${pick()}`; return registry.check(sessionOf(p), p); }, 1],
+    ['touch', () => { const p = `p${pick()}`; return toucher.check(sessionOf(p), p); }, 1],
     ['list', () => registry.list(`p${pick()}`), 1],
     // A login for a principal at its limit: admission with one eviction.
+    // Fresh ids (`n<k>`, `e<k>`) are never reused, so each is admitted for one principal only.
     ['admit', () => registry.admit({ principal: `c${pick() % churn}`, sessionId: `n${fresh++}` }), 1],
     // Admits a session and ends it: two operations.
     ['end (+admit)', async () => {
@@ -63,18 +65,37 @@ export async function measureStore(name: string, store: SessionStore, sessions: 
     const { opsPerSec, p50, p99 } = await concurrent(fn, 50, time);
     rows.push({ store: name, sessions, callers: 50, op, opsPerSec: opsPerSec * perOp, p50us: p50, p99us: p99 });
   }
+  // The probes must have measured live sessions, not ended ones.
+  await assertProbedActive(registry, principals);
   await toucher.close();
   return rows;
 }
 
-/** Admits two sessions (`t<n>`, `s<n>`) for each of `count` principals named `<prefix><n>`. */
+/** Throws unless the probed sessions of a spread of principals are active. */
+async function assertProbedActive(registry: SessionRegistry, principals: number): Promise<void> {
+  const step = Math.max(1, Math.floor(principals / 64));
+  for (let n = 0; n < principals; n += step) {
+    const result = await registry.check(sessionOf(`p${n}`), `p${n}`);
+    if (result.status !== 'active') throw new Error(`store benchmark: the probed session of p${n} is ${result.status}, not active`);
+  }
+}
+
+/**
+ * The probed session of `principal`. Session ids are unique per principal (derived from
+ * it): an id belongs to one principal, and admitting it for another ends it for the first
+ * (rule R4), so ids shared between the `p` and `c` principals would leave the probed
+ * sessions ended.
+ */
+const sessionOf = (principal: string): string => `${principal}:s`;
+
+/** Admits two sessions (`<principal>:t`, then `<principal>:s`) for each of `count` principals named `<prefix><n>`. */
 async function fill(registry: SessionRegistry, prefix: string, count: number): Promise<void> {
   const batch = 256;
   for (let start = 0; start < count; start += batch) {
     const work: Promise<unknown>[] = [];
     for (let n = start; n < Math.min(count, start + batch); n++) {
       const principal = `${prefix}${n}`;
-      work.push(registry.admit({ principal, sessionId: `t${n}` }).then(() => registry.admit({ principal, sessionId: `s${n}` })));
+      work.push(registry.admit({ principal, sessionId: `${principal}:t` }).then(() => registry.admit({ principal, sessionId: sessionOf(principal) })));
     }
     await Promise.all(work);
   }

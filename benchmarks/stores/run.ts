@@ -1,19 +1,27 @@
 // Store and registry throughput: admit / check / touch / list / end per second and
 // latency p50/p99, per store, at several numbers of live sessions, with 1 and 50
-// concurrent callers; plus memory per session of the embedded store.
+// concurrent callers; plus memory per session of the embedded store. The Postgres
+// variants stop at 100k sessions (filling a million is a million logins: tens of minutes
+// on Postgres here); benchmarks/stores/side-by-side.ts compares the stores in
+// interleaved rounds.
 //
-//   npm run bench:stores            # 1k, 100k and 1M live sessions
-//   npm run bench:stores -- --quick # 1k only, short runs (checks the harness works)
+//   npm run bench:stores            # 1k, 100k and 1M live sessions, then the side-by-side
+//                                   # rounds (its block in RESULTS.md is rewritten)
+//   npm run bench:stores -- --quick # 1k only, short runs, no side-by-side (checks the harness works)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createMemoryStore, type SessionStore } from '@session-policy/core';
 import { measureStore, type Row } from './harness.js';
 import { postgresVariants, stopPostgres } from './postgres-variants.js';
 import { redisVariants, stopRedis } from './redis-variants.js';
+import { SECTION, sideBySide } from './side-by-side.js';
+import { writeResultsBlock } from '../results-block.js';
 
 /** A store to measure: its name and a factory (with a teardown). */
 export interface Variant {
   name: string;
+  /** The largest number of live sessions to measure it at (default: every size). */
+  maxSessions?: number;
   open(): Promise<{ store: SessionStore; close(): Promise<void> }>;
 }
 
@@ -33,6 +41,7 @@ export async function run({ quick }: { quick: boolean }): Promise<string> {
   const rows: Row[] = [];
   for (const variant of variants) {
     for (const size of sizes) {
+      if (size > (variant.maxSessions ?? Infinity)) continue;
       const { store, close } = await variant.open();
       try {
         process.stdout.write(`  ${variant.name} at ${size} sessions …\n`);
@@ -45,7 +54,12 @@ export async function run({ quick }: { quick: boolean }): Promise<string> {
   await stopRedis();
   await stopPostgres();
   const memoryLine = quick ? '' : memoryPerSession(1_000_000);
-  return render(rows, sizes, memoryLine);
+  const table = render(rows, sizes, memoryLine);
+  if (quick) return table;
+  // The stores side by side in interleaved rounds (issue #14), written into its own block.
+  const block = await sideBySide({ rounds: 5, sessions: 10_000, time: 500, log: (line) => process.stdout.write(`${line}\n`) });
+  await writeResultsBlock(fileURLToPath(new URL('../RESULTS.md', import.meta.url)), SECTION, block);
+  return `${table}\n${SECTION.heading.replace(/^## /, '### ')}\n\n${block}\n`;
 }
 
 function render(rows: Row[], sizes: number[], memoryLine: string): string {

@@ -1,8 +1,11 @@
-// One worker: the Express example with both of its stores on the shared Redis —
-// express-session's sessions through connect-redis, the policy through the Redis store.
+// One worker: the Express example with express-session's sessions on the shared Redis
+// (connect-redis) and the policy on the Redis store — or, with STORE=postgres, on the
+// Postgres store at DATABASE_URL.
 import cluster from 'node:cluster';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
+import type { SessionStore } from '@session-policy/core';
+import { PostgresSessionStore } from '@session-policy/postgres';
 import { RedisSessionStore } from '@session-policy/redis';
 // The Express example itself, unchanged: this example only puts it behind the cluster module.
 import { startExample } from '../../express/src/app.js';
@@ -19,7 +22,7 @@ export async function runWorker(): Promise<void> {
     host: env.HOST ?? '127.0.0.1',
     maxSessions: Number(env.MAX_SESSIONS ?? 2),
     onLimit: env.ON_LIMIT === 'reject' ? 'reject' : 'evict',
-    store: new RedisSessionStore(url),
+    store: policyStore(env, url),
     sessionStore: new RedisStore({ client: sessions, prefix: 'example-sess:' }),
     secret: env.SESSION_SECRET!,
     servedBy: `worker-${cluster.worker?.id ?? process.pid}`,
@@ -35,4 +38,9 @@ export async function runWorker(): Promise<void> {
       .then(() => sessions.close())
       .catch((error: unknown) => console.error(error));
   });
+}
+
+/** The policy's store: the Redis store at `url`, or the Postgres store when `STORE=postgres` (the primary checked both). */
+function policyStore(env: NodeJS.ProcessEnv, url: string): SessionStore {
+  return env.STORE === 'postgres' ? new PostgresSessionStore(env.DATABASE_URL!) : new RedisSessionStore(url);
 }

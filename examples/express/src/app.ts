@@ -14,14 +14,13 @@ import {
   type SessionRegistryOptions,
   type SessionStore,
 } from '@session-policy/core';
-import { prefersHtml } from '@session-policy/core/http';
 import { eventStream, sessionPolicy } from '@session-policy/express';
 import { registryOptions, yes, type ExampleOptions as SharedOptions, type RunningExample } from '../../shared/src/example-options.js';
 import { endMessage } from '../../shared/src/end-messages.js';
 import { readLogin } from '../../shared/src/login-form.js';
 import { ExampleNotices } from '../../shared/src/notices.js';
 import { devicesPage, limitPage, loginPage, signedOutNotice } from '../../shared/src/pages.js';
-import { CROSS_SITE_ANSWER, isCrossSite } from '../../shared/src/same-origin.js';
+import { prefersPage, useExpressFront } from '../../shared/src/express-front.js';
 import { DEFAULT_USERS } from '../../shared/src/users.js';
 import { errorAnswer } from '../../shared/src/error-answer.js';
 
@@ -50,11 +49,7 @@ const asyncRoute = (fn: (req: Request, res: Response) => Promise<void> | void) =
     .then(() => fn(req, res))
     .catch(next);
 };
-const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['content-type']);
-const header = (req: Request, name: string): string | undefined => {
-  const value = req.headers[name];
-  return typeof value === 'string' ? value : undefined;
-};
+const html = prefersPage;
 
 /** Starts the example on a real listening server. */
 export async function startExample(options: ExampleOptions = {}): Promise<RunningExample> {
@@ -69,27 +64,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   const sessionStore = options.sessionStore ?? new (createMemoryStore(session))({ checkPeriod: Math.min(60_000, idleTimeout) });
   const app = framework();
   app.disable('x-powered-by');
-  // CSRF, defense in depth beside SameSite=Lax: state-changing requests from another site are refused.
-  app.use((req, res, next) => {
-    const crossSite = isCrossSite({ method: req.method, host: req.headers.host, origin: req.headers.origin, secFetchSite: header(req, 'sec-fetch-site') });
-    if (!crossSite) return next();
-    res.status(403);
-    html(req) ? res.type('html').send(loginPage({ error: 'This request came from another site and was refused.' })) : res.json(CROSS_SITE_ANSWER);
-  });
-  app.use(framework.urlencoded({ extended: false, limit: '16kb' }));
-  app.use(framework.json({ limit: '16kb' }));
-  app.use(
-    session({
-      name: 'sid',
-      secret,
-      resave: false,
-      saveUninitialized: false,
-      // The cookie lives as long as the policy's idle timeout, renewed by every response.
-      rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', maxAge: idleTimeout },
-      store: sessionStore,
-    }),
-  );
+  useExpressFront(app, { framework, secret, idleTimeout, store: sessionStore });
   if (options.servedBy) {
     const servedBy = options.servedBy;
     app.use((_req, res, next) => {

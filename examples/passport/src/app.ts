@@ -12,14 +12,13 @@ import createMemoryStore from 'memorystore';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { LiveConnections, SessionRegistry } from '@session-policy/core';
-import { prefersHtml } from '@session-policy/core/http';
 import { LoginRefusedError, admittedLogin, eventStream, passportPolicy, sessionPolicy } from '@session-policy/express';
 import { registryOptions, yes, type ExampleOptions, type RunningExample } from '../../shared/src/example-options.js';
 import { endMessage } from '../../shared/src/end-messages.js';
 import { readLogin } from '../../shared/src/login-form.js';
 import { ExampleNotices } from '../../shared/src/notices.js';
 import { devicesPage, limitPage, loginPage, signedOutNotice } from '../../shared/src/pages.js';
-import { CROSS_SITE_ANSWER, isCrossSite } from '../../shared/src/same-origin.js';
+import { prefersPage, useExpressFront } from '../../shared/src/express-front.js';
 import { DEFAULT_USERS } from '../../shared/src/users.js';
 import { errorAnswer } from '../../shared/src/error-answer.js';
 
@@ -32,13 +31,9 @@ interface AppUser {
 
 // Express 5 sends rejected promises of async handlers to the error handler.
 type Body = Record<string, unknown> | undefined;
-const html = (req: Request) => prefersHtml(req.headers.accept, req.headers['content-type']);
+const html = prefersPage;
 const userOf = (req: Request) => (req.user as AppUser | undefined)?.id;
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-const header = (req: Request, name: string): string | undefined => {
-  const value = req.headers[name];
-  return typeof value === 'string' ? value : undefined;
-};
 
 /** Starts the example on a real listening server. */
 export async function startExample(options: ExampleOptions = {}): Promise<RunningExample> {
@@ -71,27 +66,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
 
   const app = express();
   app.disable('x-powered-by');
-  // CSRF, defense in depth beside SameSite=Lax: state-changing requests from another site are refused.
-  app.use((req, res, next) => {
-    const crossSite = isCrossSite({ method: req.method, host: req.headers.host, origin: req.headers.origin, secFetchSite: header(req, 'sec-fetch-site') });
-    if (!crossSite) return next();
-    res.status(403);
-    html(req) ? res.type('html').send(loginPage({ error: 'This request came from another site and was refused.' })) : res.json(CROSS_SITE_ANSWER);
-  });
-  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
-  app.use(express.json({ limit: '16kb' }));
-  app.use(
-    session({
-      name: 'sid',
-      secret,
-      resave: false,
-      saveUninitialized: false,
-      // The cookie lives as long as the policy's idle timeout, renewed by every response.
-      rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', maxAge: idleTimeout },
-      store: sessionStore,
-    }),
-  );
+  useExpressFront(app, { secret, idleTimeout, store: sessionStore });
   app.use(sessionPolicy({ registry, redirectTo: '/', onEnded: notices.onEnded }));
   app.use(auth.session());
   const live = new LiveConnections(registry);

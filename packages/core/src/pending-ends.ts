@@ -2,11 +2,13 @@ import type { EndReason, SessionInfo } from './session.js';
 import type { SessionStore } from './store.js';
 import type { Timeouts } from './timeouts.js';
 import { SessionPolicyError } from './errors.js';
+import { sessionHandle } from './http/session-handle.js';
 
 /**
  * An end (logout, revoke, "log out everywhere") the store could not take when it was
  * asked (`ERR_STORE`: unreachable, timed out), kept by this process until the store
- * answers again. `one` ends one session; `all` ends every session of the principal that
+ * answers again. `one` ends one session; `handle` the principal's session of that handle
+ * (a revoke from a devices page); `all` ends every session of the principal that
  * began before `queuedAt` (all but `except` if set), so a login made after the
  * outage is not ended by a request made before it.
  *
@@ -17,6 +19,16 @@ export type PendingEnd =
       readonly kind: 'one';
       readonly principalKey: string;
       readonly sessionId: string;
+      readonly reason: EndReason;
+      /** When it was asked, on the registry's clock. */
+      readonly queuedAt: number;
+    }
+  | {
+      /** A revoke by handle asked while the store could not list the sessions to find it. */
+      readonly kind: 'handle';
+      readonly principalKey: string;
+      /** The session's handle (`sessionHandle(sessionId)`). */
+      readonly handle: string;
       readonly reason: EndReason;
       /** When it was asked, on the registry's clock. */
       readonly queuedAt: number;
@@ -65,6 +77,8 @@ export class PendingEnds {
   readonly #max: number;
   readonly #retryInterval: number;
   #queue: PendingEnd[] = [];
+  // The same ends by principal, for the checks made while they wait.
+  readonly #byPrincipal = new Map<string, PendingEnd[]>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #closed = false;
@@ -101,6 +115,39 @@ export class PendingEnds {
   }
 
   /**
+   * Whether an end of the principal waits (a check of its sessions must then ask
+   * {@link covering}).
+   *
+   * @param principalKey - the principal's key.
+   */
+  has(principalKey: string): boolean {
+    return this.#byPrincipal.has(principalKey);
+  }
+
+  /**
+   * The waiting end that would end this session once written: an end of this very
+   * session first, else a "log out everywhere" of its principal that does not spare it.
+   * (Whether the session began before that "log out everywhere" is the caller's to tell.)
+   *
+   * @param principalKey - the principal's key.
+   * @param sessionId - the session.
+   */
+  covering(principalKey: string, sessionId: string): PendingEnd | undefined {
+    const ends = this.#byPrincipal.get(principalKey);
+    if (!ends) return undefined;
+    let all: PendingEnd | undefined;
+    let handle: string | undefined;
+    for (const end of ends) {
+      if (end.kind === 'one') {
+        if (end.sessionId === sessionId) return end;
+      } else if (end.kind === 'handle') {
+        if (end.handle === (handle ??= sessionHandle(sessionId))) return end;
+      } else if (end.except !== sessionId) all ??= end;
+    }
+    return all;
+  }
+
+  /**
    * Whether a failure means "the store did not answer" (keep the end and retry) rather
    * than "the store refused it" (nothing to retry).
    *
@@ -121,7 +168,10 @@ export class PendingEnds {
       return;
     }
     this.#queue.push(end);
-    while (this.#queue.length > this.#max) this.#events.dropped(this.#queue.shift() as PendingEnd, 'overflow');
+    const ends = this.#byPrincipal.get(end.principalKey);
+    if (ends) ends.push(end);
+    else this.#byPrincipal.set(end.principalKey, [end]);
+    while (this.#queue.length > this.#max) this.#events.dropped(this.#shift(), 'overflow');
     if (!this.#timer) {
       this.#timer = setInterval(() => void this.flush(), this.#retryInterval);
       this.#timer.unref();
@@ -147,11 +197,11 @@ export class PendingEnds {
         outcome = await this.#deliver(end);
       } catch (error) {
         if (PendingEnds.retryable(error)) return; // still down: next interval
-        if (this.#queue[0] === end) this.#queue.shift();
+        if (this.#queue[0] === end) this.#shift();
         this.#events.dropped(end, 'refused');
         continue;
       }
-      if (this.#queue[0] === end) this.#queue.shift();
+      if (this.#queue[0] === end) this.#shift();
       this.#events.delivered(end, outcome.ended, outcome.expired);
     }
     if (this.#queue.length === 0 && this.#timer) {
@@ -167,12 +217,13 @@ export class PendingEnds {
       const outcome = await this.#store.end({ principalKey, sessionId: end.sessionId, reason, now, timeouts });
       return { ended: [...outcome.ended], expired: [...outcome.expired] };
     }
-    // Only the sessions that existed when "log out everywhere" was asked.
+    // Only the sessions that existed when "log out everywhere" (or the revoke) was asked.
     const listed = await this.#store.list({ principalKey, now, timeouts });
     const ended: SessionInfo[] = [];
     const expired = [...listed.expired];
     for (const s of listed.sessions) {
-      if (s.state !== 'active' || s.createdAt > end.queuedAt || s.sessionId === end.except) continue;
+      if (s.state !== 'active' || s.createdAt > end.queuedAt) continue;
+      if (end.kind === 'all' ? s.sessionId === end.except : sessionHandle(s.sessionId) !== end.handle) continue;
       const outcome = await this.#store.end({ principalKey, sessionId: s.sessionId, reason, now, timeouts });
       ended.push(...outcome.ended);
       expired.push(...outcome.expired);
@@ -187,6 +238,19 @@ export class PendingEnds {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#running?.catch(() => undefined);
+    this.#byPrincipal.clear();
     for (const end of this.#queue.splice(0)) this.#events.dropped(end, 'closed');
+  }
+
+  /** Takes the oldest end off the queue and its principal's list. */
+  #shift(): PendingEnd {
+    const end = this.#queue.shift() as PendingEnd;
+    const ends = this.#byPrincipal.get(end.principalKey);
+    if (ends) {
+      const i = ends.indexOf(end);
+      if (i >= 0) ends.splice(i, 1);
+      if (ends.length === 0) this.#byPrincipal.delete(end.principalKey);
+    }
+    return end;
   }
 }

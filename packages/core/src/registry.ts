@@ -7,6 +7,7 @@ import { PendingTouches } from './pending-touches.js';
 import { sessionRecord } from './record-shape.js';
 import { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 import { assertSessionId } from './session-id.js';
+import { sessionHandle } from './http/session-handle.js';
 import type { AdmitAccepted, AdmitRefused, CheckOutcome, SessionStore } from './store.js';
 import type { Timeouts } from './timeouts.js';
 
@@ -23,7 +24,10 @@ export type AdmitResult = AdmitAccepted | AdmitRefused;
  * The result of {@link SessionRegistry.check}, the per-request check.
  *
  * - `active`: the session is live (and was touched if due).
- * - `ended`: the session ended; `reason` says why (tell the device).
+ * - `ended`: the session ended; `reason` says why (tell the device). Also while an end of
+ *   it waits in this process's queue (the store did not take it yet: see
+ *   {@link SessionRegistry.pendingEnds}); `session` then has the store's record if it
+ *   could be read, else the end's times.
  * - `unknown`: the registry does not know this session (never admitted, or forgotten
  *   after retention).
  * - `invalid`: the session id or principal is malformed (hostile or garbage input).
@@ -58,7 +62,7 @@ export type EndOrigin = 'local' | 'remote';
  *   (`remote`). Close live connections on this one.
  * - `error`: a problem that is not an operation's failure (corrupt value, sweep failure,
  *   lost subscription). Emitted only when someone listens, so it never crashes.
- * - `endQueued`: `end` or `endAll` failed with `ERR_STORE` (the store did not answer);
+ * - `endQueued`: `end`, `endByHandle` or `endAll` failed with `ERR_STORE` (the store did not answer);
  *   the end is kept in this process's bounded queue and retried (see {@link PendingEnd}).
  * - `endDelivered`: a queued end was written (the sessions it ended also get `ended`).
  * - `endDropped`: a queued end was given up (see {@link DroppedReason}).
@@ -272,6 +276,10 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     } catch (error) {
       return { status: 'invalid', error: error as SessionPolicyError };
     }
+    // An end of this session the store did not take yet (issue #19): refused here all the
+    // same, so a copied cookie does not outlive the logout in the process that was asked.
+    const pending = this.#pendingEnds.size > 0 ? this.#pendingEnds.covering(principalKey, id) : undefined;
+    if (pending && pending.kind !== 'all') return queuedEnded(pending, principalKey, id);
     try {
       const request = { principalKey, sessionId: id, now: this.now(), timeouts: this.#options.timeouts };
       // R7: a session seen here since the store's lastSeenAt must not expire as idle there.
@@ -283,6 +291,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       if (outcome.expired) this.#expired(outcome.expired);
       switch (outcome.status) {
         case 'active':
+          // A waiting "log out everywhere" ends the sessions that began before it.
+          if (pending && outcome.session.createdAt <= pending.queuedAt) return queuedEnded(pending, principalKey, id, outcome.session);
           // R11: recorded in memory now: in the store's own (embedded), else here, written behind.
           if (!this.store.seen?.(outcome.session, request)) this.#touches.seen(request, outcome.session.lastSeenAt);
           return { status: 'active', session: outcome.session };
@@ -296,6 +306,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     } catch (error) {
       const storeError = toStoreError('check', error);
       this.#report(storeError);
+      // Still down, with a "log out everywhere" of the principal waiting: refused.
+      if (pending) return queuedEnded(pending, principalKey, id);
       return { status: 'unavailable', error: storeError, allow: this.#options.failOpen };
     }
   }
@@ -361,7 +373,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     request.sessionId = id;
     request.now = this.now();
     // A pending touch the store's idle expiry would miss: only check can flush it first.
-    if (this.#touches.due(request)) return undefined;
+    // A waiting end of the principal: only check tells whether it covers this session.
+    if (this.#touches.due(request) || (this.#pendingEnds.size > 0 && this.#pendingEnds.has(principalKey))) return undefined;
     let outcome;
     try {
       outcome = peek.call(this.store, request);
@@ -419,6 +432,30 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     this.#expired(outcome.expired);
     for (const s of outcome.ended) this.#endedLocally(s);
     return outcome.ended[0];
+  }
+
+  /**
+   * Ends the principal's active session of this handle (see `sessionHandle`: what a
+   * devices page shows instead of the id) with reason `revoked` by default. Returns the
+   * ended session, or `undefined` if no active session of the principal has that handle.
+   * When the store does not answer (`ERR_STORE`), the end is queued as for {@link end}
+   * (kind `handle`) and the error thrown.
+   *
+   * @param handle - the session's handle.
+   * @param principal - its principal (or key).
+   * @param reason - why. Default `revoked`.
+   */
+  async endByHandle(handle: string, principal: unknown, reason: EndReason = 'revoked'): Promise<SessionInfo | undefined> {
+    this.#open();
+    const principalKey = this.key(principal);
+    checkReason(reason);
+    let target: SessionInfo | undefined;
+    try {
+      target = (await this.list(principalKey)).find((s) => sessionHandle(s.sessionId) === handle);
+    } catch (error) {
+      throw this.#queueEnd(toStoreError('list', error), { kind: 'handle', principalKey, handle, reason, queuedAt: this.now() });
+    }
+    return target && this.end(target.sessionId, principalKey, reason);
   }
 
   /**
@@ -536,7 +573,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   }
 
   /**
-   * Ends `end` or `endAll` could not write during an outage, oldest first, waiting to be
+   * Ends `end`, `endByHandle` or `endAll` could not write during an outage, oldest first, waiting to be
    * retried (every second, in order, until the store answers).
    */
   pendingEnds(): readonly PendingEnd[] {
@@ -549,6 +586,19 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
 }
 
 const UNKNOWN: CheckResult = Object.freeze({ status: 'unknown' });
+
+/**
+ * The answer for a session a waiting end covers: `ended` with the end's reason, on the
+ * store's record when it was read, else on what the end knows (the times are when it was
+ * asked).
+ */
+function queuedEnded(end: PendingEnd, principalKey: string, sessionId: string, session?: SessionInfo): CheckResult {
+  const { reason, queuedAt } = end;
+  const ended = session
+    ? { ...session, state: 'ended' as const, endedAt: queuedAt, endReason: reason }
+    : { sessionId, principalKey, createdAt: queuedAt, lastSeenAt: queuedAt, state: 'ended' as const, endedAt: queuedAt, endReason: reason };
+  return { status: 'ended', session: ended, reason };
+}
 
 function checkReason(reason: EndReason): void {
   if (!END_REASONS.includes(reason)) throw new InvalidOptionError('reason', `must be one of ${END_REASONS.join(', ')}`);

@@ -221,7 +221,8 @@ export class Connection {
   async #connect(): Promise<void> {
     if (this.#closed) throw new Error('the connection is closed');
     const client = this.#client;
-    if (this.isCluster ? client.isOpen : (client as AnyRedisClient).isReady) return;
+    // A cluster client is open as soon as its connect() begins, before it knows the slots.
+    if (this.isCluster ? client.isOpen && !this.#connecting : (client as AnyRedisClient).isReady) return;
     if (!client.isOpen && !this.#connecting) {
       const connecting = (client.connect() as Promise<unknown>).finally(() => {
         if (this.#connecting === connecting) this.#connecting = undefined;

@@ -120,8 +120,9 @@ export class RedisSessionStore implements SessionStore {
     this.#connection = new Connection(client, this.#options.commandTimeout, (error) =>
       this.#report(new StoreError('connection', error)),
     );
-    // Data loss (issue #19): a marker key written at start, read again on every reconnect.
-    this.#marker = new DataMarker(this.#connection, `${this.#options.prefix}data-marker`, (error) => this.#report(error));
+    // Data loss (issue #19): marker keys (one per cluster master) written at start, read
+    // again on every reconnect and every few seconds.
+    this.#marker = new DataMarker(this.#connection, this.#options.prefix, (error) => this.#report(error));
     this.#connection.onReady(() => this.#marker.check());
     this.#marker.check();
     if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache.ttl, this.#options.nearCache.max);

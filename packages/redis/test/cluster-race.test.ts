@@ -1,10 +1,11 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import KeyvRedis, { createCluster } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
+import { assertNoViolations, runLoginRace, startRaceWorkers, stopRaceWorkers } from '@session-policy/test-helpers/login-race';
 import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
 
 // The cross-process race on a Redis Cluster: several processes, each with its own cluster
@@ -17,17 +18,9 @@ const PROCESSES = 3;
 const PER_PROCESS = 5;
 const ROUNDS = 25;
 
-interface Result {
-  readonly id: string;
-  readonly admitted: boolean;
-  readonly evicted?: readonly string[];
-  readonly code?: string;
-  readonly error?: string;
-}
-
 let cluster: RedisCluster;
 let client: ReturnType<typeof createCluster>;
-const children: ChildProcess[] = [];
+let children: ChildProcess[] = [];
 const prefix = `crace:${randomUUID()}:`;
 
 test.before(async () => {
@@ -35,40 +28,14 @@ test.before(async () => {
   client = createCluster({ rootNodes: [...cluster.rootNodes] });
   client.on('error', () => undefined);
   await client.connect();
-  const worker = new URL('./cluster/race-worker.ts', import.meta.url);
-  for (let i = 0; i < PROCESSES; i++) {
-    children.push(
-      fork(worker, [JSON.stringify(cluster.rootNodes), prefix], { execArgv: ['--conditions=session-policy-source', '--import=tsx'], stdio: 'inherit' }),
-    );
-  }
-  await Promise.all(children.map((c) => new Promise((resolve) => c.once('message', resolve))));
+  children = await startRaceWorkers(new URL('./cluster/race-worker.ts', import.meta.url), [JSON.stringify(cluster.rootNodes), prefix], PROCESSES);
 });
 
 test.after.always(async () => {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
-          c.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          c.send('exit');
-        }),
-    ),
-  );
+  await stopRaceWorkers(children);
   client?.destroy();
   await cluster?.stop();
 });
-
-function round(child: ChildProcess, message: object): Promise<Result[]> {
-  return new Promise((resolve) => {
-    child.once('message', (results: Result[]) => resolve(results));
-    child.send(message);
-  });
-}
 
 const masterPorts = new Set<number>();
 
@@ -87,39 +54,9 @@ for (const limit of [1, 3]) {
           break;
         }
       }
-      const evicted = new Set<string>();
-      let overLimit = 0;
-      let evictedActive = 0;
-      let unexplained = 0;
-      let lost = 0;
-      let maxActive = 0;
-      const perRejectRound: number[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        const results = (
-          await Promise.all(children.map((c) => round(c, { principal, count: PER_PROCESS, limit, onLimit, tag: `r${r}` })))
-        ).flat();
-        for (const res of results) {
-          for (const id of res.evicted ?? []) evicted.add(id);
-          if (!res.admitted && res.code !== 'ERR_SESSION_LIMIT' && res.code !== 'ERR_SESSION_ENDED') unexplained++;
-        }
-        const active = await registry.list(principal);
-        maxActive = Math.max(maxActive, active.length);
-        if (active.length > limit) overLimit++;
-        evictedActive += active.filter((s) => evicted.has(s.sessionId)).length;
-        const ids = new Set(active.map((s) => s.sessionId));
-        lost += results.filter((x) => x.admitted && !ids.has(x.id) && !evicted.has(x.id)).length;
-        if (onLimit === 'reject') {
-          perRejectRound.push(results.filter((x) => x.admitted).length);
-          await registry.endAll(principal);
-        }
-      }
+      const tally = await runLoginRace(children, registry, { store: 'redis', principal, count: PER_PROCESS, limit, onLimit }, ROUNDS);
       await registry.close();
-      t.is(overLimit, 0, 'more active sessions than the limit after a round');
-      t.is(maxActive, limit);
-      t.is(evictedActive, 0, 'a session both evicted and active');
-      t.is(unexplained, 0, 'a refusal without a reason (or an error)');
-      t.is(lost, 0, 'a login told admitted whose session vanished');
-      if (onLimit === 'reject') t.true(perRejectRound.every((n) => n === limit), String(perRejectRound));
+      assertNoViolations(t, tally, { limit, onLimit });
     });
   }
 }

@@ -62,6 +62,12 @@ test.serial('ends asked while Redis is down are written once it is back, publish
       { kind: 'all', except: undefined, reason: 'revoked' },
     ]);
     t.is(here.pendingEnds().length, 2);
+    // This process refuses what it was asked to end, though the store has not taken it:
+    // a copied cookie of a1 (or of bob's sessions) does not pass meanwhile.
+    t.like(await here.check('a1', 'alice'), { status: 'ended', reason: 'logout', session: { state: 'ended', sessionId: 'a1' } });
+    t.like(await here.check('b1', 'bob'), { status: 'ended', reason: 'revoked' });
+    t.is((await here.check('a2', 'alice')).status, 'unavailable', 'what was not ended is up to onStoreError');
+    t.is((await there.check('a1', 'alice')).status, 'unavailable', 'another process cannot know before delivery');
 
     await server.restart();
     // A login of bob after the outage, possibly before the queue is flushed: "log out

@@ -2,9 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import type { TestFn } from 'ava';
 import pg from 'pg';
+import { freePort } from './redis-server.js';
 
 /** A throwaway PostgreSQL cluster started by a test on a free loopback port. */
 export interface PostgresServer {
@@ -33,19 +34,8 @@ export function postgresBin(): string {
   throw new Error('PostgreSQL server binaries not found (Debian: `apt-get install -y postgresql`, or set POSTGRES_BIN)');
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks one, we release it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on 127.0.0.1 (the same helper as the Redis server's). */
+export { freePort };
 
 // initdb and postgres refuse to run as root: as root, run them as the `postgres` user.
 const asRoot = process.getuid?.() === 0;

@@ -73,6 +73,12 @@ export interface RedisCluster {
    *   between the steps (after IMPORTING/MIGRATING, after each batch), to let traffic in.
    */
   migrateSlot(slot: number, toPort: number, options?: { batch?: number; pause?: () => Promise<void> }): Promise<void>;
+  /**
+   * Kills a node (SIGKILL) if it runs and starts it again on the same ports with its
+   * cluster config file: it rejoins with its node id and role, and no data (persistence
+   * is off). Resolves once it answers PING (not once the cluster is ok again).
+   */
+  restartNode(port: number): Promise<void>;
   /** Sends a signal to a node (`SIGKILL`: dead; `SIGSTOP`: frozen, `SIGCONT` to thaw). */
   signal(port: number, signal: NodeJS.Signals): void;
   /**
@@ -101,6 +107,23 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const nodeTimeout = options.nodeTimeout ?? 1000;
   const dir = await mkdtemp(join(tmpdir(), 'sp-redis-cluster-'));
   const processes = new Map<number, ChildProcess>();
+  const spawnNode = (port: number, busPort: number): ChildProcess =>
+    spawn(
+      binary,
+      [
+        '--port', String(port),
+        '--cluster-port', String(busPort),
+        '--bind', '127.0.0.1',
+        '--dir', dir,
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', `nodes-${port}.conf`,
+        '--cluster-node-timeout', String(nodeTimeout),
+        '--save', '',
+        '--appendonly', 'no',
+        '--logfile', join(dir, `redis-${port}.log`),
+      ],
+      { stdio: 'ignore' },
+    );
   const clients = new Map<number, ReturnType<typeof createClient>>();
   const nodes: ClusterNode[] = [];
   let stopped = false;
@@ -132,22 +155,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       const port = await freePort();
       let busPort = await freePort();
       while (busPort === port) busPort = await freePort();
-      const proc = spawn(
-        binary,
-        [
-          '--port', String(port),
-          '--cluster-port', String(busPort),
-          '--bind', '127.0.0.1',
-          '--dir', dir,
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', `nodes-${port}.conf`,
-          '--cluster-node-timeout', String(nodeTimeout),
-          '--save', '',
-          '--appendonly', 'no',
-          '--logfile', join(dir, `redis-${port}.log`),
-        ],
-        { stdio: 'ignore' },
-      );
+      const proc = spawnNode(port, busPort);
       let exited: Error | undefined;
       proc.once('exit', (code, sig) => {
         exited = new Error(`redis-server (cluster node) on port ${port} exited (${sig ?? code})`);
@@ -294,6 +302,30 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     proc.kill(sig);
   };
 
+  const restartNode = async (port: number): Promise<void> => {
+    const node = nodes.find((n) => n.port === port);
+    const old = processes.get(port);
+    if (!node || !old) throw new Error(`no node on port ${port}`);
+    if (old.exitCode === null && old.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        old.once('exit', () => resolve());
+        old.kill('SIGCONT');
+        old.kill('SIGKILL');
+      });
+    }
+    clients.get(port)?.destroy();
+    clients.delete(port);
+    frozen.delete(port);
+    const proc = spawnNode(port, node.busPort);
+    processes.set(port, proc);
+    (node as { pid: number }).pid = proc.pid ?? -1;
+    let exited: Error | undefined;
+    proc.once('exit', (code, sig) => {
+      exited = new Error(`restarted cluster node on port ${port} exited (${sig ?? code})`);
+    });
+    await waitForRedis(port, 10_000, () => exited);
+  };
+
   const waitForFailover = async (oldMasterPort: number, timeoutMs = 30_000): Promise<number> => {
     const until = Date.now() + timeoutMs;
     for (;;) {
@@ -335,6 +367,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     masters,
     migrateSlot,
     signal,
+    restartNode,
     waitForFailover,
     waitForOk,
     stop,

@@ -11,7 +11,9 @@ export interface RedisServer {
   readonly url: string;
   /** Stops it (SIGTERM, then SIGKILL after 2 s). Idempotent. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (after {@link stop}); data is gone (no persistence). */
+  /** Kills it with SIGKILL (a crash: nothing flushed) and waits for it to exit. Idempotent. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (after {@link stop} or {@link kill}); data is gone unless persistence is on. */
   restart(): Promise<void>;
 }
 
@@ -123,6 +125,16 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     });
   };
 
+  const kill = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  };
+
   // The free port is released before redis-server binds it: another process (other test
   // files, other jobs on the machine) may take it in between. Then try another one.
   for (let attempt = 1; ; attempt++) {
@@ -134,7 +146,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       port = await freePort();
     }
   }
-  return { port, url: `redis://127.0.0.1:${port}`, stop, restart: start };
+  return { port, url: `redis://127.0.0.1:${port}`, stop, kill, restart: start };
 }
 
 /** A test file's redis-server and a connected admin client (see {@link useRedisServer}). */

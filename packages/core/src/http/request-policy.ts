@@ -259,24 +259,26 @@ export class RequestPolicy {
    * Revokes one of the principal's own active sessions by its handle (reason `revoked`).
    * Returns `false` for anything else — another principal's session, an ended one, a
    * handle that names nothing, garbage — so callers answer 404 alike and reveal nothing.
-   * Revoking the current session also destroys it here.
+   * Revoking the current session also destroys it here. When the store does not answer,
+   * the revoke is queued (kind `handle`, matched once the store answers) and this
+   * resolves `true`: whether the handle names a session is known only at delivery.
    *
    * @param handle - the session's handle (from {@link sessions}).
    */
   async revoke(handle: unknown): Promise<boolean> {
     const key = this.#binding.principalKey();
     if (key === undefined || !isSessionHandle(handle)) return false;
-    const target = (await this.registry.list(key)).find((s) => sessionHandle(s.sessionId) === handle);
-    if (!target) return false;
     let ended: boolean;
     try {
-      ended = (await this.#end(target.sessionId, key, 'revoked')) !== undefined;
+      ended = (await this.registry.endByHandle(handle, key, 'revoked')) !== undefined;
     } catch (error) {
-      // Queued (the store stopped answering between the listing and the end).
+      if (error instanceof SessionPolicyError && error.code === 'ERR_INVALID_PRINCIPAL') return false;
+      // Queued: the store did not answer (the handle is then matched when it does).
       if (!queued(error)) throw error;
       ended = true;
     }
-    if (ended && target.sessionId === this.#binding.id()) await this.#destroy();
+    const id = this.#binding.id();
+    if (ended && id !== undefined && sessionHandle(id) === handle) await this.#destroy();
     return ended;
   }
 
