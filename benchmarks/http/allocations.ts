@@ -36,6 +36,7 @@ const request = () => Object.assign(Object.create(requestPrototype) as object, {
 const context = () => Object.assign(Object.create(contextPrototype) as object, { session: { user: 'alice', sessionPolicy: [ID, 'alice'] }, [koaSessionState]: {} });
 const cases: Record<string, () => void> = {
   'registry.peek alone': () => void registry.peek(ID, 'alice'),
+  'registry.peekActive alone': () => void registry.peekActive(ID, 'alice'),
   'express middleware': () => void express(request(), {}, next),
   'koa middleware': () => void koa(context(), next),
 };

@@ -9,8 +9,9 @@ export interface MemoryStoreOptions {
   /**
    * The most principals kept in memory; past it the least recently written principal's
    * sessions are forgotten (its devices are then bounced as unknown sessions). A session
-   * in use is written at least about once a second (its touch), so this is the least
-   * recently used. Bounds memory under a login flood. Default 100 000.
+   * in use is written about once a second (the request times the store recorded in
+   * memory are folded into its record), so this is the least recently used. Bounds
+   * memory under a login flood. Default 100 000.
    */
   readonly maxPrincipals?: number;
 }
@@ -26,8 +27,9 @@ type Records = readonly SessionInfo[];
  *
  * Reads do not reorder the cache (`peek`) and entries carry no TTL: a read then touches
  * no memory but the entry's own (at a million sessions each extra line is a cache miss
- * per check); recency follows writes, which include every session's touches; and expiry
- * and retention are the store's own rules (R7, R13), applied on every read.
+ * per check); recency follows writes, which include every session in use about once a
+ * second; and expiry and retention are the store's own rules (R7, R13), applied on every
+ * read.
  */
 class LruSpace implements RecordSpace {
   readonly readsWhatItWrote = true;

@@ -1,6 +1,16 @@
 import type { SessionStore, TouchRequest } from './store.js';
 import type { Timeouts } from './timeouts.js';
 
+/** What the per-request calls read: the principal, the session and the request time. */
+export interface SeenRequest {
+  /** The principal's key. */
+  readonly principalKey: string;
+  /** The session id. */
+  readonly sessionId: string;
+  /** The request time. */
+  readonly now: number;
+}
+
 /** One session's "last seen" as this process knows it. Mutated in place (no allocation per request). */
 interface Slot {
   /** The session id. */
@@ -68,16 +78,16 @@ export class PendingTouches {
   }
 
   /**
-   * Records that a session answered `active` at `at`, the store holding `stored` as its
-   * `lastSeenAt`. The per-request path: no promise, and no allocation once the session
-   * has a slot.
+   * Records that the request's session answered `active` at the request's time, the
+   * store holding `stored` as its `lastSeenAt`. The per-request path: no promise, and no
+   * allocation once the session has a slot (the time is read from the request object:
+   * a number passed as an argument would be boxed).
    *
-   * @param principalKey - the principal's key.
-   * @param sessionId - the session id.
-   * @param at - the request time.
+   * @param request - the principal's key, the session id and the request time.
    * @param stored - the store's `lastSeenAt` for it.
    */
-  seen(principalKey: string, sessionId: string, at: number, stored: number): void {
+  seen(request: SeenRequest, stored: number): void {
+    const { principalKey, sessionId, now: at } = request;
     const principal = principalKey === this.#lastKey ? this.#lastPrincipal : this.#byPrincipal.get(principalKey);
     let slot: Slot | undefined = principal && (principal.sessionId === sessionId ? principal : principal.more?.get(sessionId));
     if (slot) {
@@ -102,17 +112,18 @@ export class PendingTouches {
   }
 
   /**
-   * Whether the store, asked about this principal at `now`, could end one of its
-   * sessions as idle although this process saw it since: then flush the principal first.
+   * Whether the store, asked about the request's principal at the request's time, could
+   * end one of its sessions as idle although this process saw it since: then flush the
+   * principal first.
    *
-   * @param principalKey - the principal's key.
-   * @param now - the current time.
+   * @param request - the principal's key and the request time.
    */
-  due(principalKey: string, now: number): boolean {
-    const principal = this.#byPrincipal.get(principalKey);
+  due(request: SeenRequest): boolean {
+    const { principalKey } = request;
+    const principal = this.#byPrincipal.size === 0 ? undefined : this.#byPrincipal.get(principalKey);
     this.#lastKey = principalKey;
     this.#lastPrincipal = principal;
-    return principal !== undefined && now >= principal.dueAt;
+    return principal !== undefined && request.now >= principal.dueAt;
   }
 
   /**

@@ -2,6 +2,7 @@ import { DeadlineQueue } from './deadline-queue.js';
 import { ClosedError, CorruptRecordError, toStoreError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { lastForget, nextDeadline, planAdmission, planEnd, planTouch, refresh } from './principal-sessions.js';
+import { SeenSlot } from './record-seen.js';
 import { sessionRecord } from './record-shape.js';
 import type { RecordSpace } from './record-space.js';
 import type { SessionInfo } from './session.js';
@@ -26,6 +27,7 @@ import { expiryReason, forgetAt, type Timeouts } from './timeouts.js';
 
 const UNKNOWN: CheckOutcome = Object.freeze({ status: 'unknown' });
 const NONE: readonly SessionInfo[] = Object.freeze([]);
+const NO_SESSION = Object.freeze({ sessionId: '', principalKey: '', createdAt: 0, lastSeenAt: 0, state: 'ended' }) as SessionInfo;
 
 type Plan<T> = { outcome: T; records: readonly SessionInfo[]; changed: boolean };
 
@@ -51,6 +53,17 @@ export class RecordSessionStore implements SessionStore {
   // instead of serializing them): they need no re-validation on read.
   readonly #trusted = new WeakSet<object>();
   readonly #trustAll: boolean;
+  // `peek`'s answer for an active session, reused (see SessionStore.peek): no allocation per request.
+  readonly #active: { status: 'active'; session: SessionInfo } = { status: 'active', session: NO_SESSION };
+  // R11 in memory (`seen`): the principals whose sessions requests were seen for in the
+  // current interval (folded into their records about once a second), the request time
+  // that opened the interval (a session last seen before it is listed again), and what
+  // the fold writes with (the latest request's timeouts and time).
+  #used: string[] = [];
+  #usedTimer: NodeJS.Timeout | undefined;
+  #usedSince = 0;
+  #seenTimeouts: Timeouts | undefined;
+  #latestSeen = 0;
   #closed = false;
 
   /**
@@ -100,14 +113,14 @@ export class RecordSessionStore implements SessionStore {
     if (this.#space.getRecordSync && !this.#closed) {
       // One step by id (an in-process index); anything but a live session takes the long way.
       const byId = this.#space.getRecordSync(sessionId);
-      if (byId !== undefined && byId.principalKey === principalKey && byId.state === 'active' && expiryReason(byId, timeouts, now) === undefined) {
+      if (byId !== undefined && byId.principalKey === principalKey && byId.state === 'active' && liveExpiry(byId, timeouts, now) === undefined) {
         return { status: 'active', session: byId };
       }
     }
     const record = find(await this.#read('check', principalKey), sessionId);
     if (!record) return UNKNOWN;
     if (record.state === 'ended') return ended(record, timeouts, now);
-    if (expiryReason(record, timeouts, now) === undefined) return { status: 'active', session: record };
+    if (liveExpiry(record, timeouts, now) === undefined) return { status: 'active', session: record };
     // R7, R8: the session has expired: end it (and whatever else of the principal has) atomically.
     return this.#update('check', principalKey, timeouts, now, (records): Plan<CheckOutcome> => {
       const refreshed = refresh(records, timeouts, now);
@@ -135,8 +148,10 @@ export class RecordSessionStore implements SessionStore {
     if (byId !== undefined && byId.principalKey === request.principalKey) {
       const { now, timeouts } = request;
       if (byId.state === 'ended') return ended(byId, timeouts, now);
-      if (expiryReason(byId, timeouts, now) === undefined) return { status: 'active', session: byId };
-      return undefined;
+      if (liveExpiry(byId, timeouts, now) !== undefined) return undefined;
+      const active = this.#active;
+      active.session = byId;
+      return active;
     }
     const raw = getSync.call(this.#space, request.principalKey);
     if (raw === undefined || raw === null) return UNKNOWN;
@@ -145,8 +160,69 @@ export class RecordSessionStore implements SessionStore {
     const record = find(this.#space.unwrap(raw) as readonly SessionInfo[], sessionId);
     if (!record) return UNKNOWN;
     if (record.state === 'ended') return ended(record, timeouts, now);
-    if (expiryReason(record, timeouts, now) === undefined) return { status: 'active', session: record };
+    if (liveExpiry(record, timeouts, now) === undefined) return { status: 'active', session: record };
     return undefined;
+  }
+
+  /**
+   * R11 without a write, for a space in this process's memory that indexes records by id
+   * (the embedded store): the request time goes into the record's own slot (see
+   * `record-seen.ts`), read by every expiry judgement here and folded into `lastSeenAt`
+   * when the principal's records are next read to be written or listed. One write to
+   * memory the check has just read; no lookup but a second one of the id just looked up.
+   */
+  seen(session: SessionInfo, request: CheckRequest): boolean {
+    const getRecordSync = this.#space.getRecordSync;
+    if (!this.#trustAll || this.#closed || getRecordSync === undefined) return false;
+    // The very record stored: one replaced since (a write of the principal) would lose it.
+    if (getRecordSync.call(this.#space, session.sessionId) !== session) return false;
+    // Compared field by field, no number computed: a number returned or passed would be boxed.
+    const at = request.now;
+    if (!(at > session.lastSeenAt)) return true;
+    const slot = SeenSlot.seenAt(session);
+    if (!(at > slot)) return true;
+    const before = slot > session.lastSeenAt ? slot : session.lastSeenAt;
+    if (!SeenSlot.setSeenAt(session, at)) return false;
+    if (at > this.#latestSeen) this.#latestSeen = at;
+    if (this.#used.length === 0) {
+      this.#usedSince = at;
+      this.#seenTimeouts = request.timeouts;
+      this.#usedTimer ??= setTimeout(() => this.#foldUsed(), FOLD_INTERVAL).unref();
+    } else if (!(before < this.#usedSince)) {
+      // Seen already in this interval: listed already.
+      return true;
+    }
+    this.#used.push(session.principalKey);
+    return true;
+  }
+
+  /**
+   * Folds the request times recorded in memory into the records of the principals in use
+   * (one write each, which also keeps them recently used in the space): `lastSeenAt` of a
+   * record handed out is then at most about a second late.
+   */
+  #foldUsed(): void {
+    if (this.#usedTimer) clearTimeout(this.#usedTimer);
+    this.#usedTimer = undefined;
+    const used = this.#used;
+    this.#used = [];
+    const timeouts = this.#seenTimeouts;
+    if (this.#closed || timeouts === undefined) return;
+    const now = this.#latestSeen;
+    for (const principalKey of used) {
+      if (!this.#mutex.busy(principalKey)) {
+        // Nothing running for the principal: read, fold and write in one synchronous step.
+        const raw = this.#space.getSync?.(principalKey) as readonly SessionInfo[] | undefined;
+        if (raw === undefined) continue;
+        const current = fold(raw);
+        if (current !== raw) this.#writeSync(principalKey, current, timeouts, now);
+        continue;
+      }
+      // Behind the running operation (which may have folded it already).
+      this.#update('touch', principalKey, timeouts, now, (records) => ({ outcome: undefined, records, changed: false })).catch((error: unknown) =>
+        this.#report(toStoreError('touch', error)),
+      );
+    }
   }
 
   /**
@@ -168,8 +244,9 @@ export class RecordSessionStore implements SessionStore {
       if (this.#trustAll && !this.#closed && !this.#mutex.busy(principalKey)) {
         const raw = this.#space.getSync?.(principalKey) as readonly SessionInfo[] | undefined;
         if (raw === undefined) continue;
-        const plan = planTouch(raw, seen);
-        if (plan.changed) this.#writeSync(principalKey, plan.records, timeouts, now);
+        const current = fold(raw);
+        const plan = planTouch(current, seen);
+        if (plan.changed || current !== raw) this.#writeSync(principalKey, plan.records, timeouts, now);
         continue;
       }
       waits.push(this.#touchPrincipal(principalKey, seen, timeouts, now));
@@ -190,7 +267,7 @@ export class RecordSessionStore implements SessionStore {
   async list(request: ListRequest): Promise<ListOutcome> {
     const { principalKey, timeouts, now } = request;
     const records = await this.#read('list', principalKey);
-    if (!records.some((r) => r.state === 'active' && expiryReason(r, timeouts, now) !== undefined)) {
+    if (!records.some((r) => r.state === 'active' && liveExpiry(r, timeouts, now) !== undefined)) {
       return { sessions: records.filter((r) => r.state === 'active' || now < forgetAt(r, timeouts)), expired: [] };
     }
     return this.#update('list', principalKey, timeouts, now, (current) => {
@@ -217,6 +294,8 @@ export class RecordSessionStore implements SessionStore {
    */
   async sweep(request: SweepRequest): Promise<SweepOutcome> {
     const { now, timeouts, limit } = request;
+    // R11: the request times recorded in memory first, as the registry flushes its touches.
+    if (this.#used.length > 0) this.#foldUsed();
     const expired: SessionInfo[] = [];
     for (const principalKey of this.#deadlines.due(now, limit)) {
       const found = await this.#update('sweep', principalKey, timeouts, now, (current) => {
@@ -238,10 +317,17 @@ export class RecordSessionStore implements SessionStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#usedTimer) clearTimeout(this.#usedTimer);
+    this.#used = [];
     await this.#space.close();
   }
 
   async #read(operation: string, principalKey: string): Promise<readonly SessionInfo[]> {
+    return (await this.#load(operation, principalKey)).records;
+  }
+
+  /** The principal's records, with whether R11's slots were folded in (then they must be written). */
+  async #load(operation: string, principalKey: string): Promise<{ records: readonly SessionInfo[]; folded: boolean }> {
     if (this.#closed) throw new ClosedError('The session store');
     let raw: unknown;
     try {
@@ -249,9 +335,15 @@ export class RecordSessionStore implements SessionStore {
     } catch (error) {
       throw toStoreError(operation, error);
     }
-    if (raw === undefined || raw === null) return NONE;
-    if (typeof raw === 'object' && (this.#trustAll || this.#trusted.has(raw))) return this.#space.unwrap(raw) as readonly SessionInfo[];
-    return this.#parse(principalKey, raw);
+    if (raw === undefined || raw === null) return { records: NONE, folded: false };
+    if (typeof raw === 'object' && this.#trustAll) {
+      // R11: the slots' request times folded in (a copy: the stored records stay as they are).
+      const stored = this.#space.unwrap(raw) as readonly SessionInfo[];
+      const records = fold(stored);
+      return { records, folded: records !== stored };
+    }
+    if (typeof raw === 'object' && this.#trusted.has(raw)) return { records: this.#space.unwrap(raw) as readonly SessionInfo[], folded: false };
+    return { records: this.#parse(principalKey, raw), folded: false };
   }
 
   /** R18: keeps the valid records, drops the rest, and reports them once, whatever their count. */
@@ -308,9 +400,9 @@ export class RecordSessionStore implements SessionStore {
 
   #update<T>(operation: string, principalKey: string, timeouts: Timeouts, now: number, plan: (records: readonly SessionInfo[]) => Plan<T>): Promise<T> {
     return this.#mutex.run(principalKey, async () => {
-      const current = await this.#read(operation, principalKey);
+      const { records: current, folded } = await this.#load(operation, principalKey);
       const next = plan(current);
-      if (next.changed) {
+      if (next.changed || folded) {
         try {
           await this.#write(principalKey, next.records, timeouts, now);
         } catch (error) {
@@ -330,6 +422,28 @@ export class RecordSessionStore implements SessionStore {
 
 function ttlOf(until: number, now: number): number | undefined {
   return Number.isFinite(until) ? Math.max(1, Math.ceil(until - now)) : undefined;
+}
+
+/** How often the request times recorded in memory are folded into the records, in milliseconds. */
+const FOLD_INTERVAL = 1_000;
+
+/**
+ * Why an active record has expired at `now`, or `undefined`: {@link expiryReason} with
+ * the request time in the record's slot (R7: a session seen here is not idle).
+ */
+function liveExpiry(record: SessionInfo, timeouts: Timeouts, now: number): ReturnType<typeof expiryReason> {
+  const reason = expiryReason(record, timeouts, now);
+  return reason === 'idle' && now < SeenSlot.seenAt(record) + timeouts.idle ? undefined : reason;
+}
+
+/** The records with the request times of their slots folded into `lastSeenAt` (R11); the same array when none is later. */
+function fold(records: readonly SessionInfo[]): readonly SessionInfo[] {
+  let seen: Map<string, number> | undefined;
+  for (const r of records) {
+    const at = SeenSlot.seenAt(r);
+    if (r.state === 'active' && at > r.lastSeenAt) (seen ??= new Map()).set(r.sessionId, at);
+  }
+  return seen ? planTouch(records, seen).records : records;
 }
 
 function find(records: readonly SessionInfo[], sessionId: string): SessionInfo | undefined {

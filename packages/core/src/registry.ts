@@ -8,7 +8,8 @@ import { sessionRecord } from './record-shape.js';
 import { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 import { assertSessionId } from './session-id.js';
 import { sessionHandle } from './http/session-handle.js';
-import type { AdmitAccepted, AdmitRefused, SessionStore } from './store.js';
+import type { AdmitAccepted, AdmitRefused, CheckOutcome, SessionStore } from './store.js';
+import type { Timeouts } from './timeouts.js';
 
 /**
  * The result of {@link SessionRegistry.admit}: the login was admitted (with what it
@@ -144,12 +145,16 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   readonly #touches: PendingTouches;
   // Ends the store did not take during an outage (issue #19), retried until it answers.
   readonly #pendingEnds: PendingEnds;
+  // The request `peek` hands the store, reused: the per-request path allocates nothing.
+  readonly #peekRequest: { principalKey: string; sessionId: string; now: number; timeouts: Timeouts };
 
   /** @param options - see {@link SessionRegistryOptions}. */
   constructor(options: SessionRegistryOptions = {}) {
     super();
     this.#options = resolveOptions(options);
     this.store = this.#options.store ?? createMemoryStore();
+    // `now` starts as a fraction so the field holds doubles in place from the first store on.
+    this.#peekRequest = { principalKey: '', sessionId: '', now: 0.5, timeouts: this.#options.timeouts };
     const { touchInterval, clock, timeouts } = this.#options;
     this.#touches = new PendingTouches(this.store, touchInterval, clock, timeouts, (error) => this.#report(toStoreError('touch', error)));
     this.#pendingEnds = new PendingEnds(this.store, () => ({ now: this.now(), timeouts: this.#options.timeouts }), {
@@ -271,26 +276,25 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     } catch (error) {
       return { status: 'invalid', error: error as SessionPolicyError };
     }
-    const { timeouts } = this.#options;
     // An end of this session the store did not take yet (issue #19): refused here all the
     // same, so a copied cookie does not outlive the logout in the process that was asked.
     const pending = this.#pendingEnds.size > 0 ? this.#pendingEnds.covering(principalKey, id) : undefined;
     if (pending && pending.kind !== 'all') return queuedEnded(pending, principalKey, id);
     try {
-      let now = this.now();
+      const request = { principalKey, sessionId: id, now: this.now(), timeouts: this.#options.timeouts };
       // R7: a session seen here since the store's lastSeenAt must not expire as idle there.
-      if (this.#touches.due(principalKey, now)) {
+      if (this.#touches.due(request)) {
         await this.#touches.flushPrincipal(principalKey);
-        now = this.now();
+        request.now = this.now();
       }
-      const outcome = await this.store.check({ principalKey, sessionId: id, now, timeouts });
+      const outcome = await this.store.check(request);
       if (outcome.expired) this.#expired(outcome.expired);
       switch (outcome.status) {
         case 'active':
           // A waiting "log out everywhere" ends the sessions that began before it.
           if (pending && outcome.session.createdAt <= pending.queuedAt) return queuedEnded(pending, principalKey, id, outcome.session);
-          // R11: recorded in memory now, written behind.
-          this.#touches.seen(principalKey, id, now, outcome.session.lastSeenAt);
+          // R11: recorded in memory now: in the store's own (embedded), else here, written behind.
+          if (!this.store.seen?.(outcome.session, request)) this.#touches.seen(request, outcome.session.lastSeenAt);
           return { status: 'active', session: outcome.session };
         case 'unknown':
           this.#touches.forget(principalKey, id);
@@ -312,12 +316,47 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    * The per-request check without a promise, when the store can answer from memory (the
    * embedded store, or the Redis store's near cache) with no write due: the same answer
    * {@link check} would give. Returns `undefined` when only {@link check} can tell; call
-   * it then. Adapters use it to let most requests through in the same tick.
+   * it then. Adapters use it to let most requests through in the same tick; see
+   * {@link peekActive} for the path that allocates nothing.
    *
    * @param sessionId - the session id the request carries.
    * @param principal - the session's principal (or its key, as stored at login).
    */
   peek(sessionId: unknown, principal: unknown): CheckResult | undefined {
+    const outcome = this.#peek(sessionId, principal);
+    if (outcome === undefined) return undefined;
+    if (outcome instanceof Error) return { status: 'invalid', error: outcome };
+    switch (outcome.status) {
+      case 'active':
+        return { status: 'active', session: outcome.session };
+      case 'unknown':
+        return UNKNOWN;
+      case 'ended':
+        return { status: 'ended', session: outcome.session, reason: outcome.session.endReason ?? 'logout' };
+    }
+  }
+
+  /**
+   * {@link peek} for the common case only: the session when `peek` would answer
+   * `active` (its touch recorded, as `peek` records it), `undefined` for anything else
+   * (ended, unknown, invalid, or only {@link check} can tell: call {@link peek} or
+   * {@link check} then). It allocates nothing and makes no promise: the path of an active
+   * session's request with nothing due.
+   *
+   * @param sessionId - the session id the request carries.
+   * @param principal - the session's principal (or its key, as stored at login).
+   */
+  peekActive(sessionId: unknown, principal: unknown): SessionInfo | undefined {
+    const outcome = this.#peek(sessionId, principal);
+    return outcome !== undefined && !(outcome instanceof Error) && outcome.status === 'active' ? outcome.session : undefined;
+  }
+
+  /**
+   * The store's in-memory answer (read at once: the store may reuse the object), with the
+   * touch of an active session recorded; the input's error when it is invalid; `undefined`
+   * when only {@link check} can tell.
+   */
+  #peek(sessionId: unknown, principal: unknown): CheckOutcome | SessionPolicyError | undefined {
     const peek = this.store.peek;
     if (!peek || this.#closed) return undefined;
     let principalKey: string;
@@ -326,30 +365,26 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
       principalKey = this.key(principal);
       id = assertSessionId(sessionId, this.#options.maxSessionIdLength);
     } catch (error) {
-      return { status: 'invalid', error: error as SessionPolicyError };
+      return error as SessionPolicyError;
     }
-    const now = this.now();
+    // The time travels in the request object: a number passed to a call would be boxed.
+    const request = this.#peekRequest;
+    request.principalKey = principalKey;
+    request.sessionId = id;
+    request.now = this.now();
     // A pending touch the store's idle expiry would miss: only check can flush it first.
     // A waiting end of the principal: only check tells whether it covers this session.
-    if (this.#touches.due(principalKey, now) || (this.#pendingEnds.size > 0 && this.#pendingEnds.has(principalKey))) return undefined;
+    if (this.#touches.due(request) || (this.#pendingEnds.size > 0 && this.#pendingEnds.has(principalKey))) return undefined;
     let outcome;
     try {
-      outcome = peek.call(this.store, { principalKey, sessionId: id, now, timeouts: this.#options.timeouts });
+      outcome = peek.call(this.store, request);
     } catch {
       return undefined;
     }
     if (!outcome || outcome.expired || (outcome.status === 'ended' && outcome.expiredNow)) return undefined;
-    switch (outcome.status) {
-      case 'active':
-        // R11: recorded in memory now, written behind.
-        this.#touches.seen(principalKey, id, now, outcome.session.lastSeenAt);
-        // The store's answer has the result's shape already: no second object per request.
-        return outcome;
-      case 'unknown':
-        return UNKNOWN;
-      case 'ended':
-        return { status: 'ended', session: outcome.session, reason: outcome.session.endReason ?? 'logout' };
-    }
+    // R11: recorded in memory now: in the store's own (embedded), else here, written behind.
+    if (outcome.status === 'active' && !this.store.seen?.(outcome.session, request)) this.#touches.seen(request, outcome.session.lastSeenAt);
+    return outcome;
   }
 
   /**

@@ -38,7 +38,10 @@ export interface SessionInfo {
   readonly principalKey: string;
   /** When the session was admitted. */
   readonly createdAt: number;
-  /** When the session was last seen (the store's value: written behind, at most `touchInterval` late; rule R11). */
+  /**
+   * When the session was last seen (the store's value: written behind, at most
+   * `touchInterval` late; the embedded store's, about a second; rule R11).
+   */
   readonly lastSeenAt: number;
   /** A stable id of the device or browser, given by the application at login (`''` means none: R15). */
   readonly deviceId?: string;

@@ -223,8 +223,24 @@ export interface SessionStore {
    * memory (the embedded store) or from a fresh near cache. Returns `undefined` whenever
    * the answer needs the backend (an expiry is due, a cache miss): the registry then
    * calls {@link check}. Optional; it lets adapters skip a promise per request.
+   *
+   * It is the per-request path, so it may allocate nothing: the caller reuses the
+   * `request` object for its next call (read what you need during the call, keep no
+   * reference to it), and reads the outcome at once and keeps no reference to it (a
+   * store may hand back one reused outcome object).
    */
   peek?(request: CheckRequest): CheckOutcome | undefined;
+  /**
+   * Records at once, in the store's own memory, that a session this store has just
+   * answered `active` for (`session`: the very object of that `check` or `peek`
+   * outcome) was seen at `request.now`: from then on its idle expiry, its place in the
+   * eviction order and its listing count from that time (rule R11 with nothing to write
+   * behind). Returns `false` when it cannot (the record was replaced since, or the store
+   * is not in this process): the registry then keeps the touch and sends it through
+   * {@link touch}. The per-request path: no I/O, no promise, no allocation; keep no
+   * reference to `request` (it is reused). Optional; the embedded store has it.
+   */
+  seen?(session: SessionInfo, request: CheckRequest): boolean;
   /**
    * Records when sessions were last seen (rule R11): for each entry whose session is
    * active, `lastSeenAt = max(lastSeenAt, seenAt)`, extending whatever expiry

@@ -156,9 +156,26 @@ test('peek answers from memory exactly as check would, records the touch, and le
   t.is(registry.peek('s', 'u'), undefined);
 });
 
+/** The embedded store seen from outside: its methods but `seen`, so the registry keeps the touches itself (as for Redis). */
+function withoutSeen(): SessionStore {
+  const base = createMemoryStore();
+  return {
+    name: 'memory without seen',
+    admit: (r) => base.admit(r),
+    check: (r) => base.check(r),
+    peek: (r) => base.peek(r),
+    touch: (touches, context) => base.touch(touches, context),
+    list: (r) => base.list(r),
+    end: (r) => base.end(r),
+    endAll: (r) => base.endAll(r),
+    sweep: (r) => base.sweep(r),
+    close: () => base.close(),
+  };
+}
+
 test('a pending touch the store would miss makes peek fall through to check, which writes it first', async (t) => {
   let now = 0;
-  const registry = new SessionRegistry({ idleTimeout: 10 * MIN, touchInterval: 5 * MIN, clock: () => now });
+  const registry = new SessionRegistry({ store: withoutSeen(), idleTimeout: 10 * MIN, touchInterval: 5 * MIN, clock: () => now });
   await registry.admit({ principal: 'u', sessionId: 's' });
   now += 6 * MIN;
   t.like(registry.peek('s', 'u'), { status: 'active' });
@@ -167,6 +184,49 @@ test('a pending touch the store would miss makes peek fall through to check, whi
   t.like(await registry.check('s', 'u'), { status: 'active', session: { lastSeenAt: 6 * MIN } });
   t.like(registry.peek('s', 'u'), { status: 'active' });
   await registry.close();
+});
+
+test('the embedded store keeps each request time in the session record itself: no pending touch, idle counted from the last request, folded into lastSeenAt by any write and about once a second', async (t) => {
+  let now = 0;
+  const store = createMemoryStore();
+  const registry = new SessionRegistry({ store, idleTimeout: 10 * MIN, touchInterval: 5 * MIN, clock: () => now });
+  await registry.admit({ principal: 'u', sessionId: 's' });
+  await registry.admit({ principal: 'u', sessionId: 'quiet' });
+  now += 6 * MIN;
+  t.is(registry.peekActive('s', 'u')?.sessionId, 's');
+  now += 5 * MIN; // 11 minutes after the stored lastSeenAt, 5 after the last request
+  t.like(registry.peek('s', 'u'), { status: 'active' }, 'the store knows the request 5 minutes ago: nothing to flush first');
+  t.like(await registry.check('s', 'u'), { status: 'active' });
+  t.like(await registry.check('quiet', 'u'), { status: 'ended', reason: 'idle' }, 'a session not seen for 11 minutes has expired');
+  t.like(await registry.list('u'), [{ sessionId: 's', state: 'active', lastSeenAt: 11 * MIN }], 'the listing shows the latest request');
+  now += 1;
+  registry.peekActive('s', 'u');
+  // The fold about once a second (real time): the record handed out then carries it.
+  for (let i = 0; i < 100 && registry.peekActive('s', 'u')?.lastSeenAt !== 11 * MIN + 1; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  t.is(registry.peekActive('s', 'u')?.lastSeenAt, 11 * MIN + 1);
+  const seen = registry.peekActive('s', 'u')!;
+  t.true(Object.isFrozen(seen), 'still a frozen record');
+  t.deepEqual(Object.keys(seen), ['sessionId', 'principalKey', 'createdAt', 'lastSeenAt', 'state'], 'the slot is no property');
+  await registry.close();
+});
+
+test('peekActive gives the active session and undefined for anything else, as peek tells them', async (t) => {
+  let now = 0;
+  const registry = new SessionRegistry({ idleTimeout: 10 * MIN, clock: () => now });
+  await registry.admit({ principal: 'u', sessionId: 's' });
+  await registry.admit({ principal: 'u', sessionId: 'e' });
+  await registry.end('e', 'u');
+  t.is(registry.peekActive('s', 'u')?.sessionId, 's');
+  t.is(registry.peekActive('s', { id: 'u' })?.principalKey, 'u');
+  t.is(registry.peekActive('e', 'u'), undefined, 'ended');
+  t.like(registry.peek('e', 'u'), { status: 'ended', reason: 'logout' });
+  t.is(registry.peekActive('other', 'u'), undefined, 'unknown');
+  t.is(registry.peekActive('s', 'nobody'), undefined, 'another principal');
+  t.is(registry.peekActive('bad id', 'u'), undefined, 'invalid');
+  now += 11 * MIN;
+  t.is(registry.peekActive('s', 'u'), undefined, 'an expiry is due');
+  await registry.close();
+  t.is(registry.peekActive('s', 'u'), undefined, 'closed');
 });
 
 test('touches are written behind in one batch per flush interval, coalesced per session', async (t) => {

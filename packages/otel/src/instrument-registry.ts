@@ -64,7 +64,7 @@ const instrumented = new WeakSet<SessionRegistry>();
  * for the names and attributes): logins admitted and refused, sessions ended by reason
  * and origin, check latency by outcome, active sessions, the bus's state, live
  * connections, reported problems. It works from outside the registry: its events, and a
- * thin timing wrapper around this instance's `check` and `peek`. Attributes are bounded:
+ * thin timing wrapper around this instance's `check`, `peek` and `peekActive`. Attributes are bounded:
  * no session id, principal key or address is ever a label.
  *
  * With no SDK registered, the API's no-op meter makes all of it free. Instrument a
@@ -137,9 +137,10 @@ export function instrumentRegistry(registry: SessionRegistry, options: RegistryM
   registry.on('error', onError);
 
   // Timing wrappers on this instance only (own properties shadowing the prototype's).
-  const target = registry as { check: SessionRegistry['check']; peek: SessionRegistry['peek'] };
+  const target = registry as { check: SessionRegistry['check']; peek: SessionRegistry['peek']; peekActive: SessionRegistry['peekActive'] };
   const check = registry.check;
   const peek = registry.peek;
+  const peekActive = registry.peekActive;
   const record = (result: CheckResult, source: 'memory' | 'store', started: number): void => {
     const attributes: Attributes = { ...base, [ATTRIBUTES.status]: result.status, [ATTRIBUTES.source]: source };
     checkDuration.record((performance.now() - started) / 1000, attributes);
@@ -156,6 +157,13 @@ export function instrumentRegistry(registry: SessionRegistry, options: RegistryM
     if (result) record(result, 'memory', started);
     return result;
   };
+  // The adapters' path: only its `active` answers are the registry's (anything else goes on to peek or check).
+  target.peekActive = function timedPeekActive(this: SessionRegistry, sessionId: unknown, principal: unknown): SessionInfo | undefined {
+    const started = performance.now();
+    const session = peekActive.call(this, sessionId, principal);
+    if (session) checkDuration.record((performance.now() - started) / 1000, { ...base, [ATTRIBUTES.status]: 'active', [ATTRIBUTES.source]: 'memory' });
+    return session;
+  };
   instrumented.add(registry);
 
   let stopped = false;
@@ -171,6 +179,7 @@ export function instrumentRegistry(registry: SessionRegistry, options: RegistryM
       meter.removeBatchObservableCallback(observe, [active, bus, open]);
       delete (target as Partial<typeof target>).check;
       delete (target as Partial<typeof target>).peek;
+      delete (target as Partial<typeof target>).peekActive;
       instrumented.delete(registry);
     },
   };

@@ -93,11 +93,11 @@ export class RequestGate<R extends object> {
       slots[SESSION] = null;
       return undefined;
     }
-    const quick = this.policy.registry.peek(id, key);
-    if (quick !== undefined && quick.status === 'active') {
-      slots[SESSION] = quick.session;
+    const quick = this.policy.registry.peekActive(id, key);
+    if (quick !== undefined) {
+      slots[SESSION] = quick;
       const made = slots[HELPERS];
-      if (made !== undefined) made.session = quick.session;
+      if (made !== undefined) made.session = quick;
       return undefined;
     }
     slots[SESSION] = null;
