@@ -112,9 +112,14 @@ class Model {
   readonly sessions: ModelSession[][] = Array.from({ length: PRINCIPALS }, () => []);
   constructor(readonly c: Config) {}
 
-  /** R7, R8, R13: expire, forget; R14: trim. */
-  refresh(now: number): void {
+  /**
+   * R7, R8, R13: expire, forget; R14: trim. Every principal, or only `only` (an operation
+   * on one principal by a process whose clock runs ahead decides that principal's expiry
+   * at its time; the others are decided later, at the time of whoever reads them).
+   */
+  refresh(now: number, only?: number): void {
     for (let p = 0; p < PRINCIPALS; p++) {
+      if (only !== undefined && p !== only) continue;
       for (const s of this.sessions[p]!) {
         if (s.ended) continue;
         if (now >= s.created + ABSOLUTE) this.#end(s, 'absolute', now);
@@ -137,7 +142,7 @@ class Model {
   }
 
   admit(p: number, id: string, device: string | undefined, now: number): { admitted: boolean; evicted: string[]; replaced: string[]; code?: string } {
-    this.refresh(now);
+    this.refresh(now, p);
     const mine = this.sessions[p]!;
     const existing = mine.find((s) => s.sid === id);
     if (existing) {
@@ -165,6 +170,8 @@ class Model {
     // R4: the id leaves any other principal that has it active.
     for (let q = 0; q < PRINCIPALS; q++) {
       if (q === p) continue;
+      // The store ends it there at this time, so what has expired by then ends as expired.
+      if (this.sessions[q]!.some((s) => s.sid === id && !s.ended)) this.refresh(now, q);
       for (const s of this.sessions[q]!) {
         if (s.sid === id && !s.ended) {
           this.#end(s, 'replaced', now);
