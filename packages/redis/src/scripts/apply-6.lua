@@ -1,7 +1,7 @@
 --[[
   Writes an admission planned in JavaScript by a custom eviction policy (the optimistic
   path), if and only if nobody wrote the principal since it was read (compare-and-set on
-  the write counter, R-ADMIT): ends the planned sessions with their planned reasons and
+  the write counter, R1): ends the planned sessions with their planned reasons and
   writes the candidate. On a conflict nothing is written; the caller re-reads and re-plans.
 
   Input:

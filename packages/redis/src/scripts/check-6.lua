@@ -1,8 +1,8 @@
 --[[
   Checks one session when the fast path (a plain HGET of its record, decided in
-  JavaScript) cannot answer: ends it if it has expired (R-EXPIRE), otherwise answers from
-  its record or its tombstone (R-FORGET: forgotten after retention). Never revives
-  (R-NOREVIVE), never touches (touches are written by touch-6.lua).
+  JavaScript) cannot answer: ends it if it has expired (R7), otherwise answers from
+  its record or its tombstone (R13: forgotten after retention). Never revives
+  (R12), never touches (touches are written by touch-6.lua).
 
   Input:
     KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)

@@ -1,6 +1,6 @@
 --[[
-  Ends one active session (R-END; an expired one ends with its expiry reason instead,
-  R-EXPIRE), keeps the tombstones bounded (R-TRIM) and publishes the end.
+  Ends one active session (R19; an expired one ends with its expiry reason instead,
+  R7), keeps the tombstones bounded (R14) and publishes the end.
 
   Input:
     KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)

@@ -1,6 +1,6 @@
 --[[
-  Ends the active sessions of a principal but one, one bounded chunk per call (R-END;
-  expired ones end with their expiry reason, R-EXPIRE): the caller repeats with the
+  Ends the active sessions of a principal but one, one bounded chunk per call (R19;
+  expired ones end with their expiry reason, R7): the caller repeats with the
   returned cursor until it is '0'. Walks the actives hash itself (HSCAN), so junk fields
   of any count are dropped on the way.
 

@@ -1,6 +1,6 @@
 --[[
-  Sweeps one principal its bucket's deadline index names as due (R-SWEEP): ends up to a
-  chunk of its expired sessions (R-EXPIRE), then sets its index entry to its exact next
+  Sweeps one principal its bucket's deadline index names as due (R20): ends up to a
+  chunk of its expired sessions (R7), then sets its index entry to its exact next
   deadline (now, when more are due; removed when it has nothing that can expire).
 
   Input:

@@ -1,5 +1,5 @@
 --[[
-  Starts a sweep (R-SWEEP): takes or renews the sweepers' lease, so one process sweeps at
+  Starts a sweep (R20): takes or renews the sweepers' lease, so one process sweeps at
   a time however many share the store, and reads the buckets the sweep summary names as
   due (one read, however many buckets there are).
 

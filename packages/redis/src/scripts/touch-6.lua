@@ -1,8 +1,8 @@
 --[[
-  Records when sessions of one principal were last seen (R-TOUCH): for each session that
+  Records when sessions of one principal were last seen (R11): for each session that
   is active, lastSeenAt = max(lastSeenAt, seenAt), in its record and in the last-seen
   order, and the keys' TTL outlives its new expiry. A session unknown, ended, or
-  already expired at seenAt is left alone (never revived, R-NOREVIVE).
+  already expired at seenAt is left alone (never revived, R12).
 
   Input:
     KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)

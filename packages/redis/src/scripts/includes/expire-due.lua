@@ -1,5 +1,5 @@
 --[[
-  expireDue: ends (R-EXPIRE) up to `max` active sessions whose absolute or idle timeout
+  expireDue: ends (R7) up to `max` active sessions whose absolute or idle timeout
   has passed, found through the creation and last-seen orders (O(log n + ended)).
   Requires: endActive, expiryReason, splitRecord.
   Input:  keys (KEYS), now, nowRaw, idle, absolute, max

@@ -1,6 +1,6 @@
 --[[
   expiryReason: why an active session has expired at now, or nil while it is live
-  (R-EXPIRE: the absolute timeout wins when both have passed; times are inclusive).
+  (R7: the absolute timeout wins when both have passed; times are inclusive).
   Input:  last, created (numbers), now, idle, absolute (numbers; math.huge for none)
   Output: 'absolute', 'idle' or nil
 ]]

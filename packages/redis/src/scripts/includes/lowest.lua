@@ -1,6 +1,6 @@
 --[[
   lowest: the k members of a sorted set with the lowest scores, ties broken by a
-  second score and then by member (string order), so the order is total (R-ORDER).
+  second score and then by member (string order), so the order is total (R9).
   Input:  key (a sorted set), k (>= 1), second (function(id) -> number), head (optional:
           the set's lowest members WITHSCORES already read, at least k + 1 of them or all)
   Output: array of at most k members, lowest first
