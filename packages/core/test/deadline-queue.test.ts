@@ -21,20 +21,25 @@ test('deadline queue: one live entry per key, earliest wins, pops only what is d
 test('keyed mutex: serializes per key, runs keys in parallel, forgets idle keys', async (t) => {
   const m = new KeyedMutex();
   const order: string[] = [];
-  const slow = (label: string, ms: number) => () =>
-    new Promise<string>((resolve) =>
-      setTimeout(() => {
-        order.push(label);
-        resolve(label);
-      }, ms),
-    );
+  // No timers: x1 is held until y1 has run, which it can only do if keys run in parallel
+  // (if they did not, y1 would wait behind x1, the fallback opens the gate after 2 s and the
+  // order shows it); x2 must wait for x1 and the failing job.
+  let open = () => {};
+  const held = new Promise<void>((resolve) => (open = resolve));
+  const fallback = setTimeout(() => open(), 2000);
+  const job = (label: string, wait?: Promise<void>) => async () => {
+    await wait;
+    order.push(label);
+    return label;
+  };
   const failing = () => Promise.reject(new Error('boom'));
   await Promise.all([
-    m.run('x', slow('x1', 30)),
+    m.run('x', job('x1', held)),
     t.throwsAsync(m.run('x', failing)),
-    m.run('x', slow('x2', 1)),
-    m.run('y', slow('y1', 5)),
+    m.run('x', job('x2')),
+    m.run('y', job('y1')).then(() => open()),
   ]);
+  clearTimeout(fallback);
   t.deepEqual(order, ['y1', 'x1', 'x2']);
   await new Promise((resolve) => setImmediate(resolve));
   t.is(m.size, 0);
