@@ -33,8 +33,8 @@ import { SessionPolicyError, SessionRegistry, type PendingEnd } from '@session-p
 import { DataLostError, RedisSessionStore } from '@session-policy/redis';
 import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { writeResultsBlock } from '../results-block.js';
+import { runRevocationListener, wallClock } from './revocation-listener.js';
 
-const wallClock = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Polls until `done()` or `ms` passed; says which. Every wait here is bounded: unattended runs must end. */
 async function waitFor(done: () => boolean, ms: number): Promise<boolean> {
@@ -190,24 +190,6 @@ async function loadWorker(url: string, prefix: string, mode: 'fail-closed' | 'fa
     }
   }
   process.send?.('ready');
-}
-
-async function listener(url: string, prefix: string): Promise<void> {
-  process.once('disconnect', () => process.exit(1)); // the parent is gone
-  const store = new RedisSessionStore(url, { prefix });
-  const registry = new SessionRegistry({ store });
-  registry.on('ended', (session, origin) => {
-    if (origin === 'remote') process.send?.({ id: session.sessionId, at: wallClock() });
-  });
-  const waitLive = setInterval(() => {
-    if (store.nearCacheActive) {
-      clearInterval(waitLive);
-      process.send?.('ready');
-    }
-  }, 10);
-  process.on('message', (m) => {
-    if (m === 'exit') void registry.close().then(() => process.exit(0));
-  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -571,5 +553,5 @@ async function main(): Promise<void> {
 
 const [role, ...rest] = process.argv.slice(2);
 if (role === '--load') await loadWorker(rest[0]!, rest[1]!, rest[2] as 'fail-closed' | 'fail-open', rest[3]!);
-else if (role === '--listener') await listener(rest[0]!, rest[1]!);
+else if (role === '--listener') runRevocationListener(rest[0]!, rest[1]!);
 else await main();

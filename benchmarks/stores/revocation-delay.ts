@@ -9,29 +9,14 @@
  * Starts its own redis-server on a free loopback port; prints p50/p90/p99/max in ms.
  */
 import { fork } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
 import { startRedisServer } from '@session-policy/test-helpers/redis-server';
-
-const wallClock = (): number => performance.timeOrigin + performance.now();
+import { runRevocationListener, wallClock } from './revocation-listener.js';
 
 if (process.argv[2] === '--listener') {
   const [, , , url, prefix] = process.argv as [string, string, string, string, string];
-  const store = new RedisSessionStore(url, { prefix });
-  const registry = new SessionRegistry({ store });
-  registry.on('ended', (session, origin) => {
-    if (origin === 'remote') process.send?.({ id: session.sessionId, at: wallClock() });
-  });
-  const waitLive = setInterval(() => {
-    if (store.nearCacheActive) {
-      clearInterval(waitLive);
-      process.send?.('ready');
-    }
-  }, 10);
-  process.on('message', (m) => {
-    if (m === 'exit') void registry.close().then(() => process.exit(0));
-  });
+  runRevocationListener(url, prefix);
 } else {
   const count = Number(process.argv[2] ?? 500);
   const server = await startRedisServer();

@@ -15,6 +15,7 @@ import { startRedisServer, type RedisServer } from '@session-policy/test-helpers
 import { startExample as startKoa } from '../../examples/koa/src/app.js';
 import { startExample as startHapi } from '../../examples/hapi/src/app.js';
 import { Client, rawGet } from './client.js';
+import { eventually } from '@session-policy/test-helpers/eventually';
 
 let server: RedisServer;
 let dir: string;
@@ -28,15 +29,6 @@ test.after.always(async () => {
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-async function eventually(attempt: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await Promise.resolve().then(attempt).catch(() => false)) return;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const examples = [
   ['Koa (koa-session, cookie mode)', startKoa],

@@ -5,18 +5,12 @@ import pg from 'pg';
 import { SessionRegistry, StoreError } from '@session-policy/core';
 import { PostgresSessionStore } from '@session-policy/postgres';
 import { freePort, usePostgresServer } from '@session-policy/test-helpers/postgres-server';
+import { eventually as waitFor } from '@session-policy/test-helpers/eventually';
 
 const db = usePostgresServer(test);
 const prefix = (): string => `f${randomUUID().replaceAll('-', '').slice(0, 10)}_`;
 
-async function eventually(attempt: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await Promise.resolve().then(attempt).catch(() => false)) return;
-    if (Date.now() > end) throw new Error('did not recover in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = (attempt: () => Promise<boolean> | boolean, ms = 30_000) => waitFor(attempt, ms, 100, 'did not recover in time');
 
 function runChild(url: string, timeout: number): Promise<{ code: number | null; message: unknown }> {
   const worker = new URL('./helpers/close-worker.ts', import.meta.url);

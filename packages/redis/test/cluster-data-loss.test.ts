@@ -4,6 +4,7 @@ import { createCluster } from '@keyv/redis';
 import { SessionRegistry } from '@session-policy/core';
 import { DataLostError, RedisSessionStore } from '@session-policy/redis';
 import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
+import { eventually as waitFor } from '@session-policy/test-helpers/eventually';
 
 // Issue #19 (3) on a cluster: one master alone can lose its data (restarted without
 // persistence, flushed, failed over to a replica that missed writes). The store keeps one
@@ -22,14 +23,7 @@ test.after.always(async () => {
   await cluster?.stop();
 });
 
-async function eventually(attempt: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await Promise.resolve().then(attempt).catch(() => false)) return;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = (attempt: () => Promise<boolean> | boolean, ms = 30_000) => waitFor(attempt, ms, 100);
 
 function clusterClient() {
   const client = createCluster({ rootNodes: [...cluster.rootNodes] });

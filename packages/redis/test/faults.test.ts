@@ -6,6 +6,7 @@ import { SessionRegistry, StoreError } from '@session-policy/core';
 import { DataLostError, RedisSessionStore } from '@session-policy/redis';
 import { freePort, startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { startTcpProxy } from '@session-policy/test-helpers/tcp-proxy';
+import { eventually as waitFor } from '@session-policy/test-helpers/eventually';
 
 let server: RedisServer;
 
@@ -17,14 +18,7 @@ test.after.always(async () => {
   await server?.stop();
 });
 
-async function eventually(attempt: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await attempt().catch(() => false)) return;
-    if (Date.now() > end) throw new Error('did not recover in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = (attempt: () => Promise<boolean> | boolean, ms = 15_000) => waitFor(attempt, ms, 100, 'did not recover in time');
 
 function runChild(url: string): Promise<{ code: number | null; message: unknown }> {
   const worker = new URL('./helpers/close-worker.ts', import.meta.url);

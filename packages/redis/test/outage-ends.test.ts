@@ -7,6 +7,7 @@ import { SessionRegistry, type PendingEnd } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
 import { PendingEnds } from '../../core/src/pending-ends.js';
 import { freePort, startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
+import { eventually } from '@session-policy/test-helpers/eventually';
 
 // Issue #19 (2): a logout, revoke or "log out everywhere" while Redis is down is kept by
 // the registry and written (and published) once Redis answers again. The server runs
@@ -25,15 +26,6 @@ test.after.always(async () => {
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-async function eventually(attempt: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await Promise.resolve().then(attempt).catch(() => false)) return;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test.serial('ends asked while Redis is down are written once it is back, published, and only to sessions that existed then', async (t) => {
   const prefix = `outage:${randomUUID()}:`;
