@@ -239,6 +239,8 @@ export class RedisSessionStore implements SessionStore {
     const keys = this.#layout.principal(principalKey);
     // The fast path: one field, decided here (R7).
     const value = await this.#read('check', keys, ['HGET', keys.sessions, sessionId]);
+    // No field: never admitted here, or forgotten (the script would answer the same).
+    if (value === null || value === undefined) return UNKNOWN;
     if (typeof value === 'string') {
       const session = this.#decodeActive(value, principalKey);
       if (session && session.sessionId === sessionId && expiryReason(session, timeouts, now) === undefined) {

@@ -226,3 +226,17 @@ test('scripts are reloaded after SCRIPT FLUSH (NOSCRIPT fallback)', async (t) =>
     await registry.close();
   }
 });
+
+test('admit-6: an order entry left naming an ended id never deletes its tombstone; the id stays refused (R3, R12)', async (t) => {
+  const p = 'stale-order-user';
+  const keys = layout.principal(p);
+  await admit(p, session(p, 'gone', NOW), '2');
+  await run(SCRIPTS.end, p, ['gone', 'logout'], NOW + 1);
+  await admit(p, session(p, 'live', NOW + 2), '2', NOW + 2);
+  // A stale entry (what a lost write or an old bug leaves): the ended id, lowest in the order.
+  await redis.admin.sendCommand(['ZADD', keys.lastSeen, String(NOW - 1), 'gone']);
+  await admit(p, session(p, 'new', NOW + 3), '1', NOW + 3);
+  t.true(String(await redis.admin.hGet(keys.sessions, 'gone')).startsWith('e|'), 'the tombstone is still there');
+  t.is(await redis.admin.zScore(keys.lastSeen, 'gone'), null, 'the stale entry is gone');
+  t.is(((await admit(p, session(p, 'gone', NOW + 4), '1', NOW + 4)) as unknown as string[])[0], 'ended', 'the ended id is refused');
+});
