@@ -3,6 +3,7 @@ import test from 'ava';
 import KeyvRedis, { createCluster } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
+import { destroyQuietly } from '@session-policy/test-helpers/destroy-quietly';
 
 // What the store relies on from node-redis 5 and Redis 7 on a real cluster, checked
 // without the store: the harness works, Keyv runs over a cluster client, scripts are
@@ -19,7 +20,7 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
-  client?.destroy();
+  destroyQuietly(client);
   await cluster?.stop();
 });
 

@@ -5,6 +5,7 @@ import { SessionRegistry } from '@session-policy/core';
 import { DataLostError, RedisSessionStore } from '@session-policy/redis';
 import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
 import { eventually as waitFor } from '@session-policy/test-helpers/eventually';
+import { destroyQuietly } from '@session-policy/test-helpers/destroy-quietly';
 
 // Issue #19 (3) on a cluster: one master alone can lose its data (restarted without
 // persistence, flushed, failed over to a replica that missed writes). The store keeps one
@@ -19,7 +20,7 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
-  for (const client of clients) client.destroy();
+  destroyQuietly(...clients);
   await cluster?.stop();
 });
 

@@ -5,6 +5,7 @@ import { Keyv } from 'keyv';
 import { SessionPolicyError, SessionRegistry, type CheckResult } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
 import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
+import { destroyQuietly } from '@session-policy/test-helpers/destroy-quietly';
 
 // Three masters with one replica each and a short cluster-node-timeout. The master holding
 // a principal is killed (SIGKILL) while logins and checks for it go on. While the slot has
@@ -36,8 +37,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   await Promise.all(registries.map((r) => r.close()));
-  client?.destroy();
-  other?.destroy();
+  destroyQuietly(client, other);
   await cluster?.stop();
   process.off('unhandledRejection', onUnhandled);
 });

@@ -7,6 +7,7 @@ import { SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
 import { assertNoViolations, runLoginRace, startRaceWorkers, stopRaceWorkers } from '@session-policy/test-helpers/login-race';
 import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
+import { destroyQuietly } from '@session-policy/test-helpers/destroy-quietly';
 
 // The cross-process race on a Redis Cluster: several processes, each with its own cluster
 // client, log the same principal in at once, round after round. Never more active
@@ -33,7 +34,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   await stopRaceWorkers(children);
-  client?.destroy();
+  destroyQuietly(client);
   await cluster?.stop();
 });
 

@@ -5,6 +5,7 @@ import { Keyv } from 'keyv';
 import { SessionPolicyError, SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
 import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
+import { destroyQuietly } from '@session-policy/test-helpers/destroy-quietly';
 
 // A principal's slot moves to another master (the manual resharding sequence: IMPORTING,
 // MIGRATING, MIGRATE one key at a time, the worst case, SETSLOT NODE) while two processes' worth of
@@ -24,7 +25,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   await Promise.all(stores.map((s) => s.close()));
-  for (const c of clients) c.destroy();
+  destroyQuietly(...clients);
   await cluster?.stop();
 });
 

@@ -6,6 +6,7 @@ import { SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
 import { storeConformance } from '@session-policy/store-test-suite';
 import { startRedisCluster, type RedisCluster } from '@session-policy/test-helpers/redis-cluster';
+import { destroyQuietly } from '@session-policy/test-helpers/destroy-quietly';
 
 // The Redis store on a real three-master Redis Cluster, handed over the way an
 // application would: a Keyv instance over a @keyv/redis adapter built on `createCluster`.
@@ -26,7 +27,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   await Promise.all(stores.map((s) => s.close()));
-  client?.destroy();
+  destroyQuietly(client);
   await cluster?.stop();
 });
 

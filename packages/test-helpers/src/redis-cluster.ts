@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createClient } from '@keyv/redis';
 import { freePort, waitForRedis } from './redis-server.js';
+import { destroyQuietly } from './destroy-quietly.js';
 
 const run = promisify(execFile);
 
@@ -131,7 +132,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    for (const client of clients.values()) client.destroy();
+    destroyQuietly(...clients.values());
     clients.clear();
     await Promise.all(
       [...processes.values()].map(
@@ -296,7 +297,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     if (sig === 'SIGSTOP') frozen.add(port);
     if (sig === 'SIGCONT') frozen.delete(port);
     if (sig === 'SIGKILL' || sig === 'SIGSTOP') {
-      clients.get(port)?.destroy();
+      destroyQuietly(clients.get(port));
       clients.delete(port);
     }
     proc.kill(sig);
@@ -313,7 +314,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         old.kill('SIGKILL');
       });
     }
-    clients.get(port)?.destroy();
+    destroyQuietly(clients.get(port));
     clients.delete(port);
     frozen.delete(port);
     const proc = spawnNode(port, node.busPort);

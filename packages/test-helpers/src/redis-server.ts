@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { TestFn } from 'ava';
 import { createClient } from '@keyv/redis';
 import { createServer, connect } from 'node:net';
+import { destroyQuietly } from './destroy-quietly.js';
 
 /** A `redis-server` started by a test on a free loopback port. */
 export interface RedisServer {
@@ -171,7 +172,7 @@ export function useRedisServer(test: TestFn): RedisFixture {
     await fixture.admin.connect();
   });
   test.after.always(async () => {
-    fixture.admin?.destroy();
+    destroyQuietly(fixture.admin);
     await fixture.server?.stop();
   });
   return fixture;
