@@ -575,7 +575,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Runs a principal's script with the common arguments (see the scripts' headers). A
+   * Runs a principal's script with the common arguments (scripts/README.md lists them). A
    * key of the wrong type (written by something else) makes every script fail: the
    * repair script deletes it, the store reports it, and the operation runs once more.
    */

@@ -4,17 +4,8 @@
   its record or its tombstone (R13: forgotten after retention). Never revives
   (R12), never touches (touches are written by touch-6.lua).
 
-  Input:
-    KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)
-    KEYS[2] last-seen order of the actives (zset: id -> ms)
-    KEYS[3] creation order of the actives (zset: id -> ms)
-    KEYS[4] devices of the actives (zset: "<device>\n<id>")
-    KEYS[5] tombstone order (zset: id -> endedAt)
-    KEYS[6] the bucket's deadline index
-    ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
-    ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
-    ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
-    ARGV[4] tombstone retention (ms)             ARGV[8] origin of the calling process
+  Input: the principal's six keys KEYS[1..6] and the common arguments ARGV[1..8], as
+  scripts/README.md lists them, then:
     ARGV[9] the session id
 
   Output: { status, record, junk }

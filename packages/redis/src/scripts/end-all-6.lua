@@ -4,17 +4,8 @@
   returned cursor until it is '0'. Walks the actives hash itself (HSCAN), so junk fields
   of any count are dropped on the way.
 
-  Input:
-    KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)
-    KEYS[2] last-seen order of the actives (zset: id -> ms)
-    KEYS[3] creation order of the actives (zset: id -> ms)
-    KEYS[4] devices of the actives (zset: "<device>\n<id>")
-    KEYS[5] tombstone order (zset: id -> endedAt)
-    KEYS[6] the bucket's deadline index
-    ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
-    ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
-    ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
-    ARGV[4] tombstone retention (ms)             ARGV[8] origin of the calling process
+  Input: the principal's six keys KEYS[1..6] and the common arguments ARGV[1..8], as
+  scripts/README.md lists them, then:
     ARGV[9]  the session to keep ('' for none: a session id is never empty)
     ARGV[10] the end reason
     ARGV[11] the HSCAN cursor ('0' to start)

@@ -5,7 +5,7 @@
   with WRONGTYPE or "not an integer"; the store reports what it deleted.
 
   Input:
-    KEYS[1..6] as in admit-6.lua
+    KEYS[1..6] the principal's six keys, as scripts/README.md lists them
 
   Output: the names of the keys (or "<key> ' w'" for the counter field) deleted (array)
 ]]

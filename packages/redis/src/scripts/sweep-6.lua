@@ -3,17 +3,8 @@
   chunk of its expired sessions (R7), then sets its index entry to its exact next
   deadline (now, when more are due; removed when it has nothing that can expire).
 
-  Input:
-    KEYS[1] records (hash: id -> active or ended record; ' w' write counter, ' d' indexed deadline)
-    KEYS[2] last-seen order of the actives (zset: id -> ms)
-    KEYS[3] creation order of the actives (zset: id -> ms)
-    KEYS[4] devices of the actives (zset: "<device>\n<id>")
-    KEYS[5] tombstone order (zset: id -> endedAt)
-    KEYS[6] the bucket's deadline index
-    ARGV[1] now (ms, stored verbatim)            ARGV[5] most tombstones kept
-    ARGV[2] idle timeout (ms or 'inf')           ARGV[6] the principal key
-    ARGV[3] absolute timeout (ms or 'inf')       ARGV[7] bus channel ('' when off)
-    ARGV[4] tombstone retention (ms)             ARGV[8] origin of the calling process
+  Input: the principal's six keys KEYS[1..6] and the common arguments ARGV[1..8], as
+  scripts/README.md lists them, then:
     ARGV[9] the most sessions to end in this call
 
   Output: { expired[], head }
