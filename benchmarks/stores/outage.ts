@@ -24,9 +24,7 @@
  * `--write-results` puts the figures in `benchmarks/RESULTS.md` ("Faults (issue #19)").
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { SessionPolicyError, SessionRegistry, type PendingEnd } from '@session-policy/core';
@@ -246,8 +244,7 @@ interface OutageResult {
 }
 
 async function outageUnderLoad(persistent: boolean): Promise<OutageResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'sp-bench-outage-'));
-  const server = await startRedisServer({ dir, ...(persistent ? { args: ['--appendonly', 'yes', '--appendfsync', 'everysec'] } : {}) });
+  const server = await startRedisServer(persistent ? { persistent: 'everysec' } : {});
   const prefix = `bench-outage:${persistent ? 'aof' : 'empty'}:`;
   const modes = ['fail-closed', 'fail-open', 'fail-closed', 'fail-open'] as const;
   const children = modes.map((mode, i) => forkRole(['--load', server.url, prefix, mode, `p${i}`]));
@@ -305,8 +302,7 @@ async function outageUnderLoad(persistent: boolean): Promise<OutageResult> {
   await watcher;
   await Promise.all(exits);
   await observer.close();
-  await server.stop();
-  await rm(dir, { recursive: true, force: true });
+  await server.dispose();
 
   const sum = (f: (r: WorkerReport) => number): number => reports.reduce((a, r) => a + f(r), 0);
   return {
@@ -409,8 +405,7 @@ interface LogoutResult {
 
 async function logoutDuringOutage(): Promise<LogoutResult> {
   const { startExample } = await import('../../examples/koa/src/app.js');
-  const dir = await mkdtemp(join(tmpdir(), 'sp-bench-logout-'));
-  const server: RedisServer = await startRedisServer({ dir, args: ['--appendonly', 'yes', '--appendfsync', 'everysec'] });
+  const server: RedisServer = await startRedisServer({ persistent: 'everysec' });
   const prefix = 'bench-logout:';
   const options = { prefix, commandTimeout: 1000 };
   const registry = new SessionRegistry({ store: new RedisSessionStore(server.url, options), maxSessions: 3, onStoreError: 'fail-open' });
@@ -491,8 +486,7 @@ async function logoutDuringOutage(): Promise<LogoutResult> {
     await app.close();
     await registry.close();
     await other.close();
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
+    await server.dispose();
   }
   return { lines };
 }

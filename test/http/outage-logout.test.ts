@@ -5,9 +5,6 @@
 // ended one must not. Redis runs with AOF persistence, so the sessions (and, once
 // delivered, their ends) survive its restart.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import test from 'ava';
 import { SessionRegistry, type PendingEnd } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
@@ -18,16 +15,13 @@ import { Client, rawGet } from './client.js';
 import { eventually } from '@session-policy/test-helpers/eventually';
 
 let server: RedisServer;
-let dir: string;
 
 test.before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sp-outage-http-'));
-  server = await startRedisServer({ dir, args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+  server = await startRedisServer({ persistent: 'always' });
 });
 
 test.after.always(async () => {
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await server?.dispose();
 });
 
 const examples = [

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import test from 'ava';
 import { SessionRegistry, type PendingEnd } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
@@ -15,16 +12,13 @@ import { eventually } from '@session-policy/test-helpers/eventually';
 // the queued end, the session would be active again after the restart.
 
 let server: RedisServer;
-let dir: string;
 
 test.before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sp-outage-'));
-  server = await startRedisServer({ dir, args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+  server = await startRedisServer({ persistent: 'always' });
 });
 
 test.after.always(async () => {
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await server?.dispose();
 });
 
 test.serial('ends asked while Redis is down are written once it is back, published, and only to sessions that existed then', async (t) => {

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestFn } from 'ava';
 import { createClient } from '@keyv/redis';
 import { createServer, connect } from 'node:net';
@@ -16,6 +19,8 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port (after {@link stop} or {@link kill}); data is gone unless persistence is on. */
   restart(): Promise<void>;
+  /** Stops it for good and removes the folder `persistent` gave it (if any): for `test.after.always`. */
+  dispose(): Promise<void>;
 }
 
 /** Options of {@link startRedisServer}. */
@@ -28,6 +33,13 @@ export interface RedisServerOptions {
   readonly binary?: string;
   /** Working directory (cluster config files go there). Default the OS temp dir. */
   readonly dir?: string;
+  /**
+   * AOF persistence (`--appendonly yes --appendfsync <this>`), as a deployment whose
+   * revocations must survive a restart runs it: `restart()` finds the data again. Without
+   * `dir`, the server gets a temporary folder of its own, removed by `dispose()`. Default
+   * none (persistence off).
+   */
+  readonly persistent?: 'always' | 'everysec';
 }
 
 /**
@@ -81,7 +93,7 @@ function ping(port: number): Promise<boolean> {
 
 /**
  * Starts `redis-server` on a free loopback port with persistence off (`--save ''
- * --appendonly no`), waits until it answers, and returns a handle to stop it. Stop it in
+ * --appendonly no`) unless `persistent` asks for AOF, waits until it answers, and returns a handle to stop it. Stop it in
  * `test.after.always`.
  *
  * @param options - see {@link RedisServerOptions}.
@@ -90,10 +102,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const binary = options.binary ?? process.env.REDIS_SERVER ?? 'redis-server';
   let port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
+  const ownDir = options.persistent && !options.dir ? await mkdtemp(join(tmpdir(), 'sp-redis-aof-')) : undefined;
+  const dir = options.dir ?? ownDir;
+  const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', options.persistent] : ['--appendonly', 'no'];
 
   const start = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(options.args ?? [])];
-    if (options.dir) args.push('--dir', options.dir);
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? [])];
+    if (dir) args.push('--dir', dir);
     const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     let failed: Error | undefined;
@@ -115,15 +130,21 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const stop = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
-      proc.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
+        proc.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        proc.kill('SIGTERM');
       });
-      proc.kill('SIGTERM');
-    });
+    }
+  };
+
+  const dispose = async (): Promise<void> => {
+    await stop();
+    if (ownDir) await rm(ownDir, { recursive: true, force: true });
   };
 
   const kill = async (): Promise<void> => {
@@ -147,7 +168,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       port = await freePort();
     }
   }
-  return { port, url: `redis://127.0.0.1:${port}`, stop, kill, restart: start };
+  return { port, url: `redis://127.0.0.1:${port}`, stop, kill, restart: start, dispose };
 }
 
 /** A test file's redis-server and a connected admin client (see {@link useRedisServer}). */
