@@ -38,14 +38,10 @@ export class Deadlines {
       this.#timer ??= this.#arm();
       promise.then(
         (value) => {
-          if (pending.done) return;
-          pending.done = true;
-          resolve(value);
+          if (pending.settle()) resolve(value);
         },
         (error: unknown) => {
-          if (pending.done) return;
-          pending.done = true;
-          reject(error);
+          if (pending.settle()) reject(error);
         },
       );
     });
@@ -78,8 +74,9 @@ export class Deadlines {
       const pending = queue[this.#head]!;
       if (!pending.done) {
         if (pending.deadline > now) break;
-        pending.done = true;
-        pending.reject(new Error(`Redis did not answer ${pending.what} within ${this.#ms} ms`));
+        const reject = pending.reject!;
+        pending.settle();
+        reject(new Error(`Redis did not answer ${pending.what} within ${this.#ms} ms`));
       }
       this.#head++;
     }
@@ -87,11 +84,28 @@ export class Deadlines {
   }
 }
 
+/**
+ * One outstanding command. Settling drops the reference to the caller's `reject`: the
+ * entry stays in the queue until the timer passes it (up to the deadline), and through
+ * `reject`'s context it would keep the settled promise and its reply (a record of a few
+ * kB, each) alive that long.
+ */
 class Pending {
-  done = false;
   constructor(
     readonly deadline: number,
     readonly what: string,
-    readonly reject: (error: Error) => void,
+    public reject: ((error: Error) => void) | undefined,
   ) {}
+
+  /** Whether the command has its outcome (a reply, an error, or the deadline's). */
+  get done(): boolean {
+    return this.reject === undefined;
+  }
+
+  /** Marks it settled; `false` when it was already (the deadline came first). */
+  settle(): boolean {
+    if (this.reject === undefined) return false;
+    this.reject = undefined;
+    return true;
+  }
 }

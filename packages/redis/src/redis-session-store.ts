@@ -61,8 +61,12 @@ const LEASE_MS = 10_000;
 // entry lost when a process died between a write and its summary update).
 const FULL_PASS_MS = 10 * 60_000;
 
-// Decoded active records remembered (a few MB at most; see #decodeActive).
+// Decoded active records remembered (see #decodeActive): at most this many, and at most
+// about this many bytes (the stored string, its decoded copy, the entry), so records with
+// large attributes cannot make the cache large.
 const DECODED = 4096;
+const DECODED_BYTES = 4 * 1024 * 1024;
+const decodedSize = (_session: SessionInfo, record: string): number => 2 * record.length + 160;
 
 type Reply = string[];
 
@@ -111,7 +115,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #watchers = new Set<(ended: readonly SessionInfo[]) => void>();
   readonly #errorListeners = new Set<(error: Error) => void>();
   // Stored value → its decoded active session (see #decodeActive).
-  readonly #decoded = new LRUCache<string, SessionInfo>({ max: DECODED });
+  readonly #decoded = new LRUCache<string, SessionInfo>({ max: DECODED, maxSize: DECODED_BYTES, sizeCalculation: decodedSize });
   #lastFullPass = 0;
   #closed = false;
 

@@ -65,3 +65,34 @@ test('every key the store writes has a TTL when sessions can expire', async (t) 
     await registry.close();
   }
 });
+
+test.serial('logins and checks of sessions with large attributes keep memory bounded: decoded records by bytes, settled commands released at once', async (t) => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const prefix = `big:${randomUUID()}:`;
+  // No near cache: every check reads the record from Redis and decodes it (or finds it decoded).
+  const store = new RedisSessionStore(redis.server.url, { prefix, nearCache: false });
+  const registry = new SessionRegistry({ store, maxAttributesBytes: 64 * 1024 });
+  const blob = 'x'.repeat(60 * 1024);
+  const count = 400;
+  try {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < count; i++) {
+      t.true((await registry.admit({ principal: `p${i}`, sessionId: `s${i}`, attributes: { blob: `${i}:${blob}` } })).admitted);
+    }
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < count; i++) t.is((await registry.check(`s${i}`, `p${i}`)).status, 'active');
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // 24 MB of records went through the store (and twice that decoded). Kept decoded
+    // without a bound in bytes, or kept by the command deadlines until they pass: ~48 MB.
+    t.true(grown < 16 * 1024 * 1024, `the heap grew by ${(grown / 1048576).toFixed(1)} MB`);
+    t.log(`heap after ${count} logins and ${2 * count} checks of ${count} sessions with 60 kB attributes: +${(grown / 1048576).toFixed(1)} MB`);
+  } finally {
+    await registry.close();
+  }
+});
