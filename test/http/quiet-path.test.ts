@@ -209,18 +209,29 @@ for (const [framework, start] of Object.entries(frameworks)) {
     // The empty hook first, before any registry exists: no registry's timers (flush, sweep)
     // can fall into its windows.
     const emptyHook = await measure(start, undefined);
+    let baseline = emptyHook.promises;
     const store = new CountingStore();
     // Touches are written behind, about once per touchInterval: none falls in the window here.
     const registry = new SessionRegistry({ maxSessions: 2, store, touchInterval: 600_000 });
+    let withPolicy: Awaited<ReturnType<typeof measure>>;
+    let promises: number;
     try {
-      const withPolicy = await measure(start, registry, store);
-      t.deepEqual(withPolicy.statuses, Array<number>(REQUESTS).fill(200), 'every request is signed in and passes');
-      t.deepEqual(emptyHook.statuses, Array<number>(REQUESTS).fill(200));
-      t.is(withPolicy.calls.peek, REQUESTS, 'each request was answered by peek, from memory');
-      for (const name of ['check', 'admit', 'touch', 'end', 'endAll', 'sweep', 'list']) t.is(withPolicy.calls[name] ?? 0, 0, `no ${name}`);
-      t.is(withPolicy.promises, emptyHook.promises, 'no promise beyond an empty hook at the same place');
+      withPolicy = await measure(start, registry, store);
+      promises = withPolicy.promises;
+      // The hook sees the whole process: something else running at the time (the test
+      // runner, a module still loading on a loaded machine) only adds promises, to either
+      // side. So while the two differ, measure both again and keep each one's least.
+      for (let again = 0; again < 3 && promises !== baseline; again++) {
+        if (promises > baseline) promises = Math.min(promises, (await measure(start, registry, store)).promises);
+        else baseline = Math.min(baseline, (await measure(start, undefined)).promises);
+      }
     } finally {
       await registry.close();
     }
+    t.deepEqual(withPolicy.statuses, Array<number>(REQUESTS).fill(200), 'every request is signed in and passes');
+    t.deepEqual(emptyHook.statuses, Array<number>(REQUESTS).fill(200));
+    t.is(withPolicy.calls.peek, REQUESTS, 'each request was answered by peek, from memory');
+    for (const name of ['check', 'admit', 'touch', 'end', 'endAll', 'sweep', 'list']) t.is(withPolicy.calls[name] ?? 0, 0, `no ${name}`);
+    t.is(promises, baseline, 'no promise beyond an empty hook at the same place');
   });
 }
