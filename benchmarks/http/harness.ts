@@ -3,7 +3,7 @@ import { startRedisServer, type RedisServer } from '@session-policy/test-helpers
 import { pinLoadGenerator } from './cpu-pinning.js';
 import { load, type LoadResult } from './load.js';
 import { startServerChild, type ServerChild } from './server-child.js';
-import { CONTROL, FRAMEWORKS, VARIANTS, usesPostgres, usesRedis, type Framework, type Variant } from './variants.js';
+import { BASELINE, CONTROL, FRAMEWORKS, VARIANTS, usesPostgres, usesRedis, type Framework, type Variant } from './variants.js';
 
 /** How long and how often to measure. */
 export interface HarnessOptions {
@@ -21,6 +21,13 @@ export interface HarnessOptions {
   readonly connections?: number;
   /** Also measure the A/A control ({@link CONTROL}): a second baseline server. Default false. */
   readonly control?: boolean;
+  /**
+   * Paired rounds: every variant is loaded at the same time as the baseline (two load runs
+   * at once, both servers on the same core), so each ratio compares two servers under the
+   * very same conditions — the machine's slow patches fall on both. Default false: one
+   * variant at a time.
+   */
+  readonly paired?: boolean;
   /** Pin the server children to one core and this process (load generator, redis-server) to another, where `taskset` and two cores allow. Default true. */
   readonly pin?: boolean;
   /** Progress lines go here. Default: nowhere. */
@@ -85,18 +92,34 @@ export async function measureAll(options: HarnessOptions): Promise<MeasureAllRes
         if (options.warmup > 0) {
           for (const child of children.values()) await load({ url: child.url, headers: child.headers, duration: options.warmup, connections: options.connections });
         }
-        for (let round = 0; round < options.rounds; round++) {
-          const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
-          for (const [slot, variant] of order.entries()) {
-            const child = children.get(variant)!;
-            await child.windowStart();
-            const result = await load({ url: child.url, headers: child.headers, duration: options.duration, amount: options.amount, connections: options.connections });
+        const measure = async (group: readonly Variant[], round: number, slot: number): Promise<void> => {
+          const members = group.map((variant) => ({ variant, child: children.get(variant)! }));
+          for (const { child } of members) await child.windowStart();
+          const results = await Promise.all(
+            members.map(({ child }) => load({ url: child.url, headers: child.headers, duration: options.duration, amount: options.amount, connections: options.connections })),
+          );
+          for (const [i, { variant, child }] of members.entries()) {
             const server = await child.windowEnd();
+            const result = results[i]!;
             const cpuPerRequestUs = server.cpuUs / server.requests;
             measurements.push({ framework, variant, round, slot, cpuPerRequestUs, ...result });
             log(
-              `  http: ${framework} round ${round + 1}/${options.rounds} ${variant}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99ms.toFixed(2)} ms, ${cpuPerRequestUs.toFixed(0)} µs CPU/req`,
+              `  http: ${framework} round ${round + 1} ${variant}${group.length > 1 ? ` (with ${group.filter((v) => v !== variant).join(', ')})` : ''}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99ms.toFixed(2)} ms, ${cpuPerRequestUs.toFixed(0)} µs CPU/req`,
             );
+          }
+        };
+        if (options.paired) {
+          // Each pair gets a round number of its own: the report then takes every ratio
+          // against the baseline loaded at the same time.
+          const others = variants.filter((v) => v !== BASELINE);
+          for (let round = 0; round < options.rounds; round++) {
+            const order = others.map((_, i) => others[(i + round) % others.length]!);
+            for (const [slot, variant] of order.entries()) await measure([BASELINE, variant], round * others.length + slot, slot);
+          }
+        } else {
+          for (let round = 0; round < options.rounds; round++) {
+            const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
+            for (const [slot, variant] of order.entries()) await measure([variant], round, slot);
           }
         }
       } finally {

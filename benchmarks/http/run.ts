@@ -9,6 +9,7 @@
 //   npm run bench:http -- --quick       # harness check: 1 round × 300 requests (figures not meaningful)
 //   npm run bench:http -- --rounds 7 --duration 3 --frameworks express --no-write [--no-pin]
 //   npm run bench:http -- --control     # adds an A/A row (a second baseline server): the run's noise floor; writes nothing
+//   npm run bench:http -- --paired      # each variant loaded at the same time as the baseline, with the A/A row (~7 min), updates RESULTS.md
 //   npm run bench:http -- --profile express/session,express/policy-embedded [--duration 5] [--no-heap]
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -53,14 +54,20 @@ export async function benchHttp(options: BenchHttpOptions): Promise<HttpBenchRes
   const summaries = summarize(measurements);
   const connections = settings.connections ?? 10;
   const section = [
-    `Command: \`npm run bench:http${options.quick ? ' -- --quick' : ''}\` (also part of \`npm run bench\`)${options.quick ? ' — quick: a harness check, the figures mean nothing' : ''}. ${environment()}; load average ${load.before.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after; ${seconds.toFixed(0)} s.`,
+    `Command: \`npm run bench:http${options.paired ? ' -- --paired' : options.quick ? ' -- --quick' : ''}\`${options.paired ? '' : ' (also part of `npm run bench`)'}${options.quick ? ' — quick: a harness check, the figures mean nothing' : ''}. ${environment()}; load average ${load.before.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after; ${seconds.toFixed(0)} s.`,
     '',
-    `Setup: each variant's server in its own Node process on a loopback port, autocannon ${version('autocannon')} in the parent (${connections} connections, pipelining 1, keep-alive) on \`GET /hello\` (body \`hello\`); ${settings.rounds} interleaved round(s) of ${'amount' in settings && settings.amount !== undefined ? `${settings.amount} requests` : `${settings.duration} s`} per variant (order rotated each round) after ${settings.warmup} s of warm-up per server; ${pinning}. Server CPU per request: the server process's own \`process.cpuUsage()\` over the requests it counted itself, in a window opened right before each run (after a full GC, in every variant alike) and closed right after it. Session variants log in once (\`POST /login\`, admitted by the policy where there is one: at most 2 sessions, defaults otherwise) and send that cookie on every request; the route answers 401 without a signed-in user and any non-200 voids the run. Session libraries: ${librariesLine(frameworks)}. Redis variants: one local redis-server ${redisVersion()} (persistence off), default near cache (1 s TTL). Postgres variants: one throwaway PostgreSQL ${postgresVersion()} (initdb in a temporary folder, loopback, default settings), default near cache (1 s TTL), default pool (10).`,
+    options.paired
+      ? `Setup: each variant's server in its own Node process on a loopback port, autocannon ${version('autocannon')} in the parent (${connections} connections per server, pipelining 1, keep-alive) on \`GET /hello\` (body \`hello\`). **Paired**: every variant is loaded for ${'amount' in settings && settings.amount !== undefined ? `${settings.amount} requests` : `${settings.duration} s`} at the same time as the baseline (two autocannon runs at once), both servers on the same core, so the two share the machine's state second by second; ${settings.rounds} round(s), the variants' order rotated each round, after ${settings.warmup} s of warm-up per server; ${pinning}. The two servers split the core between them: a server that costs more per request serves fewer, so the req/s ratio is the inverse of the per-request cost ratio, and the CPU per request is each process's own \`process.cpuUsage()\` over the requests it counted, in a window opened (after a full GC) right before the pair's run and closed right after it. The A/A row (a second server exactly like the baseline, paired the same way) is this run's noise floor. Session variants log in once (\`POST /login\`, admitted by the policy where there is one: at most 2 sessions, defaults otherwise) and send that cookie on every request; any non-200 voids the run. Session libraries: ${librariesLine(frameworks)}. Redis variants: one local redis-server ${redisVersion()} (persistence off), default near cache (1 s TTL). Postgres variants: one throwaway PostgreSQL ${postgresVersion()}, default near cache (1 s TTL), default pool (10).`
+      : `Setup: each variant's server in its own Node process on a loopback port, autocannon ${version('autocannon')} in the parent (${connections} connections, pipelining 1, keep-alive) on \`GET /hello\` (body \`hello\`); ${settings.rounds} interleaved round(s) of ${'amount' in settings && settings.amount !== undefined ? `${settings.amount} requests` : `${settings.duration} s`} per variant (order rotated each round) after ${settings.warmup} s of warm-up per server; ${pinning}. Server CPU per request: the server process's own \`process.cpuUsage()\` over the requests it counted itself, in a window opened right before each run (after a full GC, in every variant alike) and closed right after it. Session variants log in once (\`POST /login\`, admitted by the policy where there is one: at most 2 sessions, defaults otherwise) and send that cookie on every request; the route answers 401 without a signed-in user and any non-200 voids the run. Session libraries: ${librariesLine(frameworks)}. Redis variants: one local redis-server ${redisVersion()} (persistence off), default near cache (1 s TTL). Postgres variants: one throwaway PostgreSQL ${postgresVersion()} (initdb in a temporary folder, loopback, default settings), default near cache (1 s TTL), default pool (10).`,
     '',
-    'Figures: median over the rounds (min–max in brackets). Ratios and differences are taken round by round against the baseline measured in the same round, then the median; req/s above 100 % is faster than the baseline, p99 above 100 % is slower. p99 from every response time (µs resolution). Targets (issue #15), for the two policy variants with a target: median req/s ratio, p99 ratio ≤ 110 %, CPU per request ≤ 3 µs over the baseline.',
+    options.paired
+      ? 'Figures: median over the pairs (min–max in brackets); the baseline row counts every pair it ran in. Ratios and differences are taken pair by pair against the baseline loaded at the same time, then the median; req/s above 100 % is faster than the baseline, p99 above 100 % is slower. Targets (issue #15), for the two policy variants with a target: median req/s ratio, p99 ratio ≤ 110 %, CPU per request ≤ 3 µs over the baseline.'
+      : 'Figures: median over the rounds (min–max in brackets). Ratios and differences are taken round by round against the baseline measured in the same round, then the median; req/s above 100 % is faster than the baseline, p99 above 100 % is slower. p99 from every response time (µs resolution). Targets (issue #15), for the two policy variants with a target: median req/s ratio, p99 ratio ≤ 110 %, CPU per request ≤ 3 µs over the baseline.',
     '',
     renderTable(summaries),
-    ...(settings.control ? ['', 'The A/A control row is a second server exactly like the baseline, measured in the same rounds: its spread is what this run can resolve; a target within it is not judged by the run.'] : []),
+    ...(settings.control
+      ? ['', `The A/A control row is a second server exactly like the baseline, ${options.paired ? 'paired with it the same way' : 'measured in the same rounds'}: its spread is what this run can resolve; a target within it is not judged by the run.`]
+      : []),
     '',
     renderVerdicts(summaries),
   ].join('\n');
@@ -132,6 +139,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       'no-write': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       control: { type: 'boolean', default: false },
+      paired: { type: 'boolean', default: false },
       'no-heap': { type: 'boolean', default: false },
       profile: { type: 'string' },
     },
@@ -149,8 +157,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ),
   ) as Partial<HarnessOptions>;
   const custom = Object.keys(overrides).length > 0 || values['no-pin'] || values.control;
-  const { section } = await benchHttp({ quick: values.quick, variants: VARIANTS, ...overrides, pin: !values['no-pin'], control: values.control, log: (line) => process.stderr.write(`${line}\n`) });
-  // Only the standard full run goes into RESULTS.md: a custom one would not match its command line.
-  if (!values.quick && !custom && !values['no-write']) await writeResultsBlock(fileURLToPath(new URL('../RESULTS.md', import.meta.url)), section);
+  // A paired run always has its A/A row: the pairs' noise floor is part of its reading.
+  const control = values.control || values.paired;
+  const { section } = await benchHttp({ quick: values.quick, variants: VARIANTS, ...overrides, pin: !values['no-pin'], control, paired: values.paired, log: (line) => process.stderr.write(`${line}\n`) });
+  // Only the standard full runs go into RESULTS.md: a custom one would not match its command line.
+  if (!values.quick && !custom && !values['no-write']) await writeResultsBlock(fileURLToPath(new URL('../RESULTS.md', import.meta.url)), section, values.paired);
   process.stdout.write(section);
 }
