@@ -1,6 +1,6 @@
 import test from 'ava';
 import { benchHttp } from '../http/run.js';
-import { BASELINE, FRAMEWORKS, TARGETS, VARIANTS, VARIANT_LABELS } from '../http/variants.js';
+import { BASELINE, CONTROL, FRAMEWORKS, TARGETS, VARIANTS, VARIANT_LABELS } from '../http/variants.js';
 
 // The quick mode end to end: real server children, real logins, real autocannon load.
 // It checks that the harness produced a complete table, never a timing target.
@@ -26,6 +26,25 @@ test('quick mode measures every framework × variant and renders the whole table
   // Each measured run really loaded a signed-in route: at least one 200 per run.
   for (const m of measurements) t.true(m.responses > 0, `${m.framework}/${m.variant} responses`);
   t.regex(section, /Command: `npm run bench:http -- --quick`/);
+});
+
+test('paired quick mode loads every variant together with the baseline and rates it against that same run', async (t) => {
+  t.timeout(240_000);
+  const { measurements, summaries, section } = await benchHttp({ quick: true, paired: true, control: true, frameworks: ['koa'] });
+  const others = [...VARIANTS, CONTROL].filter((v) => v !== BASELINE);
+  // One pair per other variant: the variant and the baseline, under one round number.
+  t.is(measurements.length, 2 * others.length);
+  for (const variant of others) {
+    const mine = measurements.filter((m) => m.variant === variant);
+    t.is(mine.length, 1, `${variant} measured once`);
+    const partner = measurements.filter((m) => m.round === mine[0]!.round);
+    t.deepEqual(partner.map((m) => m.variant).sort(), [BASELINE, variant].sort(), `${variant} paired with the baseline`);
+    const s = summaries.find((x) => x.variant === variant)!;
+    t.true(Number.isFinite(s.rpsRatio.median) && s.rpsRatio.median > 0, `${variant} req/s ratio`);
+    t.truthy(section.split('\n').find((line) => line.startsWith(`| koa | ${VARIANT_LABELS[variant]} |`)), `table row for ${variant}`);
+  }
+  t.is(summaries.find((x) => x.variant === BASELINE)!.rounds, others.length, 'the baseline ran in every pair');
+  t.regex(section, /\*\*Paired\*\*/);
 });
 
 test('the results block replaces only its own block and keeps the rest of RESULTS.md', async (t) => {
