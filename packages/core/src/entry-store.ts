@@ -4,7 +4,8 @@
  * once (admission, ending, touching, refreshing a principal's sessions), record parsing,
  * timeout arithmetic, {@link RecordSessionStore} over a {@link RecordSpace},
  * {@link toStoreError} for wrapping backend failures, and the pieces of a store shared by
- * many processes (option validation: {@link positiveOption}, {@link resolveBusOptions}).
+ * many processes (option validation: {@link positiveOption}, {@link resolveBusOptions}; the
+ * {@link NearCache}).
  *
  * The `SessionStore` interface itself, and the errors, come from
  * `@session-policy/core`. Run a store through `@session-policy/store-test-suite`.
@@ -50,4 +51,5 @@ export { KeyedMutex } from './keyed-mutex.js';
 export { RecordSessionStore } from './record-store.js';
 export type { RecordSpace } from './record-space.js';
 export { positiveOption } from './positive-option.js';
+export { NearCache, type ActiveOutcome } from './near-cache.js';
 export { resolveBusOptions, type BusOptionsInput, type NearCacheSettings, type ResolvedBusOptions } from './bus-options.js';

@@ -11,10 +11,12 @@ import {
   expiryReason,
   forgetAt,
   KeyedMutex,
+  NearCache,
   planAdmission,
   planEnd,
   refresh,
   toStoreError,
+  type ActiveOutcome,
   type AdmitOutcome,
   type AdmitRequest,
   type CheckOutcome,
@@ -34,7 +36,6 @@ import pg from 'pg';
 import { encodeEnded, type SessionRef } from './bus-message.js';
 import { Database, type Transaction } from './database.js';
 import { ensureSchema } from './migrate.js';
-import { NearCache, type ActiveAnswer } from './near-cache.js';
 import { resolvePostgresOptions, type PostgresSessionStoreOptions, type ResolvedPostgresOptions } from './options.js';
 import { RevocationBus } from './revocation-bus.js';
 import { decodeRow, encodeDetails, SESSION_COLUMNS, TOMBSTONE_COLUMNS, type SessionRow } from './row-codec.js';
@@ -151,7 +152,7 @@ export class PostgresSessionStore implements SessionStore {
     const { pool, made } = poolOf(source, this.#options);
     this.#owned = this.#options.closePool ?? made;
     this.#database = new Database(pool, this.#options.queryTimeout, (error) => this.#report(new StoreError('connection', error)));
-    if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache.ttl, this.#options.nearCache.max);
+    if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache);
     if (this.#options.bus) {
       this.#bus = new RevocationBus(this.#database, this.tables.channel, this.#options.busProbeInterval, {
         ended: (sessions, refs) => this.#remoteEnded(sessions, refs),
@@ -274,7 +275,7 @@ export class PostgresSessionStore implements SessionStore {
     if (!record) return UNKNOWN;
     if (record.state === 'ended') return now >= forgetAt(record, timeouts) ? UNKNOWN : { status: 'ended', session: record, expiredNow: false };
     if (expiryReason(record, timeouts, now) === undefined) {
-      const answer: ActiveAnswer = { status: 'active', session: record };
+      const answer: ActiveOutcome = { status: 'active', session: record };
       this.#near?.remember(answer, epoch);
       return answer;
     }
@@ -324,9 +325,7 @@ export class PostgresSessionStore implements SessionStore {
     const near = this.#near;
     if (!near || !this.#bus?.live || this.#closed) return undefined;
     const { principalKey, sessionId, now, timeouts } = request;
-    const hit = near.get(principalKey, sessionId);
-    if (hit && expiryReason(hit.session, timeouts, now) === undefined) return hit;
-    return undefined;
+    return near.get(principalKey, sessionId, timeouts, now);
   }
 
   /**

@@ -10,9 +10,11 @@ import {
 } from '@session-policy/core';
 import {
   expiryReason,
+  NearCache,
   parseSessionRecord,
   planAdmission,
   toStoreError,
+  type ActiveOutcome,
   type AdmitOutcome,
   type AdmitRequest,
   type CheckOutcome,
@@ -33,7 +35,6 @@ import { LRUCache } from 'lru-cache';
 import { Connection, type AnyRedisClient, type AnyRedisCluster } from './connection.js';
 import { DataMarker } from './data-marker.js';
 import { BUCKETS, KeyLayout, type PrincipalKeys } from './key-layout.js';
-import { NearCache, type ActiveOutcome } from './near-cache.js';
 import { resolveRedisOptions, type RedisSessionStoreOptions, type ResolvedRedisOptions } from './options.js';
 import { decodeRecord, encodeDevice, encodeRecord } from './record-codec.js';
 import { RevocationBus } from './revocation-bus.js';
@@ -132,7 +133,7 @@ export class RedisSessionStore implements SessionStore {
     this.#marker = new DataMarker(this.#connection, this.#options.prefix, (error) => this.#report(error));
     this.#connection.onReady(() => this.#marker.check());
     this.#marker.check();
-    if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache.ttl, this.#options.nearCache.max);
+    if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache);
     if (this.#options.bus) {
       this.#bus = new RevocationBus(this.#connection, this.#layout.channel, this.#options.busProbeInterval, {
         ended: (sessions) => this.#remoteEnded(sessions),
@@ -199,7 +200,7 @@ export class RedisSessionStore implements SessionStore {
       String(descriptor.minIdle),
     ], principalKey)) as [string, string, Reply, Reply, Reply, Reply, string];
     const expiredSessions = this.#decode(keys, principalKey, expired);
-    this.#forget(expiredSessions);
+    this.#near?.forget(expiredSessions);
     if (status === 'ended' || status === 'limit') {
       return {
         admitted: false,
@@ -221,7 +222,7 @@ export class RedisSessionStore implements SessionStore {
       replaced: this.#decode(keys, principalKey, replaced),
       expired: expiredSessions,
     };
-    this.#forget(outcome.evicted, outcome.replaced);
+    this.#near?.forget(outcome.evicted, outcome.replaced);
     if (!outcome.alreadyActive) {
       const [elsewhere] = await Promise.all([this.#claim(active, timeouts, now), this.#lowerSummary(keys, lowered, timeouts)]);
       if (elsewhere) outcome.replaced = [...outcome.replaced, elsewhere];
@@ -260,7 +261,7 @@ export class RedisSessionStore implements SessionStore {
     const session = this.#decode(keys, principalKey, [record])[0];
     if (!session || session.sessionId !== sessionId) return UNKNOWN;
     if (status === 'active') return this.#remember(session, epoch);
-    if (status === 'expired') this.#forget([session]);
+    if (status === 'expired') this.#near?.forget([session]);
     return { status: 'ended', session, expiredNow: status === 'expired' };
   }
 
@@ -327,7 +328,7 @@ export class RedisSessionStore implements SessionStore {
       for (const id of trimmed) byId.delete(id);
     } while (cursor !== '0');
     this.#junk(keys, junk);
-    this.#forget(expired);
+    this.#near?.forget(expired);
     return { sessions: [...byId.values()].sort(byCreated), expired };
   }
 
@@ -338,7 +339,7 @@ export class RedisSessionStore implements SessionStore {
     const [ended, expired, junk] = (await this.#run('end', SCRIPTS.end, keys, timeouts, now, [sessionId, reason], principalKey)) as [Reply, Reply, number];
     this.#junk(keys, junk);
     const outcome = { ended: this.#decode(keys, principalKey, ended), expired: this.#decode(keys, principalKey, expired) };
-    this.#forget(outcome.ended, outcome.expired);
+    this.#near?.forget(outcome.ended, outcome.expired);
     return outcome;
   }
 
@@ -363,7 +364,7 @@ export class RedisSessionStore implements SessionStore {
       for (const s of this.#decode(keys, principalKey, x)) expired.push(s);
     } while (cursor !== '0');
     this.#junk(keys, junk);
-    this.#forget(ended, expired);
+    this.#near?.forget(ended, expired);
     return { ended, expired };
   }
 
@@ -409,7 +410,7 @@ export class RedisSessionStore implements SessionStore {
     }
     // Each swept bucket's summary entry becomes its head again (R20).
     await Promise.all(buckets.map((b) => this.#resetSummary(Number(b))));
-    this.#forget(expired);
+    this.#near?.forget(expired);
     return { expired };
   }
 
@@ -457,7 +458,7 @@ export class RedisSessionStore implements SessionStore {
     const keys = this.#layout.principal(previous);
     const [ended] = (await this.#run('admit', SCRIPTS.end, keys, timeouts, now, [session.sessionId, 'replaced'], previous)) as [Reply];
     const replaced = this.#decode(keys, previous, ended)[0];
-    if (replaced) this.#forget([replaced]);
+    if (replaced) this.#near?.forget([replaced]);
     return replaced;
   }
 
@@ -559,7 +560,7 @@ export class RedisSessionStore implements SessionStore {
       ], principalKey)) as [string, Reply, string];
       if (reply[0] === 'ok') {
         const ended = outcome.admitted ? [...outcome.evicted, ...outcome.replaced, ...outcome.expired] : [...outcome.expired];
-        this.#forget(ended);
+        this.#near?.forget(ended);
         if (!admitting || !outcome.admitted) return outcome;
         const [elsewhere] = await Promise.all([this.#claim(candidate, timeouts, now), this.#lowerSummary(keys, reply[2], timeouts)]);
         this.#remember(outcome.session, epoch);
@@ -697,15 +698,9 @@ export class RedisSessionStore implements SessionStore {
     return outcome;
   }
 
-  #forget(...lists: ReadonlyArray<readonly SessionInfo[]>): void {
-    const near = this.#near;
-    if (!near) return;
-    for (const list of lists) near.forget(list);
-  }
-
   #remoteEnded(sessions: readonly SessionInfo[]): void {
     this.#near?.bump();
-    this.#forget(sessions);
+    this.#near?.forget(sessions);
     for (const listener of this.#watchers) listener(sessions);
   }
 
