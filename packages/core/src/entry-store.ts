@@ -5,7 +5,7 @@
  * timeout arithmetic, {@link RecordSessionStore} over a {@link RecordSpace},
  * {@link toStoreError} for wrapping backend failures, and the pieces of a store shared by
  * many processes (option validation: {@link positiveOption}, {@link resolveBusOptions}; the
- * {@link NearCache}).
+ * {@link NearCache}), and {@link StoreListeners} for `watch` and `onError`.
  *
  * The `SessionStore` interface itself, and the errors, come from
  * `@session-policy/core`. Run a store through `@session-policy/store-test-suite`.
@@ -52,4 +52,5 @@ export { RecordSessionStore } from './record-store.js';
 export type { RecordSpace } from './record-space.js';
 export { positiveOption } from './positive-option.js';
 export { NearCache, type ActiveOutcome } from './near-cache.js';
+export { StoreListeners } from './store-listeners.js';
 export { resolveBusOptions, type BusOptionsInput, type NearCacheSettings, type ResolvedBusOptions } from './bus-options.js';

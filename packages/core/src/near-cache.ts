@@ -51,7 +51,7 @@ export class NearCache {
    * Caches an active answer read from the backend, unless the epoch moved since it was read.
    *
    * @param outcome - the answer.
-   * @param epoch - {@link epoch} as it was before the read.
+   * @param epoch - {@link NearCache.epoch} as it was before the read.
    */
   remember(outcome: ActiveOutcome, epoch: number): void {
     if (epoch === this.#epoch) this.#entries.set(cacheKey(outcome.session.principalKey, outcome.session.sessionId), outcome);

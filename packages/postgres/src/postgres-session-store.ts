@@ -12,6 +12,7 @@ import {
   forgetAt,
   KeyedMutex,
   NearCache,
+  StoreListeners,
   planAdmission,
   planEnd,
   refresh,
@@ -133,8 +134,7 @@ export class PostgresSessionStore implements SessionStore {
   readonly #bus: RevocationBus | undefined;
   readonly #near: NearCache | undefined;
   readonly #sweeper: Sweeper;
-  readonly #watchers = new Set<(ended: readonly SessionInfo[]) => void>();
-  readonly #errorListeners = new Set<(error: Error) => void>();
+  readonly #listeners = new StoreListeners();
   // Operations of this process on one principal queue here rather than on the advisory
   // lock: they do not hold pool connections while they wait, and the timeout measures
   // Postgres, not this process's own queue.
@@ -151,17 +151,17 @@ export class PostgresSessionStore implements SessionStore {
     this.tables = new TableNames(this.#options.prefix, this.#options.schema);
     const { pool, made } = poolOf(source, this.#options);
     this.#owned = this.#options.closePool ?? made;
-    this.#database = new Database(pool, this.#options.queryTimeout, (error) => this.#report(new StoreError('connection', error)));
+    this.#database = new Database(pool, this.#options.queryTimeout, (error) => this.#listeners.report(new StoreError('connection', error)));
     if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache);
     if (this.#options.bus) {
       this.#bus = new RevocationBus(this.#database, this.tables.channel, this.#options.busProbeInterval, {
         ended: (sessions, refs) => this.#remoteEnded(sessions, refs),
         state: () => this.#near?.invalidate(),
-        problem: (error) => this.#report(error),
+        problem: (error) => this.#listeners.report(error),
       });
       void this.#bus.start();
     }
-    this.#sweeper = new Sweeper(this.#database, this.tables, this.#options.sweeper, (error) => this.#report(toStoreError('sweep', error)));
+    this.#sweeper = new Sweeper(this.#database, this.tables, this.#options.sweeper, (error) => this.#listeners.report(toStoreError('sweep', error)));
   }
 
   /**
@@ -469,14 +469,12 @@ export class PostgresSessionStore implements SessionStore {
 
   /** @inheritdoc */
   watch(listener: (ended: readonly SessionInfo[]) => void): () => void {
-    this.#watchers.add(listener);
-    return () => this.#watchers.delete(listener);
+    return this.#listeners.watch(listener);
   }
 
   /** @inheritdoc */
   onError(listener: (error: Error) => void): () => void {
-    this.#errorListeners.add(listener);
-    return () => this.#errorListeners.delete(listener);
+    return this.#listeners.onError(listener);
   }
 
   /** @inheritdoc */
@@ -693,7 +691,7 @@ export class PostgresSessionStore implements SessionStore {
 
   #reportCorrupt(operation: string, principalKey: string, problems: readonly string[]): void {
     const key = `${this.tables.actives}/${this.tables.tombstones} principal ${principalKey.slice(0, 64)}`;
-    this.#report(new CorruptRecordError(key, `${problems.length} row(s) not written by this store (${problems[0]}), seen by ${operation}`));
+    this.#listeners.report(new CorruptRecordError(key, `${problems.length} row(s) not written by this store (${problems[0]}), seen by ${operation}`));
   }
 
   async #remoteEnded(sessions: readonly SessionInfo[], refs: readonly SessionRef[]): Promise<void> {
@@ -714,15 +712,12 @@ export class PostgresSessionStore implements SessionStore {
         all = [...sessions, ...found];
       } catch (error) {
         this.#near?.invalidate();
-        this.#report(new StoreError('bus', error));
+        this.#listeners.report(new StoreError('bus', error));
       }
     }
-    if (all.length > 0) for (const listener of this.#watchers) listener(all);
+    if (all.length > 0) this.#listeners.ended(all);
   }
 
-  #report(error: Error): void {
-    for (const listener of this.#errorListeners) listener(error);
-  }
 }
 
 function byCreated(a: SessionInfo, b: SessionInfo): number {

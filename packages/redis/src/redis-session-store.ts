@@ -11,6 +11,7 @@ import {
 import {
   expiryReason,
   NearCache,
+  StoreListeners,
   parseSessionRecord,
   planAdmission,
   toStoreError,
@@ -109,8 +110,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #marker: DataMarker;
   readonly #near: NearCache | undefined;
   readonly #origin: string;
-  readonly #watchers = new Set<(ended: readonly SessionInfo[]) => void>();
-  readonly #errorListeners = new Set<(error: Error) => void>();
+  readonly #listeners = new StoreListeners();
   // Stored value → its decoded active session (see #decodeActive).
   readonly #decoded = new LRUCache<string, SessionInfo>({ max: DECODED });
   #lastFullPass = 0;
@@ -126,11 +126,11 @@ export class RedisSessionStore implements SessionStore {
     const { client, built } = clientOf(source, this.#options.commandTimeout);
     this.#owned = this.#options.closeClient ?? built;
     this.#connection = new Connection(client, this.#options.commandTimeout, (error) =>
-      this.#report(new StoreError('connection', error)),
+      this.#listeners.report(new StoreError('connection', error)),
     );
     // Data loss (issue #19): marker keys (one per cluster master) written at start, read
     // again on every reconnect and every few seconds.
-    this.#marker = new DataMarker(this.#connection, this.#options.prefix, (error) => this.#report(error));
+    this.#marker = new DataMarker(this.#connection, this.#options.prefix, (error) => this.#listeners.report(error));
     this.#connection.onReady(() => this.#marker.check());
     this.#marker.check();
     if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache);
@@ -141,7 +141,7 @@ export class RedisSessionStore implements SessionStore {
           this.#near?.invalidate();
           if (live) this.#marker.check();
         },
-        problem: (error) => this.#report(error),
+        problem: (error) => this.#listeners.report(error),
       });
       void this.#bus.start();
     }
@@ -256,7 +256,7 @@ export class RedisSessionStore implements SessionStore {
       }
     }
     const [status, record, junk] = (await this.#run('check', SCRIPTS.check, keys, timeouts, now, [sessionId], principalKey)) as [string, string, number];
-    if (junk) this.#report(new CorruptRecordError(`${keys.sessions} ${sessionId}`, 'not a session record written by this store (dropped)'));
+    if (junk) this.#listeners.report(new CorruptRecordError(`${keys.sessions} ${sessionId}`, 'not a session record written by this store (dropped)'));
     if (status === 'unknown') return UNKNOWN;
     const session = this.#decode(keys, principalKey, [record])[0];
     if (!session || session.sessionId !== sessionId) return UNKNOWN;
@@ -416,14 +416,12 @@ export class RedisSessionStore implements SessionStore {
 
   /** @inheritdoc */
   watch(listener: (ended: readonly SessionInfo[]) => void): () => void {
-    this.#watchers.add(listener);
-    return () => this.#watchers.delete(listener);
+    return this.#listeners.watch(listener);
   }
 
   /** @inheritdoc */
   onError(listener: (error: Error) => void): () => void {
-    this.#errorListeners.add(listener);
-    return () => this.#errorListeners.delete(listener);
+    return this.#listeners.onError(listener);
   }
 
   /** @inheritdoc */
@@ -450,7 +448,7 @@ export class RedisSessionStore implements SessionStore {
       previous = await this.#send('admit', key, set);
     } catch (error) {
       if (!/WRONGTYPE/.test(String((error as { cause?: Error }).cause?.message ?? error))) throw error;
-      this.#report(new CorruptRecordError(key, 'not an owner key written by this store (replaced)'));
+      this.#listeners.report(new CorruptRecordError(key, 'not an owner key written by this store (replaced)'));
       await this.#send('admit', key, ['DEL', key]);
       previous = await this.#send('admit', key, set);
     }
@@ -605,7 +603,7 @@ export class RedisSessionStore implements SessionStore {
     } catch (error) {
       if (!isWrongType(error)) throw error;
       const deleted = (await this.#script(operation, SCRIPTS.repair, keys.all, [])) as Reply;
-      for (const key of deleted) this.#report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
+      for (const key of deleted) this.#listeners.report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
       return this.#script(operation, script, keys.all, args);
     }
   }
@@ -629,10 +627,10 @@ export class RedisSessionStore implements SessionStore {
     if (!isWrongType(error)) throw error;
     if (keys) {
       const deleted = (await this.#script(operation, SCRIPTS.repair, keys.all, [])) as Reply;
-      for (const key of deleted) this.#report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
+      for (const key of deleted) this.#listeners.report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
       return this.#send(operation, route ?? (args[1] as string), args);
     }
-    this.#report(new CorruptRecordError(route ?? String(args[1]), 'a value of the wrong type, not written by this store'));
+    this.#listeners.report(new CorruptRecordError(route ?? String(args[1]), 'a value of the wrong type, not written by this store'));
     return args[0] === 'ZRANGE' ? [] : null;
   }
 
@@ -681,14 +679,14 @@ export class RedisSessionStore implements SessionStore {
       else out.push(session);
     }
     // R18: one report per principal and operation, whatever the count.
-    if (bad) this.#report(new CorruptRecordError(keys.sessions, bad));
+    if (bad) this.#listeners.report(new CorruptRecordError(keys.sessions, bad));
     return out;
   }
 
   /** R18: junk fields dropped by an operation, reported once whatever their count. */
   #junk(keys: PrincipalKeys, count: number): void {
     if (count > 0) {
-      this.#report(new CorruptRecordError(keys.sessions, `${count} field${count === 1 ? '' : 's'} not written by this store (dropped)`));
+      this.#listeners.report(new CorruptRecordError(keys.sessions, `${count} field${count === 1 ? '' : 's'} not written by this store (dropped)`));
     }
   }
 
@@ -701,12 +699,9 @@ export class RedisSessionStore implements SessionStore {
   #remoteEnded(sessions: readonly SessionInfo[]): void {
     this.#near?.bump();
     this.#near?.forget(sessions);
-    for (const listener of this.#watchers) listener(sessions);
+    this.#listeners.ended(sessions);
   }
 
-  #report(error: Error): void {
-    for (const listener of this.#errorListeners) listener(error);
-  }
 }
 
 /**
