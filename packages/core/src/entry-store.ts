@@ -3,9 +3,10 @@
  * request and outcome types, the pure planning functions that implement the storage rules
  * once (admission, ending, touching, refreshing a principal's sessions), record parsing,
  * timeout arithmetic, {@link RecordSessionStore} over a {@link RecordSpace},
- * {@link toStoreError} for wrapping backend failures, and the pieces of a store shared by
- * many processes (option validation: {@link positiveOption}, {@link resolveBusOptions}; the
- * {@link NearCache}), and {@link StoreListeners} for `watch` and `onError`.
+ * {@link toStoreError} for wrapping backend failures, {@link StoreListeners} for `watch`
+ * and `onError`, and the pieces of the stores shared by many processes: their option
+ * validation ({@link positiveOption}, {@link resolveBusOptions}), the {@link NearCache},
+ * and the liveness of their revocation bus ({@link BusLiveness}).
  *
  * The `SessionStore` interface itself, and the errors, come from
  * `@session-policy/core`. Run a store through `@session-policy/store-test-suite`.
@@ -53,4 +54,5 @@ export type { RecordSpace } from './record-space.js';
 export { positiveOption } from './positive-option.js';
 export { NearCache, type ActiveOutcome } from './near-cache.js';
 export { StoreListeners } from './store-listeners.js';
+export { BusLiveness, type BusReports } from './bus-liveness.js';
 export { resolveBusOptions, type BusOptionsInput, type NearCacheSettings, type ResolvedBusOptions } from './bus-options.js';
