@@ -19,13 +19,13 @@ export interface BusEvents extends BusReports {
  * Liveness ({@link BusLiveness}): a heartbeat through the subscription itself. Every
  * `probeInterval` the bus publishes a beat on a channel of its own
  * (`<channel>:beat:<origin>`), which the same subscriber connection listens to, so each
- * process hears its own beats and nobody else's. The subscription counts as live only once a beat came back; a beat still
- * unheard when the next one is due marks it down (so a subscription that stays open but
- * silently stops delivering is noticed within two intervals), as does any error,
- * reconnect or end of the subscriber connection. While down, the store bypasses its
- * near cache (a message may have been missed) and an `error` is reported; beats go on
- * until one comes back, and after three missed in a row the subscriber connection is
- * replaced.
+ * process hears its own beats and nobody else's. The subscription counts as live only
+ * once a beat came back; a beat still unheard when the next one is due marks it down (so
+ * a subscription that stays open but silently stops delivering is noticed within two
+ * intervals), as does any error, reconnect or end of the subscriber connection. While
+ * down, the store bypasses its near cache (a message may have been missed) and an
+ * `error` is reported; beats go on until one comes back, and after three missed in a row
+ * the subscriber connection is replaced.
  */
 export class RevocationBus {
   /** This process's origin id (in every message it publishes). */
