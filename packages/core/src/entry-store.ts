@@ -4,9 +4,10 @@
  * once (admission, ending, touching, refreshing a principal's sessions), record parsing,
  * timeout arithmetic, {@link RecordSessionStore} over a {@link RecordSpace},
  * {@link toStoreError} for wrapping backend failures, {@link StoreListeners} for `watch`
- * and `onError`, and the pieces of the stores shared by many processes: their option
- * validation ({@link positiveOption}, {@link resolveBusOptions}), the {@link NearCache},
- * and the liveness of their revocation bus ({@link BusLiveness}).
+ * and `onError`, {@link byCreation} for listings, and the pieces of the stores shared by
+ * many processes: their option validation ({@link positiveOption},
+ * {@link resolveBusOptions}), the {@link NearCache}, and the liveness of their revocation
+ * bus ({@link BusLiveness}).
  *
  * The `SessionStore` interface itself, and the errors, come from
  * `@session-policy/core`. Run a store through `@session-policy/store-test-suite`.
@@ -54,5 +55,6 @@ export type { RecordSpace } from './record-space.js';
 export { positiveOption } from './positive-option.js';
 export { NearCache, type ActiveOutcome } from './near-cache.js';
 export { StoreListeners } from './store-listeners.js';
+export { byCreation } from './creation-order.js';
 export { BusLiveness, type BusReports } from './bus-liveness.js';
 export { resolveBusOptions, type BusOptionsInput, type NearCacheSettings, type ResolvedBusOptions } from './bus-options.js';

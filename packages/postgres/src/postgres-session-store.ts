@@ -7,6 +7,7 @@ import {
   type SessionStore,
 } from '@session-policy/core';
 import {
+  byCreation,
   endedSession,
   expiryReason,
   forgetAt,
@@ -386,11 +387,11 @@ export class PostgresSessionStore implements SessionStore {
     const records = this.#decodeAll('list', principalKey, rows);
     if (!records.some((r) => r.state === 'active' && expiryReason(r, timeouts, now) !== undefined)) {
       const kept = refresh(records, timeouts, now).records;
-      return { sessions: kept.sort(byCreated), expired: [] };
+      return { sessions: kept.sort(byCreation), expired: [] };
     }
     return this.#mutate('list', principalKey, timeouts, now, ['tombstones'], (loaded) => {
       const { records: next, expired } = refresh([...loaded.actives, ...loaded.tombstones], timeouts, now);
-      return { value: { sessions: [...next].sort(byCreated), expired }, after: next, ended: expired };
+      return { value: { sessions: [...next].sort(byCreation), expired }, after: next, ended: expired };
     });
   }
 
@@ -718,10 +719,6 @@ export class PostgresSessionStore implements SessionStore {
     if (all.length > 0) this.#listeners.ended(all);
   }
 
-}
-
-function byCreated(a: SessionInfo, b: SessionInfo): number {
-  return a.createdAt - b.createdAt || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
 }
 
 /** The pool behind a source, and whether the store made it. */

@@ -9,6 +9,7 @@ import {
   type SessionStore,
 } from '@session-policy/core';
 import {
+  byCreation,
   expiryReason,
   NearCache,
   StoreListeners,
@@ -205,7 +206,7 @@ export class RedisSessionStore implements SessionStore {
       return {
         admitted: false,
         code: status === 'ended' ? 'ERR_SESSION_ENDED' : 'ERR_SESSION_LIMIT',
-        holders: this.#decode(keys, principalKey, holders).sort(byCreated),
+        holders: this.#decode(keys, principalKey, holders).sort(byCreation),
         limit: request.limit,
         expired: expiredSessions,
       };
@@ -329,7 +330,7 @@ export class RedisSessionStore implements SessionStore {
     } while (cursor !== '0');
     this.#junk(keys, junk);
     this.#near?.forget(expired);
-    return { sessions: [...byId.values()].sort(byCreated), expired };
+    return { sessions: [...byId.values()].sort(byCreation), expired };
   }
 
   /** @inheritdoc */
@@ -533,7 +534,7 @@ export class RedisSessionStore implements SessionStore {
         }
       } while (cursor !== '0');
       this.#junk(keys, junk);
-      records.sort(byCreated);
+      records.sort(byCreation);
       let plan;
       try {
         plan = planAdmission(records, request);
@@ -720,10 +721,6 @@ function isWrongType(error: unknown): boolean {
 
 function finite(n: number): string {
   return n === Infinity ? 'inf' : String(n);
-}
-
-function byCreated(a: SessionInfo, b: SessionInfo): number {
-  return a.createdAt - b.createdAt || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
 }
 
 /** The node-redis client behind a source, and whether the store built it. */
