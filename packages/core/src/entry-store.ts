@@ -2,8 +2,12 @@
  * The toolkit for writing a session store (`@session-policy/core/store`): the store's
  * request and outcome types, the pure planning functions that implement the storage rules
  * once (admission, ending, touching, refreshing a principal's sessions), record parsing,
- * timeout arithmetic, {@link RecordSessionStore} over a {@link RecordSpace}, and
- * {@link toStoreError} for wrapping backend failures.
+ * timeout arithmetic, {@link RecordSessionStore} over a {@link RecordSpace},
+ * {@link toStoreError} for wrapping backend failures, {@link StoreListeners} for `watch`
+ * and `onError`, {@link byCreation} for listings, and the pieces of the stores shared by
+ * many processes: their option validation ({@link positiveOption},
+ * {@link resolveBusOptions}), the {@link NearCache}, and the liveness of their revocation
+ * bus ({@link BusLiveness}).
  *
  * The `SessionStore` interface itself, and the errors, come from
  * `@session-policy/core`. Run a store through `@session-policy/store-test-suite`.
@@ -48,3 +52,9 @@ export { parseSessionRecord } from './session-record.js';
 export { KeyedMutex } from './keyed-mutex.js';
 export { RecordSessionStore } from './record-store.js';
 export type { RecordSpace } from './record-space.js';
+export { positiveOption } from './positive-option.js';
+export { NearCache, type ActiveOutcome } from './near-cache.js';
+export { StoreListeners } from './store-listeners.js';
+export { byCreation } from './creation-order.js';
+export { BusLiveness, type BusReports } from './bus-liveness.js';
+export { resolveBusOptions, type BusOptionsInput, type NearCacheSettings, type ResolvedBusOptions } from './bus-options.js';

@@ -7,6 +7,7 @@ import { sessionRecord } from './record-shape.js';
 import type { RecordSpace } from './record-space.js';
 import type { SessionInfo } from './session.js';
 import { parseSessionRecord } from './session-record.js';
+import { StoreListeners } from './store-listeners.js';
 import type {
   AdmitOutcome,
   AdmitRequest,
@@ -48,7 +49,7 @@ export class RecordSessionStore implements SessionStore {
   readonly #space: RecordSpace;
   readonly #mutex = new KeyedMutex();
   readonly #deadlines = new DeadlineQueue();
-  readonly #errorListeners = new Set<(error: Error) => void>();
+  readonly #listeners = new StoreListeners();
   // Values this process wrote and still holds by reference (spaces that keep objects
   // instead of serializing them): they need no re-validation on read.
   readonly #trusted = new WeakSet<object>();
@@ -220,7 +221,7 @@ export class RecordSessionStore implements SessionStore {
       }
       // Behind the running operation (which may have folded it already).
       this.#update('touch', principalKey, timeouts, now, (records) => ({ outcome: undefined, records, changed: false })).catch((error: unknown) =>
-        this.#report(toStoreError('touch', error)),
+        this.#listeners.report(toStoreError('touch', error)),
       );
     }
   }
@@ -309,8 +310,7 @@ export class RecordSessionStore implements SessionStore {
 
   /** @inheritdoc */
   onError(listener: (error: Error) => void): () => void {
-    this.#errorListeners.add(listener);
-    return () => this.#errorListeners.delete(listener);
+    return this.#listeners.onError(listener);
   }
 
   /** @inheritdoc */
@@ -350,7 +350,7 @@ export class RecordSessionStore implements SessionStore {
   #parse(principalKey: string, raw: unknown): readonly SessionInfo[] {
     const values = this.#space.unwrap(raw);
     if (typeof values === 'string') {
-      this.#report(new CorruptRecordError(this.#space.describe(principalKey), values));
+      this.#listeners.report(new CorruptRecordError(this.#space.describe(principalKey), values));
       return NONE;
     }
     const sessions: SessionInfo[] = [];
@@ -367,7 +367,7 @@ export class RecordSessionStore implements SessionStore {
       sessions.push(parsed);
     }
     if (bad > 0) {
-      this.#report(new CorruptRecordError(this.#space.describe(principalKey), `${bad} of ${values.length} records dropped (${first})`));
+      this.#listeners.report(new CorruptRecordError(this.#space.describe(principalKey), `${bad} of ${values.length} records dropped (${first})`));
     }
     return sessions;
   }
@@ -415,9 +415,6 @@ export class RecordSessionStore implements SessionStore {
     });
   }
 
-  #report(error: Error): void {
-    for (const listener of this.#errorListeners) listener(error);
-  }
 }
 
 function ttlOf(until: number, now: number): number | undefined {

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@session-policy/core';
+import { positiveOption, resolveBusOptions, type NearCacheSettings } from '@session-policy/core/store';
 
 /** Options of the near cache. @public */
 export interface PostgresNearCacheOptions {
@@ -101,7 +102,7 @@ export interface ResolvedPostgresOptions {
   readonly migrate: boolean;
   readonly queryTimeout: number;
   readonly bus: boolean;
-  readonly nearCache: { readonly ttl: number; readonly max: number } | undefined;
+  readonly nearCache: NearCacheSettings | undefined;
   readonly busProbeInterval: number;
   readonly sweeper: { readonly interval: number; readonly batch: number; readonly maxBatches: number };
   readonly poolSize: number;
@@ -128,19 +129,7 @@ export function resolvePostgresOptions(options: PostgresSessionStoreOptions): Re
   }
   const migrate = options.migrate ?? true;
   if (typeof migrate !== 'boolean') throw new InvalidOptionError('migrate', 'must be true or false');
-  const bus = options.bus ?? true;
-  if (typeof bus !== 'boolean') throw new InvalidOptionError('bus', 'must be true or false');
-  let nearCache: ResolvedPostgresOptions['nearCache'];
-  if (options.nearCache !== false) {
-    if (options.nearCache !== undefined && !bus) {
-      throw new InvalidOptionError('nearCache', 'needs the bus (bus: true): without it nothing would invalidate the cache');
-    }
-    if (bus) {
-      const given = options.nearCache ?? {};
-      if (given === null || typeof given !== 'object') throw new InvalidOptionError('nearCache', 'must be an object or false');
-      nearCache = { ttl: positive(given.ttl, 1000, 'nearCache.ttl', false), max: positive(given.max, 10_000, 'nearCache.max', true) };
-    }
-  }
+  const { bus, nearCache } = resolveBusOptions(options);
   let sweeper: ResolvedPostgresOptions['sweeper'];
   const givenSweeper = options.sweeper ?? {};
   if (givenSweeper === false) sweeper = { interval: 0, batch: 500, maxBatches: 20 };
@@ -152,8 +141,8 @@ export function resolvePostgresOptions(options: PostgresSessionStoreOptions): Re
     }
     sweeper = {
       interval,
-      batch: positive(givenSweeper.batch, 500, 'sweeper.batch', true),
-      maxBatches: positive(givenSweeper.maxBatches, 20, 'sweeper.maxBatches', true),
+      batch: positiveOption(givenSweeper.batch, 500, 'sweeper.batch', true),
+      maxBatches: positiveOption(givenSweeper.maxBatches, 20, 'sweeper.maxBatches', true),
     };
   }
   const closePool = options.closePool;
@@ -162,20 +151,12 @@ export function resolvePostgresOptions(options: PostgresSessionStoreOptions): Re
     prefix,
     schema,
     migrate,
-    queryTimeout: positive(options.queryTimeout, 1000, 'queryTimeout', false),
+    queryTimeout: positiveOption(options.queryTimeout, 1000, 'queryTimeout', false),
     bus,
     nearCache,
-    busProbeInterval: positive(options.busProbeInterval, 1000, 'busProbeInterval', false),
+    busProbeInterval: positiveOption(options.busProbeInterval, 1000, 'busProbeInterval', false),
     sweeper,
-    poolSize: positive(options.poolSize, 10, 'poolSize', true),
+    poolSize: positiveOption(options.poolSize, 10, 'poolSize', true),
     closePool,
   };
-}
-
-function positive(value: unknown, fallback: number, name: string, integer: boolean): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
-    throw new InvalidOptionError(name, `must be a finite ${integer ? 'integer' : 'number'} greater than 0`);
-  }
-  return v;
 }

@@ -7,14 +7,18 @@ import {
   type SessionStore,
 } from '@session-policy/core';
 import {
+  byCreation,
   endedSession,
   expiryReason,
   forgetAt,
   KeyedMutex,
+  NearCache,
+  StoreListeners,
   planAdmission,
   planEnd,
   refresh,
   toStoreError,
+  type ActiveOutcome,
   type AdmitOutcome,
   type AdmitRequest,
   type CheckOutcome,
@@ -34,7 +38,6 @@ import pg from 'pg';
 import { encodeEnded, type SessionRef } from './bus-message.js';
 import { Database, type Transaction } from './database.js';
 import { ensureSchema } from './migrate.js';
-import { NearCache, type ActiveAnswer } from './near-cache.js';
 import { resolvePostgresOptions, type PostgresSessionStoreOptions, type ResolvedPostgresOptions } from './options.js';
 import { RevocationBus } from './revocation-bus.js';
 import { decodeRow, encodeDetails, SESSION_COLUMNS, TOMBSTONE_COLUMNS, type SessionRow } from './row-codec.js';
@@ -132,8 +135,7 @@ export class PostgresSessionStore implements SessionStore {
   readonly #bus: RevocationBus | undefined;
   readonly #near: NearCache | undefined;
   readonly #sweeper: Sweeper;
-  readonly #watchers = new Set<(ended: readonly SessionInfo[]) => void>();
-  readonly #errorListeners = new Set<(error: Error) => void>();
+  readonly #listeners = new StoreListeners();
   // Operations of this process on one principal queue here rather than on the advisory
   // lock: they do not hold pool connections while they wait, and the timeout measures
   // Postgres, not this process's own queue.
@@ -150,17 +152,17 @@ export class PostgresSessionStore implements SessionStore {
     this.tables = new TableNames(this.#options.prefix, this.#options.schema);
     const { pool, made } = poolOf(source, this.#options);
     this.#owned = this.#options.closePool ?? made;
-    this.#database = new Database(pool, this.#options.queryTimeout, (error) => this.#report(new StoreError('connection', error)));
-    if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache.ttl, this.#options.nearCache.max);
+    this.#database = new Database(pool, this.#options.queryTimeout, (error) => this.#listeners.report(new StoreError('connection', error)));
+    if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache);
     if (this.#options.bus) {
       this.#bus = new RevocationBus(this.#database, this.tables.channel, this.#options.busProbeInterval, {
         ended: (sessions, refs) => this.#remoteEnded(sessions, refs),
         state: () => this.#near?.invalidate(),
-        problem: (error) => this.#report(error),
+        problem: (error) => this.#listeners.report(error),
       });
       void this.#bus.start();
     }
-    this.#sweeper = new Sweeper(this.#database, this.tables, this.#options.sweeper, (error) => this.#report(toStoreError('sweep', error)));
+    this.#sweeper = new Sweeper(this.#database, this.tables, this.#options.sweeper, (error) => this.#listeners.report(toStoreError('sweep', error)));
   }
 
   /**
@@ -274,7 +276,7 @@ export class PostgresSessionStore implements SessionStore {
     if (!record) return UNKNOWN;
     if (record.state === 'ended') return now >= forgetAt(record, timeouts) ? UNKNOWN : { status: 'ended', session: record, expiredNow: false };
     if (expiryReason(record, timeouts, now) === undefined) {
-      const answer: ActiveAnswer = { status: 'active', session: record };
+      const answer: ActiveOutcome = { status: 'active', session: record };
       this.#near?.remember(answer, epoch);
       return answer;
     }
@@ -324,9 +326,7 @@ export class PostgresSessionStore implements SessionStore {
     const near = this.#near;
     if (!near || !this.#bus?.live || this.#closed) return undefined;
     const { principalKey, sessionId, now, timeouts } = request;
-    const hit = near.get(principalKey, sessionId);
-    if (hit && expiryReason(hit.session, timeouts, now) === undefined) return hit;
-    return undefined;
+    return near.get(principalKey, sessionId, timeouts, now);
   }
 
   /**
@@ -387,11 +387,11 @@ export class PostgresSessionStore implements SessionStore {
     const records = this.#decodeAll('list', principalKey, rows);
     if (!records.some((r) => r.state === 'active' && expiryReason(r, timeouts, now) !== undefined)) {
       const kept = refresh(records, timeouts, now).records;
-      return { sessions: kept.sort(byCreated), expired: [] };
+      return { sessions: kept.sort(byCreation), expired: [] };
     }
     return this.#mutate('list', principalKey, timeouts, now, ['tombstones'], (loaded) => {
       const { records: next, expired } = refresh([...loaded.actives, ...loaded.tombstones], timeouts, now);
-      return { value: { sessions: [...next].sort(byCreated), expired }, after: next, ended: expired };
+      return { value: { sessions: [...next].sort(byCreation), expired }, after: next, ended: expired };
     });
   }
 
@@ -470,14 +470,12 @@ export class PostgresSessionStore implements SessionStore {
 
   /** @inheritdoc */
   watch(listener: (ended: readonly SessionInfo[]) => void): () => void {
-    this.#watchers.add(listener);
-    return () => this.#watchers.delete(listener);
+    return this.#listeners.watch(listener);
   }
 
   /** @inheritdoc */
   onError(listener: (error: Error) => void): () => void {
-    this.#errorListeners.add(listener);
-    return () => this.#errorListeners.delete(listener);
+    return this.#listeners.onError(listener);
   }
 
   /** @inheritdoc */
@@ -694,7 +692,7 @@ export class PostgresSessionStore implements SessionStore {
 
   #reportCorrupt(operation: string, principalKey: string, problems: readonly string[]): void {
     const key = `${this.tables.actives}/${this.tables.tombstones} principal ${principalKey.slice(0, 64)}`;
-    this.#report(new CorruptRecordError(key, `${problems.length} row(s) not written by this store (${problems[0]}), seen by ${operation}`));
+    this.#listeners.report(new CorruptRecordError(key, `${problems.length} row(s) not written by this store (${problems[0]}), seen by ${operation}`));
   }
 
   async #remoteEnded(sessions: readonly SessionInfo[], refs: readonly SessionRef[]): Promise<void> {
@@ -715,19 +713,12 @@ export class PostgresSessionStore implements SessionStore {
         all = [...sessions, ...found];
       } catch (error) {
         this.#near?.invalidate();
-        this.#report(new StoreError('bus', error));
+        this.#listeners.report(new StoreError('bus', error));
       }
     }
-    if (all.length > 0) for (const listener of this.#watchers) listener(all);
+    if (all.length > 0) this.#listeners.ended(all);
   }
 
-  #report(error: Error): void {
-    for (const listener of this.#errorListeners) listener(error);
-  }
-}
-
-function byCreated(a: SessionInfo, b: SessionInfo): number {
-  return a.createdAt - b.createdAt || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
 }
 
 /** The pool behind a source, and whether the store made it. */

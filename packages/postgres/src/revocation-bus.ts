@@ -1,20 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { StoreError, type SessionInfo } from '@session-policy/core';
+import { BusLiveness, type BusReports } from '@session-policy/core/store';
 import pg from 'pg';
 import { decodeMessage, encodeProbe, type SessionRef } from './bus-message.js';
 import type { Database } from './database.js';
 
-/** Unanswered probes after which the listening connection is replaced. */
-const RESUBSCRIBE_AFTER = 3;
-
 /** What the bus tells the store. */
-export interface BusEvents {
+export interface BusEvents extends BusReports {
   /** Sessions ended by another process (`refs`: too big for a payload, to be read). */
   readonly ended: (sessions: readonly SessionInfo[], refs: readonly SessionRef[]) => void;
-  /** The subscription may have missed messages (`false`), or is proven live again (`true`). */
-  readonly state: (live: boolean) => void;
-  /** A problem (lost connection, unreadable message). */
-  readonly problem: (error: Error) => void;
 }
 
 /**
@@ -23,11 +17,12 @@ export interface BusEvents {
  * commits. One dedicated connection (made with the pool's settings, outside the pool)
  * listens; the process whose origin a message carries ignores it.
  *
- * Liveness, as the Redis bus: the subscription counts as live only once a probe this
- * process sent through the pool has come back on the listening connection. It is marked
- * down on any error or end of that connection, and probed every `probeInterval` until it
- * is back; a connection that is gone, or leaves three probes unanswered, is replaced.
- * While down, the store bypasses its near cache (a message may have been missed).
+ * Liveness ({@link BusLiveness}, as the Redis bus): the subscription counts as live only
+ * once a probe this process sent through the pool has come back on the listening
+ * connection. It is marked down on any error or end of that connection, and probed every
+ * `probeInterval` until it is back; a connection that is gone, or leaves three probes
+ * unanswered, is replaced. While down, the store bypasses its near cache (a message may
+ * have been missed).
  */
 export class RevocationBus {
   /** This process's origin id (in every message it publishes). */
@@ -35,16 +30,11 @@ export class RevocationBus {
   readonly #database: Database;
   readonly #channel: string;
   readonly #events: BusEvents;
-  readonly #probeInterval: number;
+  readonly #liveness: BusLiveness;
   #listener: pg.Client | undefined;
   // The listening connection: opening, listening, or gone (failed, ended, timed out).
   #state: 'opening' | 'listening' | 'gone' = 'gone';
-  #live = false;
-  #probe = '';
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
   #started: Promise<void> | undefined;
-  #unanswered = 0;
 
   /**
    * @param database - the store's pool (its settings make the listening connection).
@@ -55,13 +45,13 @@ export class RevocationBus {
   constructor(database: Database, channel: string, probeInterval: number, events: BusEvents) {
     this.#database = database;
     this.#channel = channel;
-    this.#probeInterval = probeInterval;
     this.#events = events;
+    this.#liveness = new BusLiveness(probeInterval, events);
   }
 
   /** Whether the subscription is proven live (no message can have been missed since). */
   get live(): boolean {
-    return this.#live;
+    return this.#liveness.live;
   }
 
   /** Starts listening in the background; never rejects (problems are reported). */
@@ -80,8 +70,8 @@ export class RevocationBus {
     const down = (error?: Error): void => {
       if (listener !== this.#listener) return;
       this.#state = 'gone';
-      if (error && this.#live) this.#events.problem(new StoreError('bus', error));
-      this.#down();
+      this.#liveness.lost(error);
+      this.#schedule();
     };
     listener.on('error', down);
     listener.on('end', () => down());
@@ -97,16 +87,17 @@ export class RevocationBus {
           timer = setTimeout(() => reject(new Error(`the LISTEN connection did not open within ${timeout} ms`)), timeout).unref();
         }),
       ]);
-      if (this.#closed || listener !== this.#listener) throw new Error('replaced');
+      if (this.#liveness.closed || listener !== this.#listener) throw new Error('replaced');
       await listener.query(`LISTEN "${this.#channel.replaceAll('"', '""')}"`);
       this.#state = 'listening';
       this.#sendProbe();
     } catch (error) {
       listener.end().catch(() => undefined);
-      if (listener === this.#listener && !this.#closed) {
+      if (listener === this.#listener && !this.#liveness.closed) {
         this.#state = 'gone';
         this.#events.problem(new StoreError('bus', error));
-        this.#down();
+        this.#liveness.down();
+        this.#schedule();
       }
     } finally {
       clearTimeout(timer);
@@ -120,41 +111,21 @@ export class RevocationBus {
       return;
     }
     if (message.kind === 'probe') {
-      if (message.origin === this.origin && message.token === this.#probe) this.#up();
+      // Proven live: no more probes until it goes down again.
+      if (message.origin === this.origin && this.#liveness.heard(message.token)) this.#liveness.stop();
       return;
     }
     if (message.origin === this.origin) return;
     this.#events.ended(message.sessions, message.refs);
   }
 
-  #down(): void {
-    this.#probe = '';
-    if (this.#live) {
-      this.#live = false;
-      this.#events.state(false);
-    }
-    this.#schedule();
-  }
-
-  #up(): void {
-    this.#unanswered = 0;
-    this.#probe = '';
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
-    if (!this.#live) {
-      this.#live = true;
-      this.#events.state(true);
-    }
-  }
-
+  /** Probes every `probeInterval` (until one comes back). */
   #schedule(): void {
-    if (this.#timer || this.#closed) return;
-    this.#timer = setInterval(() => this.#sendProbe(), this.#probeInterval);
-    this.#timer.unref();
+    this.#liveness.every(() => this.#sendProbe());
   }
 
   #resubscribe(): void {
-    this.#unanswered = 0;
+    this.#liveness.fresh();
     const previous = this.#listener;
     this.#listener = undefined;
     previous?.end().catch(() => undefined);
@@ -162,26 +133,23 @@ export class RevocationBus {
   }
 
   #sendProbe(): void {
-    if (this.#closed || this.#live) return;
+    if (this.#liveness.closed || this.#liveness.live) return;
     // Still opening: its own timeout ends that.
     if (this.#state === 'opening') return;
     // The listening connection is gone (pg clients do not reconnect), or probes keep
     // going unanswered: start over with a new one.
-    if (this.#state === 'gone' || ++this.#unanswered > RESUBSCRIBE_AFTER) {
+    if (this.#state === 'gone' || this.#liveness.miss()) {
       this.#resubscribe();
       return;
     }
-    this.#probe = randomUUID();
-    this.#database.query('SELECT pg_notify($1, $2)', [this.#channel, encodeProbe(this.origin, this.#probe)]).catch(() => undefined);
+    const token = this.#liveness.probe();
+    this.#database.query('SELECT pg_notify($1, $2)', [this.#channel, encodeProbe(this.origin, token)]).catch(() => undefined);
   }
 
   /** Stops listening and closes the listening connection. Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#live = false;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
+    if (this.#liveness.closed) return;
+    this.#liveness.close();
     const listener = this.#listener;
     this.#listener = undefined;
     await this.#started;

@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import pg from 'pg';
@@ -6,25 +5,13 @@ import { SessionRegistry, StoreError } from '@session-policy/core';
 import { PostgresSessionStore } from '@session-policy/postgres';
 import { freePort, usePostgresServer } from '@session-policy/test-helpers/postgres-server';
 import { eventually as waitFor } from '@session-policy/test-helpers/eventually';
+import { runWorker } from '@session-policy/test-helpers/run-worker';
 
 const db = usePostgresServer(test);
 const prefix = (): string => `f${randomUUID().replaceAll('-', '').slice(0, 10)}_`;
 
+const closeWorker = new URL('./helpers/close-worker.ts', import.meta.url);
 const eventually = (attempt: () => Promise<boolean> | boolean, ms = 30_000) => waitFor(attempt, ms, 100, 'did not recover in time');
-
-function runChild(url: string, timeout: number): Promise<{ code: number | null; message: unknown }> {
-  const worker = new URL('./helpers/close-worker.ts', import.meta.url);
-  const child = fork(worker, [url, String(timeout)], { execArgv: ['--conditions=session-policy-source', '--import=tsx'] });
-  return new Promise((resolve) => {
-    let message: unknown;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('message', (m) => (message = m));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, message });
-    });
-  });
-}
 
 test.serial('Postgres stopped mid-load: typed ERR_STORE quickly, fail-closed and fail-open answers; restarted: recovery without restarting Node', async (t) => {
   const store = new PostgresSessionStore(db.server.url, { prefix: prefix(), queryTimeout: 500, busProbeInterval: 100 });
@@ -119,10 +106,10 @@ test.serial('a blocked table (a long lock) fails within the query timeout, then 
 
 test.serial('a process whose Postgres is down gets typed errors and still exits by itself after close()', async (t) => {
   const dead = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
-  const { code, message } = await runChild(dead, 300);
+  const { code, message } = await runWorker(closeWorker, [dead, '300']);
   t.is(code, 0);
   t.deepEqual(message, ['ERR_STORE', 'ERR_STORE', 'unavailable']);
-  const live = await runChild(db.server.url, 5000);
+  const live = await runWorker(closeWorker, [db.server.url, '5000']);
   t.is(live.code, 0);
   t.deepEqual(live.message, ['ok', 'ok', 'active']);
 });

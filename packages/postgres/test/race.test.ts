@@ -5,7 +5,7 @@ import KeyvPostgres from '@keyv/postgres';
 import Keyv from 'keyv';
 import { KeyvSessionStore, SessionRegistry } from '@session-policy/core';
 import { PostgresSessionStore } from '@session-policy/postgres';
-import { assertNoViolations, runLoginRace, startRaceWorkers, stopRaceWorkers, type RaceTally } from '@session-policy/test-helpers/login-race';
+import { assertNoViolations, describeRaceTally, runLoginRace, startRaceWorkers, stopRaceWorkers, type RaceTally } from '@session-policy/test-helpers/login-race';
 import { usePostgresServer } from '@session-policy/test-helpers/postgres-server';
 
 // Several processes log the same principal in at once, round after round. The Postgres
@@ -51,12 +51,7 @@ for (const limit of [1, 3]) {
 
     test.serial(`generic Keyv store on @keyv/postgres (reported, not asserted): limit ${limit}, ${onLimit}`, async (t) => {
       const tally = await race('keyv', limit, onLimit);
-      const over = onLimit === 'reject' ? tally.admittedInRejectRounds.filter((n) => n > limit).length : tally.overLimit;
-      t.log(
-        `limit ${limit} ${onLimit}: ${over}/${ROUNDS} rounds over the limit (max active ${tally.maxActive}` +
-          `${onLimit === 'reject' ? `, admitted per round ${Math.min(...tally.admittedInRejectRounds)}–${Math.max(...tally.admittedInRejectRounds)}` : ''}), ` +
-          `${tally.evictedActive} evicted-but-active, ${tally.lost} admitted-then-lost, ${tally.unexplained} unexplained refusals, ${tally.errors.length} errors`,
-      );
+      t.log(describeRaceTally(tally, { limit, onLimit }, ROUNDS));
       t.pass();
     });
   }

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@session-policy/core';
+import { positiveOption, resolveBusOptions, type NearCacheSettings } from '@session-policy/core/store';
 
 /** Options of the near cache. @public */
 export interface NearCacheOptions {
@@ -62,7 +63,7 @@ export interface ResolvedRedisOptions {
   readonly prefix: string;
   readonly commandTimeout: number;
   readonly bus: boolean;
-  readonly nearCache: { readonly ttl: number; readonly max: number } | undefined;
+  readonly nearCache: NearCacheSettings | undefined;
   readonly busProbeInterval: number;
   readonly maxRetries: number;
   readonly closeClient: boolean | undefined;
@@ -80,36 +81,16 @@ export function resolveRedisOptions(options: RedisSessionStoreOptions): Resolved
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new InvalidOptionError('prefix', 'must be a string without "{" or "}" (they would break the cluster hash tag)');
   }
-  const bus = options.bus ?? true;
-  if (typeof bus !== 'boolean') throw new InvalidOptionError('bus', 'must be true or false');
-  let nearCache: ResolvedRedisOptions['nearCache'];
-  if (options.nearCache !== false) {
-    if (options.nearCache !== undefined && !bus) {
-      throw new InvalidOptionError('nearCache', 'needs the bus (bus: true): without it nothing would invalidate the cache');
-    }
-    if (bus) {
-      const given = options.nearCache ?? {};
-      if (given === null || typeof given !== 'object') throw new InvalidOptionError('nearCache', 'must be an object or false');
-      nearCache = { ttl: positive(given.ttl, 1000, 'nearCache.ttl', false), max: positive(given.max, 10_000, 'nearCache.max', true) };
-    }
-  }
+  const { bus, nearCache } = resolveBusOptions(options);
   const closeClient = options.closeClient;
   if (closeClient !== undefined && typeof closeClient !== 'boolean') throw new InvalidOptionError('closeClient', 'must be true or false');
   return {
     prefix,
-    commandTimeout: positive(options.commandTimeout, 1000, 'commandTimeout', false),
+    commandTimeout: positiveOption(options.commandTimeout, 1000, 'commandTimeout', false),
     bus,
     nearCache,
-    busProbeInterval: positive(options.busProbeInterval, 1000, 'busProbeInterval', false),
-    maxRetries: positive(options.maxRetries, 20, 'maxRetries', true),
+    busProbeInterval: positiveOption(options.busProbeInterval, 1000, 'busProbeInterval', false),
+    maxRetries: positiveOption(options.maxRetries, 20, 'maxRetries', true),
     closeClient,
   };
-}
-
-function positive(value: unknown, fallback: number, name: string, integer: boolean): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
-    throw new InvalidOptionError(name, `must be a finite ${integer ? 'integer' : 'number'} greater than 0`);
-  }
-  return v;
 }

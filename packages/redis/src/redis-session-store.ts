@@ -9,10 +9,14 @@ import {
   type SessionStore,
 } from '@session-policy/core';
 import {
+  byCreation,
   expiryReason,
+  NearCache,
+  StoreListeners,
   parseSessionRecord,
   planAdmission,
   toStoreError,
+  type ActiveOutcome,
   type AdmitOutcome,
   type AdmitRequest,
   type CheckOutcome,
@@ -33,7 +37,6 @@ import { LRUCache } from 'lru-cache';
 import { Connection, type AnyRedisClient, type AnyRedisCluster } from './connection.js';
 import { DataMarker } from './data-marker.js';
 import { BUCKETS, KeyLayout, type PrincipalKeys } from './key-layout.js';
-import { NearCache, type ActiveOutcome } from './near-cache.js';
 import { resolveRedisOptions, type RedisSessionStoreOptions, type ResolvedRedisOptions } from './options.js';
 import { decodeRecord, encodeDevice, encodeRecord } from './record-codec.js';
 import { RevocationBus } from './revocation-bus.js';
@@ -112,8 +115,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #marker: DataMarker;
   readonly #near: NearCache | undefined;
   readonly #origin: string;
-  readonly #watchers = new Set<(ended: readonly SessionInfo[]) => void>();
-  readonly #errorListeners = new Set<(error: Error) => void>();
+  readonly #listeners = new StoreListeners();
   // Stored value → its decoded active session (see #decodeActive).
   readonly #decoded = new LRUCache<string, SessionInfo>({ max: DECODED, maxSize: DECODED_BYTES, sizeCalculation: decodedSize });
   #lastFullPass = 0;
@@ -129,14 +131,14 @@ export class RedisSessionStore implements SessionStore {
     const { client, built } = clientOf(source, this.#options.commandTimeout);
     this.#owned = this.#options.closeClient ?? built;
     this.#connection = new Connection(client, this.#options.commandTimeout, (error) =>
-      this.#report(new StoreError('connection', error)),
+      this.#listeners.report(new StoreError('connection', error)),
     );
     // Data loss (issue #19): marker keys (one per cluster master) written at start, read
     // again on every reconnect and every few seconds.
-    this.#marker = new DataMarker(this.#connection, this.#options.prefix, (error) => this.#report(error));
+    this.#marker = new DataMarker(this.#connection, this.#options.prefix, (error) => this.#listeners.report(error));
     this.#connection.onReady(() => this.#marker.check());
     this.#marker.check();
-    if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache.ttl, this.#options.nearCache.max);
+    if (this.#options.nearCache) this.#near = new NearCache(this.#options.nearCache);
     if (this.#options.bus) {
       this.#bus = new RevocationBus(this.#connection, this.#layout.channel, this.#options.busProbeInterval, {
         ended: (sessions) => this.#remoteEnded(sessions),
@@ -144,7 +146,7 @@ export class RedisSessionStore implements SessionStore {
           this.#near?.invalidate();
           if (live) this.#marker.check();
         },
-        problem: (error) => this.#report(error),
+        problem: (error) => this.#listeners.report(error),
       });
       void this.#bus.start();
     }
@@ -203,12 +205,12 @@ export class RedisSessionStore implements SessionStore {
       String(descriptor.minIdle),
     ], principalKey)) as [string, string, Reply, Reply, Reply, Reply, string];
     const expiredSessions = this.#decode(keys, principalKey, expired);
-    this.#forget(expiredSessions);
+    this.#near?.forget(expiredSessions);
     if (status === 'ended' || status === 'limit') {
       return {
         admitted: false,
         code: status === 'ended' ? 'ERR_SESSION_ENDED' : 'ERR_SESSION_LIMIT',
-        holders: this.#decode(keys, principalKey, holders).sort(byCreated),
+        holders: this.#decode(keys, principalKey, holders).sort(byCreation),
         limit: request.limit,
         expired: expiredSessions,
       };
@@ -225,7 +227,7 @@ export class RedisSessionStore implements SessionStore {
       replaced: this.#decode(keys, principalKey, replaced),
       expired: expiredSessions,
     };
-    this.#forget(outcome.evicted, outcome.replaced);
+    this.#near?.forget(outcome.evicted, outcome.replaced);
     if (!outcome.alreadyActive) {
       const [elsewhere] = await Promise.all([this.#claim(active, timeouts, now), this.#lowerSummary(keys, lowered, timeouts)]);
       if (elsewhere) outcome.replaced = [...outcome.replaced, elsewhere];
@@ -259,12 +261,12 @@ export class RedisSessionStore implements SessionStore {
       }
     }
     const [status, record, junk] = (await this.#run('check', SCRIPTS.check, keys, timeouts, now, [sessionId], principalKey)) as [string, string, number];
-    if (junk) this.#report(new CorruptRecordError(`${keys.sessions} ${sessionId}`, 'not a session record written by this store (dropped)'));
+    if (junk) this.#listeners.report(new CorruptRecordError(`${keys.sessions} ${sessionId}`, 'not a session record written by this store (dropped)'));
     if (status === 'unknown') return UNKNOWN;
     const session = this.#decode(keys, principalKey, [record])[0];
     if (!session || session.sessionId !== sessionId) return UNKNOWN;
     if (status === 'active') return this.#remember(session, epoch);
-    if (status === 'expired') this.#forget([session]);
+    if (status === 'expired') this.#near?.forget([session]);
     return { status: 'ended', session, expiredNow: status === 'expired' };
   }
 
@@ -331,8 +333,8 @@ export class RedisSessionStore implements SessionStore {
       for (const id of trimmed) byId.delete(id);
     } while (cursor !== '0');
     this.#junk(keys, junk);
-    this.#forget(expired);
-    return { sessions: [...byId.values()].sort(byCreated), expired };
+    this.#near?.forget(expired);
+    return { sessions: [...byId.values()].sort(byCreation), expired };
   }
 
   /** @inheritdoc */
@@ -342,7 +344,7 @@ export class RedisSessionStore implements SessionStore {
     const [ended, expired, junk] = (await this.#run('end', SCRIPTS.end, keys, timeouts, now, [sessionId, reason], principalKey)) as [Reply, Reply, number];
     this.#junk(keys, junk);
     const outcome = { ended: this.#decode(keys, principalKey, ended), expired: this.#decode(keys, principalKey, expired) };
-    this.#forget(outcome.ended, outcome.expired);
+    this.#near?.forget(outcome.ended, outcome.expired);
     return outcome;
   }
 
@@ -367,7 +369,7 @@ export class RedisSessionStore implements SessionStore {
       for (const s of this.#decode(keys, principalKey, x)) expired.push(s);
     } while (cursor !== '0');
     this.#junk(keys, junk);
-    this.#forget(ended, expired);
+    this.#near?.forget(ended, expired);
     return { ended, expired };
   }
 
@@ -413,20 +415,18 @@ export class RedisSessionStore implements SessionStore {
     }
     // Each swept bucket's summary entry becomes its head again (R20).
     await Promise.all(buckets.map((b) => this.#resetSummary(Number(b))));
-    this.#forget(expired);
+    this.#near?.forget(expired);
     return { expired };
   }
 
   /** @inheritdoc */
   watch(listener: (ended: readonly SessionInfo[]) => void): () => void {
-    this.#watchers.add(listener);
-    return () => this.#watchers.delete(listener);
+    return this.#listeners.watch(listener);
   }
 
   /** @inheritdoc */
   onError(listener: (error: Error) => void): () => void {
-    this.#errorListeners.add(listener);
-    return () => this.#errorListeners.delete(listener);
+    return this.#listeners.onError(listener);
   }
 
   /** @inheritdoc */
@@ -453,7 +453,7 @@ export class RedisSessionStore implements SessionStore {
       previous = await this.#send('admit', key, set);
     } catch (error) {
       if (!/WRONGTYPE/.test(String((error as { cause?: Error }).cause?.message ?? error))) throw error;
-      this.#report(new CorruptRecordError(key, 'not an owner key written by this store (replaced)'));
+      this.#listeners.report(new CorruptRecordError(key, 'not an owner key written by this store (replaced)'));
       await this.#send('admit', key, ['DEL', key]);
       previous = await this.#send('admit', key, set);
     }
@@ -461,7 +461,7 @@ export class RedisSessionStore implements SessionStore {
     const keys = this.#layout.principal(previous);
     const [ended] = (await this.#run('admit', SCRIPTS.end, keys, timeouts, now, [session.sessionId, 'replaced'], previous)) as [Reply];
     const replaced = this.#decode(keys, previous, ended)[0];
-    if (replaced) this.#forget([replaced]);
+    if (replaced) this.#near?.forget([replaced]);
     return replaced;
   }
 
@@ -538,7 +538,7 @@ export class RedisSessionStore implements SessionStore {
         }
       } while (cursor !== '0');
       this.#junk(keys, junk);
-      records.sort(byCreated);
+      records.sort(byCreation);
       let plan;
       try {
         plan = planAdmission(records, request);
@@ -563,7 +563,7 @@ export class RedisSessionStore implements SessionStore {
       ], principalKey)) as [string, Reply, string];
       if (reply[0] === 'ok') {
         const ended = outcome.admitted ? [...outcome.evicted, ...outcome.replaced, ...outcome.expired] : [...outcome.expired];
-        this.#forget(ended);
+        this.#near?.forget(ended);
         if (!admitting || !outcome.admitted) return outcome;
         const [elsewhere] = await Promise.all([this.#claim(candidate, timeouts, now), this.#lowerSummary(keys, reply[2], timeouts)]);
         this.#remember(outcome.session, epoch);
@@ -608,7 +608,7 @@ export class RedisSessionStore implements SessionStore {
     } catch (error) {
       if (!isWrongType(error)) throw error;
       const deleted = (await this.#script(operation, SCRIPTS.repair, keys.all, [])) as Reply;
-      for (const key of deleted) this.#report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
+      for (const key of deleted) this.#listeners.report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
       return this.#script(operation, script, keys.all, args);
     }
   }
@@ -632,10 +632,10 @@ export class RedisSessionStore implements SessionStore {
     if (!isWrongType(error)) throw error;
     if (keys) {
       const deleted = (await this.#script(operation, SCRIPTS.repair, keys.all, [])) as Reply;
-      for (const key of deleted) this.#report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
+      for (const key of deleted) this.#listeners.report(new CorruptRecordError(key, 'a value of the wrong type, not written by this store (deleted)'));
       return this.#send(operation, route ?? (args[1] as string), args);
     }
-    this.#report(new CorruptRecordError(route ?? String(args[1]), 'a value of the wrong type, not written by this store'));
+    this.#listeners.report(new CorruptRecordError(route ?? String(args[1]), 'a value of the wrong type, not written by this store'));
     return args[0] === 'ZRANGE' ? [] : null;
   }
 
@@ -684,14 +684,14 @@ export class RedisSessionStore implements SessionStore {
       else out.push(session);
     }
     // R18: one report per principal and operation, whatever the count.
-    if (bad) this.#report(new CorruptRecordError(keys.sessions, bad));
+    if (bad) this.#listeners.report(new CorruptRecordError(keys.sessions, bad));
     return out;
   }
 
   /** R18: junk fields dropped by an operation, reported once whatever their count. */
   #junk(keys: PrincipalKeys, count: number): void {
     if (count > 0) {
-      this.#report(new CorruptRecordError(keys.sessions, `${count} field${count === 1 ? '' : 's'} not written by this store (dropped)`));
+      this.#listeners.report(new CorruptRecordError(keys.sessions, `${count} field${count === 1 ? '' : 's'} not written by this store (dropped)`));
     }
   }
 
@@ -701,21 +701,12 @@ export class RedisSessionStore implements SessionStore {
     return outcome;
   }
 
-  #forget(...lists: ReadonlyArray<readonly SessionInfo[]>): void {
-    const near = this.#near;
-    if (!near) return;
-    for (const list of lists) near.forget(list);
-  }
-
   #remoteEnded(sessions: readonly SessionInfo[]): void {
     this.#near?.bump();
-    this.#forget(sessions);
-    for (const listener of this.#watchers) listener(sessions);
+    this.#near?.forget(sessions);
+    this.#listeners.ended(sessions);
   }
 
-  #report(error: Error): void {
-    for (const listener of this.#errorListeners) listener(error);
-  }
 }
 
 /**
@@ -734,10 +725,6 @@ function isWrongType(error: unknown): boolean {
 
 function finite(n: number): string {
   return n === Infinity ? 'inf' : String(n);
-}
-
-function byCreated(a: SessionInfo, b: SessionInfo): number {
-  return a.createdAt - b.createdAt || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
 }
 
 /** The node-redis client behind a source, and whether the store built it. */

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { StoreError, type SessionInfo } from '@session-policy/core';
+import { BusLiveness, type BusReports } from '@session-policy/core/store';
 import { destroyClient, isCluster, rediscover, type AnyRedisClient, type AnyRedisCluster, type Connection } from './connection.js';
 import { decodeRecord } from './record-codec.js';
 
-/** Consecutive missed heartbeats after which the subscriber connection is replaced. */
-const RESUBSCRIBE_AFTER = 3;
-
 /** What the bus tells the store. */
-export interface BusEvents {
+export interface BusEvents extends BusReports {
   /** Sessions ended by another process. */
   readonly ended: (sessions: readonly SessionInfo[]) => void;
-  /** The subscription may have missed messages (`false`), or is proven live again (`true`). */
-  readonly state: (live: boolean) => void;
-  /** A problem (lost subscription, missed heartbeat, unreadable message). */
-  readonly problem: (error: Error) => void;
 }
 
 /**
@@ -22,16 +16,16 @@ export interface BusEvents {
  * written without being announced. A message is `<origin>\n<record>\n<record>…`; the
  * process whose origin it carries ignores it.
  *
- * Liveness: a heartbeat through the subscription itself. Every `probeInterval` the bus
- * publishes a beat on a channel of its own (`<channel>:beat:<origin>`), which the same
- * subscriber connection listens to, so each process hears its own beats and nobody
- * else's. The subscription counts as live only once a beat came back; a beat still
- * unheard when the next one is due marks it down (so a subscription that stays open but
- * silently stops delivering is noticed within two intervals), as does any error,
- * reconnect or end of the subscriber connection. While down, the store bypasses its
- * near cache (a message may have been missed) and an `error` is reported; beats go on
- * until one comes back, and after {@link RESUBSCRIBE_AFTER} missed in a row the
- * subscriber connection is replaced.
+ * Liveness ({@link BusLiveness}): a heartbeat through the subscription itself. Every
+ * `probeInterval` the bus publishes a beat on a channel of its own
+ * (`<channel>:beat:<origin>`), which the same subscriber connection listens to, so each
+ * process hears its own beats and nobody else's. The subscription counts as live only
+ * once a beat came back; a beat still unheard when the next one is due marks it down (so
+ * a subscription that stays open but silently stops delivering is noticed within two
+ * intervals), as does any error, reconnect or end of the subscriber connection. While
+ * down, the store bypasses its near cache (a message may have been missed) and an
+ * `error` is reported; beats go on until one comes back, and after three missed in a row
+ * the subscriber connection is replaced.
  */
 export class RevocationBus {
   /** This process's origin id (in every message it publishes). */
@@ -41,17 +35,12 @@ export class RevocationBus {
   readonly #beatChannel: string;
   readonly #events: BusEvents;
   readonly #probeInterval: number;
+  // The beat in flight and the beats missed in a row (or intervals spent without a subscription).
+  readonly #liveness: BusLiveness;
   #subscriber: AnyRedisClient | AnyRedisCluster | undefined;
   // Whether #subscriber has subscribed (beats before that cannot come back).
   #subscribed = false;
-  #live = false;
-  // The beat in flight ('' when none is awaited).
-  #beat = '';
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
   #started: Promise<void> | undefined;
-  // Beats missed in a row (or intervals spent without a subscription).
-  #missed = 0;
 
   /**
    * @param connection - the store's connection (duplicated for the subscription).
@@ -65,11 +54,12 @@ export class RevocationBus {
     this.#beatChannel = `${channel}:beat:${this.origin}`;
     this.#probeInterval = probeInterval;
     this.#events = events;
+    this.#liveness = new BusLiveness(probeInterval, events);
   }
 
   /** Whether the subscription is proven live (no message can have been missed since). */
   get live(): boolean {
-    return this.#live;
+    return this.#liveness.live;
   }
 
   /** Starts subscribing and beating in the background; never rejects (problems are reported). */
@@ -77,10 +67,7 @@ export class RevocationBus {
     this.#started ??= this.#subscribe().catch((error: unknown) => {
       this.#events.problem(new StoreError('bus', error));
     });
-    if (!this.#timer && !this.#closed) {
-      this.#timer = setInterval(() => this.#tick(), this.#probeInterval);
-      this.#timer.unref();
-    }
+    this.#liveness.every(() => this.#tick());
     return this.#started;
   }
 
@@ -89,9 +76,8 @@ export class RevocationBus {
     this.#subscriber = subscriber;
     this.#subscribed = false;
     const down = (error?: Error): void => {
-      if (subscriber !== this.#subscriber) return;
-      if (error && this.#live) this.#events.problem(new StoreError('bus', error));
-      this.#down();
+      // The subscriber connection failed, reconnects or ended: down until a beat comes back.
+      if (subscriber === this.#subscriber) this.#liveness.lost(error);
     };
     subscriber.on('error', down);
     subscriber.on('reconnecting', () => down());
@@ -104,18 +90,18 @@ export class RevocationBus {
     }
     try {
       await subscriber.connect();
-      if (!this.#closed && subscriber === this.#subscriber) {
+      if (!this.#liveness.closed && subscriber === this.#subscriber) {
         await subscriber.subscribe([this.#channel, this.#beatChannel], (message: string, channel: string) =>
           channel === this.#beatChannel ? this.#heard(message) : this.#message(message),
         );
       }
     } finally {
       // Closed, or replaced by a newer subscriber, while this one was connecting.
-      if (this.#closed || subscriber !== this.#subscriber) await destroyClient(subscriber);
+      if (this.#liveness.closed || subscriber !== this.#subscriber) await destroyClient(subscriber);
     }
-    if (subscriber !== this.#subscriber || this.#closed) return;
+    if (subscriber !== this.#subscriber || this.#liveness.closed) return;
     this.#subscribed = true;
-    this.#missed = 0;
+    this.#liveness.fresh();
     this.#sendBeat();
   }
 
@@ -141,26 +127,11 @@ export class RevocationBus {
 
   /** A beat came back through the subscription. */
   #heard(beat: string): void {
-    if (beat !== this.#beat || this.#closed) return;
-    this.#beat = '';
-    this.#missed = 0;
-    if (!this.#live) {
-      this.#live = true;
-      this.#events.state(true);
-    }
-  }
-
-  /** The subscriber connection failed, reconnects or ended: down until a beat comes back. */
-  #down(): void {
-    this.#beat = '';
-    if (this.#live) {
-      this.#live = false;
-      this.#events.state(false);
-    }
+    if (!this.#liveness.closed) this.#liveness.heard(beat);
   }
 
   #resubscribe(): void {
-    this.#missed = 0;
+    this.#liveness.fresh();
     this.#subscribed = false;
     const previous = this.#subscriber;
     this.#subscriber = undefined;
@@ -172,13 +143,12 @@ export class RevocationBus {
 
   /** Every `probeInterval`: judge the last beat, then send the next one. */
   #tick(): void {
-    if (this.#closed) return;
-    if (this.#beat !== '' || !this.#subscribed) {
+    if (this.#liveness.closed) return;
+    if (this.#liveness.awaiting || !this.#subscribed) {
       // The last beat did not come back within an interval (or there is no subscription).
-      this.#missed++;
-      if (this.#live) {
-        this.#live = false;
-        this.#events.state(false);
+      const replace = this.#liveness.miss();
+      if (this.#liveness.live) {
+        this.#liveness.down();
         this.#events.problem(
           new StoreError('bus', new Error(`the revocation bus delivered no heartbeat for ${this.#probeInterval} ms: subscription presumed lost`)),
         );
@@ -186,21 +156,20 @@ export class RevocationBus {
       // Beats keep going unheard, or the subscriber never got to subscribe (its node died
       // and the client does not move the subscription, it is stuck reconnecting, or the
       // connection is open but delivers nothing): start over with a new one.
-      if (this.#missed > RESUBSCRIBE_AFTER) {
+      if (replace) {
         this.#resubscribe();
         return;
       }
       // A subscription on a cluster node that died moves to a live node only when the
       // subscriber's own slot map is refreshed.
-      if (this.#subscribed && this.#missed > 1 && this.#subscriber && isCluster(this.#subscriber)) rediscover(this.#subscriber);
+      if (this.#subscribed && this.#liveness.missed > 1 && this.#subscriber && isCluster(this.#subscriber)) rediscover(this.#subscriber);
     }
     this.#sendBeat();
   }
 
   #sendBeat(): void {
-    if (this.#closed || !this.#subscribed) return;
-    const beat = randomUUID();
-    this.#beat = beat;
+    if (this.#liveness.closed || !this.#subscribed) return;
+    const beat = this.#liveness.probe();
     this.#connection.send(undefined, ['PUBLISH', this.#beatChannel, beat], false).catch(() => undefined);
   }
 
@@ -209,11 +178,8 @@ export class RevocationBus {
    * stops probing. Idempotent.
    */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#live = false;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
+    if (this.#liveness.closed) return;
+    this.#liveness.close();
     const subscriber = this.#subscriber;
     if (subscriber) await destroyClient(subscriber);
     await this.#started;

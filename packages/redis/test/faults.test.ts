@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { createClient } from '@keyv/redis';
@@ -7,6 +6,7 @@ import { DataLostError, RedisSessionStore } from '@session-policy/redis';
 import { freePort, startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { startTcpProxy } from '@session-policy/test-helpers/tcp-proxy';
 import { eventually as waitFor } from '@session-policy/test-helpers/eventually';
+import { runWorker } from '@session-policy/test-helpers/run-worker';
 
 let server: RedisServer;
 
@@ -18,23 +18,8 @@ test.after.always(async () => {
   await server?.stop();
 });
 
+const closeWorker = new URL('./helpers/close-worker.ts', import.meta.url);
 const eventually = (attempt: () => Promise<boolean> | boolean, ms = 15_000) => waitFor(attempt, ms, 100, 'did not recover in time');
-
-function runChild(url: string): Promise<{ code: number | null; message: unknown }> {
-  const worker = new URL('./helpers/close-worker.ts', import.meta.url);
-  const child = fork(worker, [url], { execArgv: ['--conditions=session-policy-source', '--import=tsx'] });
-  return new Promise((resolve) => {
-    let message: unknown;
-    // Only a safety net (a child that never exits fails the test either way); generous for
-    // a loaded machine, where starting a child with tsx alone can take seconds.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('message', (m) => (message = m));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, message });
-    });
-  });
-}
 
 test.serial('Redis stopped mid-traffic: typed ERR_STORE errors, quickly; restarted: recovery without restarting Node', async (t) => {
   const store = new RedisSessionStore(server.url, { prefix: `fault:${randomUUID()}:`, commandTimeout: 300, busProbeInterval: 100 });
@@ -106,10 +91,10 @@ test.serial('a slow Redis (CLIENT PAUSE) fails within the command timeout, then 
 
 test.serial('a process whose Redis is down gets typed errors and still exits by itself after close()', async (t) => {
   const dead = `redis://127.0.0.1:${await freePort()}`;
-  const { code, message } = await runChild(dead);
+  const { code, message } = await runWorker(closeWorker, [dead]);
   t.is(code, 0);
   t.deepEqual(message, ['ERR_STORE', 'ERR_STORE', 'unavailable']);
-  const live = await runChild(server.url);
+  const live = await runWorker(closeWorker, [server.url]);
   t.is(live.code, 0);
   t.deepEqual(live.message, ['ok', 'ok', 'active']);
 });

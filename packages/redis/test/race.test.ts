@@ -4,7 +4,7 @@ import test from 'ava';
 import { createKeyv } from '@keyv/redis';
 import { KeyvSessionStore, SessionRegistry } from '@session-policy/core';
 import { RedisSessionStore } from '@session-policy/redis';
-import { assertNoViolations, runLoginRace, startRaceWorkers, stopRaceWorkers, type RaceTally } from '@session-policy/test-helpers/login-race';
+import { assertNoViolations, describeRaceTally, runLoginRace, startRaceWorkers, stopRaceWorkers, type RaceTally } from '@session-policy/test-helpers/login-race';
 import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 
 // Several processes log the same principal in at once, round after round. The Redis store
@@ -52,12 +52,7 @@ for (const limit of [1, 3]) {
 
     test.serial(`generic Keyv store on Redis (reported, not asserted): limit ${limit}, ${onLimit}`, async (t) => {
       const tally = await race('keyv', limit, onLimit);
-      const over = onLimit === 'reject' ? tally.admittedInRejectRounds.filter((n) => n > limit).length : tally.overLimit;
-      t.log(
-        `limit ${limit} ${onLimit}: ${over}/${ROUNDS} rounds over the limit (max active ${tally.maxActive}` +
-          `${onLimit === 'reject' ? `, admitted per round ${Math.min(...tally.admittedInRejectRounds)}–${Math.max(...tally.admittedInRejectRounds)}` : ''}), ` +
-          `${tally.evictedActive} evicted-but-active, ${tally.lost} admitted-then-lost, ${tally.unexplained} unexplained refusals, ${tally.errors.length} errors`,
-      );
+      t.log(describeRaceTally(tally, { limit, onLimit }, ROUNDS));
       t.pass();
     });
   }

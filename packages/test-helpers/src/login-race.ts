@@ -3,7 +3,8 @@
  * worker processes, each with its own store and registry, log one principal in at once,
  * round after round, while the parent checks after each round what the store holds.
  *
- * Parent side: {@link startRaceWorkers}, {@link runLoginRace}, {@link stopRaceWorkers}.
+ * Parent side: {@link startRaceWorkers}, {@link runLoginRace}, {@link stopRaceWorkers},
+ * {@link describeRaceTally}.
  * Worker side (the forked file): {@link serveRaceOrders}.
  *
  * The types here are structural (the registry's admit result, list and endAll), so this
@@ -180,6 +181,22 @@ export function assertNoViolations(t: ExecutionContext, tally: RaceTally, race: 
   t.is(tally.lost, 0, race.tombstones ? 'a login told admitted that is neither active nor a tombstone' : 'a login told admitted whose session vanished');
   if (race.tombstones) t.is(tally.wrongTombstone, 0, 'an evicted session whose tombstone does not say evicted');
   if (race.onLimit === 'reject') t.true(tally.admittedInRejectRounds.every((n) => n === race.limit), String(tally.admittedInRejectRounds));
+}
+
+/**
+ * One line describing a race's tally, for a test that reports a store's violations
+ * without asserting them (a store atomic only inside one process): rounds over the limit
+ * (in reject mode: rounds that admitted more than the limit), the most active sessions,
+ * and every other count.
+ */
+export function describeRaceTally(tally: RaceTally, race: { limit: number; onLimit: 'evict' | 'reject' }, rounds: number): string {
+  const { limit, onLimit } = race;
+  const over = onLimit === 'reject' ? tally.admittedInRejectRounds.filter((n) => n > limit).length : tally.overLimit;
+  return (
+    `limit ${limit} ${onLimit}: ${over}/${rounds} rounds over the limit (max active ${tally.maxActive}` +
+    `${onLimit === 'reject' ? `, admitted per round ${Math.min(...tally.admittedInRejectRounds)}–${Math.max(...tally.admittedInRejectRounds)}` : ''}), ` +
+    `${tally.evictedActive} evicted-but-active, ${tally.lost} admitted-then-lost, ${tally.unexplained} unexplained refusals, ${tally.errors.length} errors`
+  );
 }
 
 /**

@@ -1,0 +1,32 @@
+import { fork } from 'node:child_process';
+
+/** How a worker run by {@link runWorker} ended. */
+export interface WorkerExit {
+  /** Its exit code (`null` when a signal ended it, such as the safety net's `SIGKILL`). */
+  readonly code: number | null;
+  /** The last message it sent (`undefined`: none). */
+  readonly message: unknown;
+}
+
+/**
+ * Forks `worker` (a TypeScript file, run from source as the tests are) with `args` and
+ * resolves once it exits, with its exit code and the last message it sent. A worker still
+ * running after 90 s is killed: only a safety net (a stuck worker fails its test either
+ * way), generous for a loaded machine, where starting a child with tsx alone can take
+ * seconds. The test asserts on what it resolves to.
+ *
+ * @param worker - the worker file.
+ * @param args - its command-line arguments.
+ */
+export function runWorker(worker: URL, args: readonly string[]): Promise<WorkerExit> {
+  const child = fork(worker, [...args], { execArgv: ['--conditions=session-policy-source', '--import=tsx'] });
+  return new Promise((resolve) => {
+    let message: unknown;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('message', (m) => (message = m));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, message });
+    });
+  });
+}
