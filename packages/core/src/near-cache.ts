@@ -14,7 +14,9 @@ export type ActiveOutcome = Extract<CheckOutcome, { status: 'active' }>;
  * the last possible miss of an end (the epoch: the store bumps it with every bus message
  * and every change of the bus's state), so a late answer never re-caches a session ended
  * meanwhile. A hit answers only while the session has not passed a timeout at the
- * request's time (R7, R8): an expiry always goes to the backend.
+ * request's time (R7, R8): an expiry always goes to the backend. Entries are keyed by the
+ * session id alone (a session id belongs to one principal at a time, R4) and a hit must
+ * name the same principal: a lookup builds no key string.
  */
 export class NearCache {
   readonly #entries: LRUCache<string, ActiveOutcome>;
@@ -43,8 +45,8 @@ export class NearCache {
    * @param now - the request's time.
    */
   get(principalKey: string, sessionId: string, timeouts: Timeouts, now: number): ActiveOutcome | undefined {
-    const hit = this.#entries.get(cacheKey(principalKey, sessionId));
-    return hit && expiryReason(hit.session, timeouts, now) === undefined ? hit : undefined;
+    const hit = this.#entries.get(sessionId);
+    return hit && hit.session.principalKey === principalKey && expiryReason(hit.session, timeouts, now) === undefined ? hit : undefined;
   }
 
   /**
@@ -54,7 +56,7 @@ export class NearCache {
    * @param epoch - {@link NearCache.epoch} as it was before the read.
    */
   remember(outcome: ActiveOutcome, epoch: number): void {
-    if (epoch === this.#epoch) this.#entries.set(cacheKey(outcome.session.principalKey, outcome.session.sessionId), outcome);
+    if (epoch === this.#epoch) this.#entries.set(outcome.session.sessionId, outcome);
   }
 
   /**
@@ -63,7 +65,9 @@ export class NearCache {
    * @param lists - the sessions, in any number of lists.
    */
   forget(...lists: ReadonlyArray<readonly SessionInfo[]>): void {
-    for (const list of lists) for (const s of list) this.#entries.delete(cacheKey(s.principalKey, s.sessionId));
+    for (const list of lists) {
+      for (const s of list) if (this.#entries.peek(s.sessionId)?.session.principalKey === s.principalKey) this.#entries.delete(s.sessionId);
+    }
   }
 
   /** Drops everything and moves the epoch (the bus missed, or may have missed, ends). */
@@ -76,9 +80,4 @@ export class NearCache {
   bump(): void {
     this.#epoch++;
   }
-}
-
-// Session ids are visible ASCII (no newline), so the key names one session only.
-function cacheKey(principalKey: string, sessionId: string): string {
-  return `${sessionId}\n${principalKey}`;
 }

@@ -15,7 +15,19 @@ test('a remembered answer is handed back while the session has passed no timeout
   t.is(cache.get('p', 's', TIMEOUTS, 999), answer);
   t.is(cache.get('p', 's', TIMEOUTS, 1000), undefined, 'idle at the request time: the backend decides');
   t.is(cache.get('p', 'other', TIMEOUTS, 0), undefined);
-  t.is(cache.get('other', 's', TIMEOUTS, 0), undefined, 'keyed by principal and session id');
+  t.is(cache.get('other', 's', TIMEOUTS, 0), undefined, 'a hit names the same principal');
+});
+
+test('a session id moved to another principal (R4): each principal sees only its own answer', (t) => {
+  const cache = new NearCache({ ttl: 60_000, max: 10 });
+  cache.remember({ status: 'active', session: session('a', 's') }, cache.epoch);
+  cache.remember({ status: 'active', session: session('b', 's') }, cache.epoch);
+  t.is(cache.get('a', 's', TIMEOUTS, 0), undefined, "the id is b's now");
+  t.is(cache.get('b', 's', TIMEOUTS, 0)?.session.principalKey, 'b');
+  cache.forget([session('a', 's')]);
+  t.not(cache.get('b', 's', TIMEOUTS, 0), undefined, "forgetting a's session keeps b's");
+  cache.forget([session('b', 's')]);
+  t.is(cache.get('b', 's', TIMEOUTS, 0), undefined);
 });
 
 test('an answer read before the epoch moved is not cached', (t) => {
