@@ -51,6 +51,8 @@ export interface Measurement extends LoadResult {
   readonly slot: number;
   /** The server process's own CPU time (user + system) over the run, per request it received, in µs. */
   readonly cpuPerRequestUs: number;
+  /** The user part of {@link cpuPerRequestUs}, µs (no kernel socket work). */
+  readonly userCpuPerRequestUs: number;
 }
 
 /**
@@ -102,7 +104,8 @@ export async function measureAll(options: HarnessOptions): Promise<MeasureAllRes
             const server = await child.windowEnd();
             const result = results[i]!;
             const cpuPerRequestUs = server.cpuUs / server.requests;
-            measurements.push({ framework, variant, round, slot, cpuPerRequestUs, ...result });
+            const userCpuPerRequestUs = server.userUs / server.requests;
+            measurements.push({ framework, variant, round, slot, cpuPerRequestUs, userCpuPerRequestUs, ...result });
             log(
               `  http: ${framework} round ${round + 1} ${variant}${group.length > 1 ? ` (with ${group.filter((v) => v !== variant).join(', ')})` : ''}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99ms.toFixed(2)} ms, ${cpuPerRequestUs.toFixed(0)} µs CPU/req`,
             );

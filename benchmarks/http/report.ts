@@ -25,6 +25,8 @@ export interface Summary {
   readonly cpuRatio: Spread;
   /** CPU per request minus the baseline's in the same round, µs, across rounds (above 0 = costlier). */
   readonly cpuDeltaUs: Spread;
+  /** The same for user CPU only (no kernel socket work), µs. */
+  readonly userCpuDeltaUs: Spread;
   /** The lowest acceptable median req/s ratio, when the variant has one. */
   readonly target?: number;
   /** Whether the median req/s ratio reaches the target (undefined without a target). */
@@ -61,6 +63,7 @@ export function summarize(measurements: readonly Measurement[]): Summary[] {
     const p99Ratios: number[] = [];
     const cpuRatios: number[] = [];
     const cpuDeltas: number[] = [];
+    const userDeltas: number[] = [];
     for (const m of mine) {
       const base = measurements.find((b) => b.framework === framework && b.variant === BASELINE && b.round === m.round);
       if (!base) continue;
@@ -68,6 +71,7 @@ export function summarize(measurements: readonly Measurement[]): Summary[] {
       p99Ratios.push(m.p99ms / base.p99ms);
       cpuRatios.push(m.cpuPerRequestUs / base.cpuPerRequestUs);
       cpuDeltas.push(m.cpuPerRequestUs - base.cpuPerRequestUs);
+      userDeltas.push(m.userCpuPerRequestUs - base.userCpuPerRequestUs);
     }
     const ratio = (values: number[]) => (values.length ? spread(values) : { median: NaN, min: NaN, max: NaN });
     const rpsRatio = ratio(rpsRatios);
@@ -85,6 +89,7 @@ export function summarize(measurements: readonly Measurement[]): Summary[] {
       p99Ratio,
       cpuRatio: ratio(cpuRatios),
       cpuDeltaUs,
+      userCpuDeltaUs: ratio(userDeltas),
       ...(target === undefined ? {} : { target, met: rpsRatio.median >= target, p99Met: p99Ratio.median <= P99_TARGET, cpuMet: cpuDeltaUs.median <= CPU_TARGET_US }),
     });
   }
@@ -107,8 +112,8 @@ const ms = (s: Spread) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max
  */
 export function renderTable(summaries: readonly Summary[]): string {
   const lines = [
-    '| framework | variant | req/s | p99 ms | server CPU µs/req | req/s vs baseline | p99 vs baseline | CPU/req vs baseline | CPU/req − baseline, µs | targets (req/s · p99 · CPU) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| framework | variant | req/s | p99 ms | server CPU µs/req | req/s vs baseline | p99 vs baseline | CPU/req vs baseline | CPU/req − baseline, µs | user CPU/req − baseline, µs | targets (req/s · p99 · CPU) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const s of summaries) {
     const base = (ratio: Spread) => (s.variant === BASELINE ? '100 %' : pctSpread(ratio));
@@ -118,8 +123,9 @@ export function renderTable(summaries: readonly Summary[]): string {
         ? ''
         : `≥ ${pct(s.target)}: **${word(s.met)}** · ≤ ${pct(P99_TARGET)}: ${word(s.p99Met)} · ≤ +${CPU_TARGET_US} µs: ${word(s.cpuMet)}`;
     const delta = s.variant === BASELINE ? '0' : deltaSpread(s.cpuDeltaUs);
+    const userDelta = s.variant === BASELINE ? '0' : deltaSpread(s.userCpuDeltaUs);
     lines.push(
-      `| ${s.framework} | ${VARIANT_LABELS[s.variant]} | ${int(s.rps)} | ${ms(s.p99ms)} | ${int(s.cpuUs)} | ${base(s.rpsRatio)} | ${base(s.p99Ratio)} | ${base(s.cpuRatio)} | ${delta} | ${verdict} |`,
+      `| ${s.framework} | ${VARIANT_LABELS[s.variant]} | ${int(s.rps)} | ${ms(s.p99ms)} | ${int(s.cpuUs)} | ${base(s.rpsRatio)} | ${base(s.p99Ratio)} | ${base(s.cpuRatio)} | ${delta} | ${userDelta} | ${verdict} |`,
     );
   }
   return lines.join('\n');

@@ -31,6 +31,8 @@ export interface ServerChild {
 export interface ServerWindow {
   /** CPU time, user + system, µs (`process.cpuUsage()` in the server). */
   readonly cpuUs: number;
+  /** The user part of it, µs: the JavaScript and what it runs in-process, without the kernel's socket work. */
+  readonly userUs: number;
   /** Requests the server received. */
   readonly requests: number;
 }

@@ -47,7 +47,7 @@ process.on('message', (message) => {
   if (message === 'window-end') {
     if (!window) return send({ profileError: 'window-end without window-start' });
     const cpu = process.cpuUsage(window.cpu);
-    const answer = { cpuUs: cpu.user + cpu.system, requests: requests - window.requests };
+    const answer = { cpuUs: cpu.user + cpu.system, userUs: cpu.user, requests: requests - window.requests };
     window = undefined;
     return send({ window: answer });
   }
