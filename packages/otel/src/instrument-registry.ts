@@ -64,7 +64,8 @@ const instrumented = new WeakSet<SessionRegistry>();
  * for the names and attributes): logins admitted and refused, sessions ended by reason
  * and origin, check latency by outcome, active sessions, the bus's state, live
  * connections, reported problems. It works from outside the registry: its events, and a
- * thin timing wrapper around this instance's `check`, `peek` and `peekActive`. Attributes are bounded:
+ * thin timing wrapper around this instance's `check`, `peek` and `peekActive` (and the
+ * adapters' in-memory check). Attributes are bounded:
  * no session id, principal key or address is ever a label.
  *
  * With no SDK registered, the API's no-op meter makes all of it free. Instrument a
@@ -137,10 +138,16 @@ export function instrumentRegistry(registry: SessionRegistry, options: RegistryM
   registry.on('error', onError);
 
   // Timing wrappers on this instance only (own properties shadowing the prototype's).
-  const target = registry as { check: SessionRegistry['check']; peek: SessionRegistry['peek']; peekActive: SessionRegistry['peekActive'] };
+  const target = registry as {
+    check: SessionRegistry['check'];
+    peek: SessionRegistry['peek'];
+    peekActive: SessionRegistry['peekActive'];
+    peekRequest: SessionRegistry['peekRequest'];
+  };
   const check = registry.check;
   const peek = registry.peek;
   const peekActive = registry.peekActive;
+  const peekRequest = registry.peekRequest;
   const record = (result: CheckResult, source: 'memory' | 'store', started: number): void => {
     const attributes: Attributes = { ...base, [ATTRIBUTES.status]: result.status, [ATTRIBUTES.source]: source };
     checkDuration.record((performance.now() - started) / 1000, attributes);
@@ -157,7 +164,17 @@ export function instrumentRegistry(registry: SessionRegistry, options: RegistryM
     if (result) record(result, 'memory', started);
     return result;
   };
-  // The adapters' path: only its `active` answers are the registry's (anything else goes on to peek or check).
+  // The adapters' path: one in-memory check, the session itself when active.
+  target.peekRequest = function timedPeekRequest(this: SessionRegistry, sessionId: unknown, principal: unknown): ReturnType<SessionRegistry['peekRequest']> {
+    const started = performance.now();
+    const peeked = peekRequest.call(this, sessionId, principal);
+    if (peeked !== undefined) {
+      const status = 'status' in peeked ? peeked.status : 'active';
+      checkDuration.record((performance.now() - started) / 1000, { ...base, [ATTRIBUTES.status]: status, [ATTRIBUTES.source]: 'memory' });
+    }
+    return peeked;
+  };
+  // Only its `active` answers are the registry's (anything else goes on to peek or check).
   target.peekActive = function timedPeekActive(this: SessionRegistry, sessionId: unknown, principal: unknown): SessionInfo | undefined {
     const started = performance.now();
     const session = peekActive.call(this, sessionId, principal);
@@ -180,6 +197,7 @@ export function instrumentRegistry(registry: SessionRegistry, options: RegistryM
       delete (target as Partial<typeof target>).check;
       delete (target as Partial<typeof target>).peek;
       delete (target as Partial<typeof target>).peekActive;
+      delete (target as Partial<typeof target>).peekRequest;
       instrumented.delete(registry);
     },
   };

@@ -93,15 +93,16 @@ export class RequestGate<R extends object> {
       slots[SESSION] = null;
       return undefined;
     }
-    const quick = this.policy.registry.peekActive(id, key);
-    if (quick !== undefined) {
-      slots[SESSION] = quick;
+    // One in-memory check: the session when active, else the answer the helpers go on from.
+    const peeked = this.policy.registry.peekRequest(id, key);
+    if (peeked !== undefined && !('status' in peeked)) {
+      slots[SESSION] = peeked;
       const made = slots[HELPERS];
-      if (made !== undefined) made.session = quick;
+      if (made !== undefined) made.session = peeked;
       return undefined;
     }
     slots[SESSION] = null;
-    return this.helpers(request).check();
+    return this.helpers(request).checkPeeked(peeked, id, key);
   }
 
   /**

@@ -2,7 +2,7 @@ import { SessionPolicyError, InvalidOptionError, InvalidSessionIdError } from '.
 import { openEventStream, type EventStreamOptions } from '../live/event-stream.js';
 import type { LiveHandle } from '../live/live-connection.js';
 import type { LiveConnections } from '../live/live-connections.js';
-import type { CheckResult, SessionRegistry } from '../registry.js';
+import type { CheckResult, PeekMiss, SessionRegistry } from '../registry.js';
 import type { EndReason, SessionInfo } from '../session.js';
 import type { EndedReason, HttpAnswer } from './answers.js';
 import type { HttpPolicy } from './http-policy.js';
@@ -133,9 +133,26 @@ export class RequestPolicy {
     const key = this.#binding.principalKey();
     if (key === undefined) return undefined;
     const id = this.#binding.id();
-    const quick = this.registry.peek(id, key);
-    if (quick) return this.#verdict(quick);
-    return this.registry.check(id, key).then((result) => this.#verdict(result));
+    return this.checkPeeked(this.registry.peekRequest(id, key), id, key);
+  }
+
+  /**
+   * {@link check} from the registry's in-memory answer for the session the request
+   * carries (what {@link SessionRegistry.peekRequest} gave): the store is asked only
+   * when memory could not tell.
+   *
+   * @internal The {@link RequestGate}'s path: one in-memory check a request.
+   * @param peeked - the in-memory answer.
+   * @param id - the session id the request carries.
+   * @param key - the principal key in its session.
+   */
+  checkPeeked(peeked: SessionInfo | PeekMiss | undefined, id: string | undefined, key: string): HttpAnswer | undefined | Promise<HttpAnswer | undefined> {
+    if (peeked === undefined) return this.registry.check(id, key).then((result) => this.#verdict(result));
+    if (!('status' in peeked)) {
+      this.session = peeked;
+      return undefined;
+    }
+    return this.#verdict(peeked);
   }
 
   #verdict(result: CheckResult): HttpAnswer | undefined | Promise<HttpAnswer> {
