@@ -19,7 +19,6 @@ import {
 import {
   HttpPolicy,
   RequestGate,
-  markerId,
   markerKey,
   noSessionAnswer,
   type EventStreamOptions,
@@ -98,11 +97,7 @@ function sessionBinding(fastify: FastifyInstance, options: FastifyPolicyOptions)
     if (fastify.hasDecorator('decodeSecureSession')) {
       return {
         bind: (request) => new SecureSessionBinding(request as unknown as SessionRequest<never>),
-        check: (gate, request) => {
-          const session = sessionOf(request);
-          const key = markerKey(session);
-          return gate.check(request, key === undefined ? undefined : markerId(session), key);
-        },
+        check: (gate, request) => gate.checkMarker(request, sessionOf(request)),
       };
     }
   }
@@ -142,15 +137,10 @@ const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, optio
     everyRequest: true,
     parts: (request) => ({ binding: bind(request), info: new FastifyRequestInfo(request, (request as Replied)[REPLY]!) }),
   });
-  // The helpers are made when a handler first reads them (a getter decoration), not per request.
-  fastify.decorateRequest('sessionPolicy', {
-    getter(this: FastifyRequest) {
-      return gate.helpers(this);
-    },
-    setter(this: FastifyRequest, value: RequestPolicy) {
-      Object.defineProperty(this, 'sessionPolicy', { value, writable: true, configurable: true, enumerable: true });
-    },
-  });
+  // The helpers are made when a handler first reads them (the gate's accessor, as a getter
+  // decoration: Fastify defines its request properties itself), not per request.
+  const { get, set } = gate.accessor();
+  fastify.decorateRequest('sessionPolicy', { getter: get as () => RequestPolicy, setter: set });
   // Registered after the session plugin, so it runs after the session plugin's own onRequest.
   fastify.addHook('onRequest', function sessionPolicyCheck(request, reply, next) {
     (request as Replied)[REPLY] = reply;

@@ -26,8 +26,6 @@ import {
   type EventStreamOptions,
   RequestGate,
   SESSION_MARKER,
-  markerId,
-  markerKey,
   markerValue,
   type HttpAnswer,
   type HttpPolicyOptions,
@@ -184,9 +182,7 @@ export const plugin: Plugin<HapiPolicyOptions> = {
       if (!bind && !(request as unknown as Record<string, unknown>)[decoration]) {
         throw new MisconfiguredError(`request.${decoration} is missing: register @hapi/cookie (await server.register(Cookie)) and its strategy, or pass \`cookieDecoration\` / \`binding\`.`);
       }
-      const verdict = bind
-        ? gate.checkThroughBinding(request)
-        : gate.check(request, markerId(request.auth.artifacts), markerKey(request.auth.artifacts));
+      const verdict = bind ? gate.checkThroughBinding(request) : gate.checkMarker(request, request.auth.artifacts);
       // Most requests are answered from memory: continue without waiting for a promise.
       if (verdict === undefined) return h.continue;
       if (!(verdict instanceof Promise)) return toResponse(h, verdict).takeover();

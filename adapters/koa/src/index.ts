@@ -21,8 +21,6 @@ import {
   type EventStreamOptions,
   RequestGate,
   SESSION_MARKER,
-  markerId,
-  markerKey,
   markerValue,
   type HttpAnswer,
   type HttpPolicyOptions,
@@ -173,9 +171,7 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
         assertKoaSession(ctx);
         verified = true;
       }
-      const session = (ctx as unknown as { session?: KoaSession | null }).session;
-      const key = markerKey(session);
-      verdict = gate.check(ctx, key === undefined ? undefined : markerId(session), key);
+      verdict = gate.checkMarker(ctx, (ctx as unknown as { session?: KoaSession | null }).session);
     }
     // Most requests are answered from memory: go on without waiting for a promise.
     if (verdict === undefined) return next();
