@@ -8,17 +8,17 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { InvalidOptionError, MisconfiguredError, type LiveConnections } from '@session-policy/core';
 import {
+  ConnectSessionBinding,
+  HeaderRequestInfo,
   HttpPolicy,
   noSessionAnswer,
   rejectUnknownOptions,
+  type ConnectSessionRequest,
   type EventStreamOptions,
   RequestGate,
-  SESSION_MARKER,
   markerKey,
-  markerValue,
   type HttpAnswer,
   type HttpPolicyOptions,
-  type RequestInfo,
   type RequestPolicy,
   type SessionBinding,
 } from '@session-policy/core/http';
@@ -70,46 +70,6 @@ const noSession = () =>
     'Mount app.use(session(…)) first, then app.use(sessionPolicy(…)) (or give getSessionId and getPrincipalKey for another scheme).',
 );
 
-/** The express-session parts the binding uses (so express-session's types are not required). */
-interface ExpressSession {
-  [key: string]: unknown;
-  regenerate(callback: (error?: unknown) => void): void;
-  destroy(callback: (error?: unknown) => void): void;
-}
-
-/** What express-session puts on the request. */
-interface SessionRequest {
-  session?: ExpressSession;
-  sessionID?: string;
-}
-
-/** express-session: the id is `req.sessionID`; the principal key lives in the session data. */
-class ExpressSessionBinding implements SessionBinding {
-  constructor(private readonly req: SessionRequest) {}
-
-  id(): string | undefined {
-    return this.req.session ? this.req.sessionID : undefined;
-  }
-
-  principalKey(): string | undefined {
-    return markerKey(this.req.session);
-  }
-
-  setPrincipalKey(key: string): void {
-    const session = this.req.session;
-    if (!session) throw new InvalidOptionError('session', 'express-session must run before the session-policy middleware');
-    session[SESSION_MARKER] = markerValue({ key });
-  }
-
-  regenerate(): Promise<void> {
-    return call(this.req.session, 'regenerate');
-  }
-
-  destroy(): Promise<void> {
-    return call(this.req.session, 'destroy');
-  }
-}
-
 /** Another scheme, read through the options. */
 class CustomBinding implements SessionBinding {
   constructor(
@@ -132,14 +92,6 @@ class CustomBinding implements SessionBinding {
   async destroy(): Promise<void> {
     await this.options.destroySession?.(this.req, this.res);
   }
-}
-
-function call(session: ExpressSession | undefined, method: 'regenerate' | 'destroy'): Promise<void> {
-  if (!session) {
-    if (method === 'destroy') return Promise.resolve();
-    return Promise.reject(new InvalidOptionError('session', 'express-session must run before the session-policy middleware'));
-  }
-  return new Promise((resolve, reject) => session[method]((error) => (error ? reject(error) : resolve())));
 }
 
 /**
@@ -190,7 +142,7 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
   const gate = new RequestGate<Request>(policy, {
     property: 'sessionPolicy',
     parts: (req) => ({
-      binding: custom ? new CustomBinding(req, req.res!, options) : new ExpressSessionBinding(req as unknown as SessionRequest),
+      binding: custom ? new CustomBinding(req, req.res!, options) : new ConnectSessionBinding(req as unknown as ConnectSessionRequest),
       info: new ExpressRequestInfo(req, req.res!),
     }),
   });
@@ -200,7 +152,7 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
       const key = options.getPrincipalKey!(req);
       verdict = gate.check(req, key === undefined ? undefined : options.getSessionId!(req), key);
     } else {
-      const { session, sessionID } = req as unknown as SessionRequest;
+      const { session, sessionID } = req as unknown as ConnectSessionRequest;
       // Mounted before express-session, every session would pass unchecked: refuse loudly.
       if (session === undefined) return next(noSession());
       verdict = gate.check(req, session ? sessionID : undefined, markerKey(session));
@@ -213,22 +165,16 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
 }
 
 /** The request's details, read only when the policy needs them (`req.ip` is not free). */
-class ExpressRequestInfo implements RequestInfo {
+class ExpressRequestInfo extends HeaderRequestInfo {
   constructor(
     private readonly req: Request,
     private readonly res: Response,
-  ) {}
-
-  get accept() {
-    return this.req.headers.accept;
+  ) {
+    super();
   }
 
-  get contentType() {
-    return this.req.headers['content-type'];
-  }
-
-  get userAgent() {
-    return this.req.headers['user-agent'];
+  protected headers() {
+    return this.req.headers;
   }
 
   get ip() {

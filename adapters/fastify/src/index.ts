@@ -24,7 +24,7 @@ import {
   type EventStreamOptions,
   type HttpAnswer,
   type HttpPolicyOptions,
-  type RequestInfo,
+  HeaderRequestInfo,
   type RequestPolicy,
   type SessionBinding,
 } from '@session-policy/core/http';
@@ -177,22 +177,16 @@ const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, optio
 export const sessionPolicy = fp(register, { fastify: '5.x', name: '@session-policy/fastify' });
 
 /** The request's details, read only when the policy needs them. */
-class FastifyRequestInfo implements RequestInfo {
+class FastifyRequestInfo extends HeaderRequestInfo {
   constructor(
     private readonly request: FastifyRequest,
     private readonly reply: FastifyReply,
-  ) {}
-
-  get accept() {
-    return this.request.headers.accept;
+  ) {
+    super();
   }
 
-  get contentType() {
-    return this.request.headers['content-type'];
-  }
-
-  get userAgent() {
-    return this.request.headers['user-agent'];
+  protected headers() {
+    return this.request.headers;
   }
 
   get ip() {

@@ -29,7 +29,7 @@ import {
   markerValue,
   type HttpAnswer,
   type HttpPolicyOptions,
-  type RequestInfo,
+  HeaderRequestInfo,
   type RequestPolicy,
   type SessionBinding,
   MarkerSessionBinding,
@@ -206,25 +206,14 @@ export const plugin: Plugin<HapiPolicyOptions> = {
   },
 };
 
-function header(request: Request, name: string): string | undefined {
-  const value: unknown = request.headers[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /** The request's details, read only when the policy needs them. */
-class HapiRequestInfo implements RequestInfo {
-  constructor(private readonly request: Request) {}
-
-  get accept() {
-    return header(this.request, 'accept');
+class HapiRequestInfo extends HeaderRequestInfo {
+  constructor(private readonly request: Request) {
+    super();
   }
 
-  get contentType() {
-    return header(this.request, 'content-type');
-  }
-
-  get userAgent() {
-    return header(this.request, 'user-agent');
+  protected headers() {
+    return this.request.headers;
   }
 
   get ip() {

@@ -24,7 +24,7 @@ import {
   markerValue,
   type HttpAnswer,
   type HttpPolicyOptions,
-  type RequestInfo,
+  HeaderRequestInfo,
   type RequestPolicy,
   type SessionBinding,
   MarkerSessionBinding,
@@ -181,19 +181,13 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
 }
 
 /** The request's details, read only when the policy needs them. */
-class KoaRequestInfo implements RequestInfo {
-  constructor(private readonly ctx: Context) {}
-
-  get accept() {
-    return this.ctx.request.headers.accept;
+class KoaRequestInfo extends HeaderRequestInfo {
+  constructor(private readonly ctx: Context) {
+    super();
   }
 
-  get contentType() {
-    return this.ctx.request.headers['content-type'];
-  }
-
-  get userAgent() {
-    return this.ctx.request.headers['user-agent'];
+  protected headers() {
+    return this.ctx.request.headers;
   }
 
   get ip() {

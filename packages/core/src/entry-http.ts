@@ -20,6 +20,8 @@ export type { SessionBinding } from './http/session-binding.js';
 export { SESSION_MARKER, readMarker, markerKey, markerId, markerValue, newSessionId, type SessionMarker } from './http/session-marker.js';
 export { RequestGate, type RequestGateOptions, type RequestParts } from './http/request-gate.js';
 export { MarkerSessionBinding } from './http/marker-session-binding.js';
+export { ConnectSessionBinding, type ConnectSessionRequest } from './http/connect-session-binding.js';
+export { HeaderRequestInfo } from './http/header-request-info.js';
 export { prefersHtml } from './http/negotiation.js';
 export { endedAnswer, noSessionAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from './http/answers.js';
 export type { RequestInfo } from './http/request-info.js';

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { InvalidOptionError } from '../errors.js';
 import { endedAnswer, noSessionAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from '../http/answers.js';
 import type { SessionBinding } from '../http/session-binding.js';
-import { markerValue, readMarker, SESSION_MARKER } from '../http/session-marker.js';
+import { ConnectSessionBinding, type ConnectSessionRequest } from '../http/connect-session-binding.js';
 import { SessionRegistry, type CheckResult } from '../registry.js';
 import type { LiveSessionKey } from './live-connections.js';
 
@@ -178,17 +178,12 @@ export type ConnectMiddleware = (req: never, res: never, next: (error?: unknown)
 
 type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
-/** What express-session puts on a request. */
-interface MiddlewareSession {
-  [key: string]: unknown;
-  destroy?(callback: (error?: unknown) => void): void;
-}
-
 /**
  * An {@link UpgradeBinding} over express-session (or any session middleware that sets
  * `req.session` and `req.sessionID` the same way): runs the middleware on the upgrade
  * request (with a response that is never sent, since the upgrade has its own), then reads
- * the principal key the adapter stored at login.
+ * the principal key the adapter stored at login (the Express adapter's binding,
+ * {@link ConnectSessionBinding}).
  *
  * @param middleware - the same session middleware instance the app uses.
  * @public
@@ -197,23 +192,10 @@ export function sessionMiddlewareBinding(middleware: ConnectMiddleware): Upgrade
   if (typeof middleware !== 'function') throw new InvalidOptionError('middleware', 'must be a session middleware (req, res, next) => void');
   return (req) =>
     new Promise<SessionBinding | undefined>((resolve, reject) => {
-      const target = req as IncomingMessage & { session?: MiddlewareSession; sessionID?: string };
       (middleware as unknown as NodeMiddleware)(req, new ServerResponse(req), (error?: unknown) => {
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
-        const session = target.session;
-        if (!session || readMarker(session) === undefined) return resolve(undefined);
-        resolve({
-          id: () => target.sessionID,
-          principalKey: () => readMarker(target.session)?.key,
-          setPrincipalKey: (key) => {
-            session[SESSION_MARKER] = markerValue({ key });
-          },
-          destroy: () =>
-            new Promise<void>((done, fail) => {
-              if (typeof session.destroy !== 'function') return done();
-              session.destroy((e) => (e ? fail(e) : done()));
-            }),
-        });
+        const binding = new ConnectSessionBinding(req as IncomingMessage & ConnectSessionRequest);
+        resolve(binding.principalKey() === undefined ? undefined : binding);
       });
     });
 }
