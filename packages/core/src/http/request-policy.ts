@@ -5,6 +5,7 @@ import type { LiveConnections } from '../live/live-connections.js';
 import type { CheckResult, PeekMiss, SessionRegistry } from '../registry.js';
 import type { EndReason, SessionInfo } from '../session.js';
 import type { EndedReason, HttpAnswer } from './answers.js';
+import { checkVerdict } from './check-verdict.js';
 import type { HttpPolicy } from './http-policy.js';
 import type { RequestInfo } from './request-info.js';
 import type { SessionBinding } from './session-binding.js';
@@ -156,21 +157,13 @@ export class RequestPolicy {
   }
 
   #verdict(result: CheckResult): HttpAnswer | undefined | Promise<HttpAnswer> {
-    switch (result.status) {
-      case 'active':
-        this.session = result.session;
-        return undefined;
-      case 'ended':
-        return this.#ended(result.reason, result.session);
-      case 'unavailable':
-        return result.allow ? undefined : this.#policy.unavailableAnswer(this.info);
-      case 'invalid':
-        // A closed registry is a shutdown in progress, not a verdict on the session.
-        if (result.error.code === 'ERR_CLOSED') return this.#policy.unavailableAnswer(this.info);
-        return this.#ended('unknown', undefined);
-      default:
-        return this.#ended('unknown', undefined);
+    const verdict = checkVerdict(result);
+    if (verdict === 'pass') {
+      if (result.status === 'active') this.session = result.session;
+      return undefined;
     }
+    if (verdict === 'unavailable') return this.#policy.unavailableAnswer(this.info);
+    return this.#ended(verdict, result.status === 'ended' ? result.session : undefined);
   }
 
   /**

@@ -2,6 +2,7 @@ import { ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { InvalidOptionError } from '../errors.js';
 import { endedAnswer, noSessionAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from '../http/answers.js';
+import { checkVerdict, reportError } from '../http/check-verdict.js';
 import type { SessionBinding } from '../http/session-binding.js';
 import { ConnectSessionBinding, type ConnectSessionRequest } from '../http/connect-session-binding.js';
 import { SessionRegistry, type CheckResult } from '../registry.js';
@@ -93,38 +94,23 @@ export class UpgradePolicy {
       principalKey = binding?.principalKey();
       sessionId = principalKey === undefined ? undefined : binding?.id();
     } catch (error) {
-      this.#report(error);
+      reportError(this.registry, error);
       return refused('not_logged_in', noSessionAnswer());
     }
     if (!binding || principalKey === undefined || sessionId === undefined) return refused('not_logged_in', noSessionAnswer());
     const result: CheckResult = this.registry.peek(sessionId, principalKey) ?? (await this.registry.check(sessionId, principalKey));
-    switch (result.status) {
-      case 'active':
-        return { ok: true, session: { sessionId: result.session.sessionId, principalKey: result.session.principalKey } };
-      case 'unavailable':
-        // Fail-open lets requests through when the store cannot tell: the socket is bound
-        // to the keys the session carries, and its heartbeat checks again later.
-        if (result.allow) return { ok: true, session: { sessionId, principalKey } };
-        return refused('unavailable', storeUnavailableAnswer(false));
-      case 'invalid':
-        if (result.error.code === 'ERR_CLOSED') return refused('unavailable', storeUnavailableAnswer(false));
-        return this.#ended('unknown');
-      case 'ended':
-        return this.#ended(result.reason);
-      default:
-        return this.#ended('unknown');
+    const verdict = checkVerdict(result);
+    if (verdict === 'pass') {
+      // Fail-open lets requests through when the store cannot tell: the socket is bound
+      // to the keys the session carries, and its heartbeat checks again later.
+      const session = result.status === 'active' ? result.session : { sessionId, principalKey };
+      return { ok: true, session: { sessionId: session.sessionId, principalKey: session.principalKey } };
     }
-  }
-
-  #ended(reason: EndedReason): UpgradeVerdict {
+    if (verdict === 'unavailable') return refused('unavailable', storeUnavailableAnswer(false));
     // The session library's session is left as it is: a browser cannot read a refused
     // handshake's answer, so the next HTTP request (the browser helper's probe) must still
     // find the session, destroy it and say why it ended.
-    return refused(reason, endedAnswer(reason, false, '/'));
-  }
-
-  #report(error: unknown): void {
-    if (this.registry.listenerCount('error') > 0) this.registry.emit('error', error instanceof Error ? error : new Error(String(error)));
+    return refused(verdict, endedAnswer(verdict, false, '/'));
   }
 }
 
