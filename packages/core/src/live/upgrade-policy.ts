@@ -98,7 +98,10 @@ export class UpgradePolicy {
       return refused('not_logged_in', noSessionAnswer());
     }
     if (!binding || principalKey === undefined || sessionId === undefined) return refused('not_logged_in', noSessionAnswer());
-    const result: CheckResult = this.registry.peek(sessionId, principalKey) ?? (await this.registry.check(sessionId, principalKey));
+    // From memory, an active session is the record itself (no outcome object is made).
+    const peeked = this.registry.peekRequest(sessionId, principalKey);
+    if (peeked !== undefined && !('status' in peeked)) return { ok: true, session: { sessionId: peeked.sessionId, principalKey: peeked.principalKey } };
+    const result: CheckResult = peeked ?? (await this.registry.check(sessionId, principalKey));
     const verdict = checkVerdict(result);
     if (verdict === 'pass') {
       // Fail-open lets requests through when the store cannot tell: the socket is bound
