@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { InvalidOptionError, MisconfiguredError, type LiveConnections } from '@session-policy/core';
+import { MisconfiguredError, type LiveConnections } from '@session-policy/core';
 import {
   ConnectSessionBinding,
   HeaderRequestInfo,
@@ -16,11 +16,11 @@ import {
   type ConnectSessionRequest,
   type EventStreamOptions,
   RequestGate,
+  SchemeBinding,
   markerKey,
   type HttpAnswer,
   type HttpPolicyOptions,
   type RequestPolicy,
-  type SessionBinding,
 } from '@session-policy/core/http';
 
 export { LoginRefusedError, admittedLogin, passportPolicy, type PassportPolicyOptions } from './passport.js';
@@ -70,30 +70,6 @@ const noSession = () =>
     'Mount app.use(session(…)) first, then app.use(sessionPolicy(…)) (or give getSessionId and getPrincipalKey for another scheme).',
 );
 
-/** Another scheme, read through the options. */
-class CustomBinding implements SessionBinding {
-  constructor(
-    private readonly req: Request,
-    private readonly res: Response,
-    private readonly options: ExpressPolicyOptions,
-  ) {}
-
-  id(): string | undefined {
-    return this.options.getSessionId?.(this.req);
-  }
-
-  principalKey(): string | undefined {
-    return this.options.getPrincipalKey?.(this.req);
-  }
-
-  // The scheme carries the principal in its own token (a JWT's `sub`): nothing to store.
-  setPrincipalKey(): void {}
-
-  async destroy(): Promise<void> {
-    await this.options.destroySession?.(this.req, this.res);
-  }
-}
-
 /**
  * Writes a core answer on an Express response.
  *
@@ -130,20 +106,15 @@ export function sendAnswer(res: Response, answer: HttpAnswer): void {
 export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
   if (options !== null && typeof options === 'object') rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'sessionPolicy() (Express)');
   const policy = new HttpPolicy(options);
-  const custom = options.getSessionId !== undefined || options.getPrincipalKey !== undefined;
-  for (const name of ['getSessionId', 'getPrincipalKey', 'destroySession'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidOptionError(name, 'must be a function');
-  }
-  if (custom && (options.getSessionId === undefined || options.getPrincipalKey === undefined)) {
-    throw new InvalidOptionError(options.getSessionId ? 'getPrincipalKey' : 'getSessionId', 'getSessionId and getPrincipalKey go together');
-  }
+  const custom = SchemeBinding.validate(options);
   // The helpers are made when a handler first reads `req.sessionPolicy` (an accessor on the
   // app's request prototype): a request whose handler does not costs no object of ours.
   const gate = new RequestGate<Request>(policy, {
     property: 'sessionPolicy',
     parts: (req) => ({
-      binding: custom ? new CustomBinding(req, req.res!, options) : new ConnectSessionBinding(req as unknown as ConnectSessionRequest),
-      info: new ExpressRequestInfo(req, req.res!),
+      binding: custom ? new SchemeBinding(req, req.res!, options) : new ConnectSessionBinding(req as unknown as ConnectSessionRequest),
+      // `req.ip` is not free: read only when the policy needs it.
+      info: new HeaderRequestInfo(req.headers, () => req.ip, () => ({ req, res: req.res! })),
     }),
   });
   return function sessionPolicyMiddleware(req: Request, res: Response, next: NextFunction): void {
@@ -162,28 +133,6 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
     if (!(verdict instanceof Promise)) return sendAnswer(res, verdict);
     verdict.then((answer) => (answer ? sendAnswer(res, answer) : next()), next);
   };
-}
-
-/** The request's details, read only when the policy needs them (`req.ip` is not free). */
-class ExpressRequestInfo extends HeaderRequestInfo {
-  constructor(
-    private readonly req: Request,
-    private readonly res: Response,
-  ) {
-    super();
-  }
-
-  protected headers() {
-    return this.req.headers;
-  }
-
-  get ip() {
-    return this.req.ip;
-  }
-
-  get raw() {
-    return { req: this.req, res: this.res };
-  }
 }
 
 /**

@@ -10,21 +10,16 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
+import { InvalidOptionError, SessionRegistry, type LiveConnections, type SessionRegistryOptions } from '@session-policy/core';
 import {
-  InvalidOptionError,
-  SessionRegistry,
-  type LiveConnections,
-  type SessionRegistryOptions,
-} from '@session-policy/core';
-import {
-  HttpPolicy,
+  HeaderRequestInfo,
   RequestGate,
   markerKey,
   noSessionAnswer,
+  ownedPolicy,
   type EventStreamOptions,
   type HttpAnswer,
-  type HttpPolicyOptions,
-  HeaderRequestInfo,
+  type OwnedPolicyOptions,
   type RequestPolicy,
   type SessionBinding,
 } from '@session-policy/core/http';
@@ -38,13 +33,13 @@ declare module 'fastify' {
 }
 
 /**
- * Options of {@link sessionPolicy}: the shared {@link HttpPolicyOptions} (redirect, custom
+ * Options of {@link sessionPolicy}: the shared {@link OwnedPolicyOptions} (redirect, custom
  * ended handler), the registry, and, for another session mechanism, how to reach it.
  * Validated when the plugin is registered.
  *
  * @public
  */
-export interface FastifyPolicyOptions extends Omit<HttpPolicyOptions, 'registry'> {
+export interface FastifyPolicyOptions extends OwnedPolicyOptions {
   /**
    * The session registry, or options to create one. A registry the plugin creates is
    * closed when the server closes (`onClose`); one you pass stays yours to close.
@@ -107,22 +102,6 @@ function sessionBinding(fastify: FastifyInstance, options: FastifyPolicyOptions)
   );
 }
 
-function validate(fastify: FastifyInstance, options: FastifyPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: Bind; check: Check } {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
-  if (options.registry === null || typeof options.registry !== 'object') {
-    throw new InvalidOptionError('registry', 'must be a SessionRegistry or the options to create one');
-  }
-  const { bind, check } = sessionBinding(fastify, options);
-  const owned = !(options.registry instanceof SessionRegistry);
-  const registry = options.registry instanceof SessionRegistry ? options.registry : new SessionRegistry(options.registry);
-  try {
-    return { policy: new HttpPolicy({ ...options, registry }), owned, bind, check };
-  } catch (error) {
-    if (owned) void registry.close();
-    throw error;
-  }
-}
-
 // The reply, for the helpers' raw response (a Fastify request does not point to its reply).
 const REPLY = Symbol('session-policy.reply');
 interface Replied {
@@ -131,11 +110,14 @@ interface Replied {
 
 // Async, so that a validation error reaches `ready()` / `listen()` instead of escaping avvio.
 const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, options) => {
-  const { policy, owned, bind, check } = validate(fastify, options);
+  const { policy, owned, checked: { bind, check } } = ownedPolicy(options, () => sessionBinding(fastify, options));
   const gate = new RequestGate<FastifyRequest>(policy, {
     property: 'sessionPolicy',
     everyRequest: true,
-    parts: (request) => ({ binding: bind(request), info: new FastifyRequestInfo(request, (request as Replied)[REPLY]!) }),
+    parts: (request) => ({
+      binding: bind(request),
+      info: new HeaderRequestInfo(request.headers, () => request.ip, () => ({ req: request.raw, res: (request as Replied)[REPLY]!.raw })),
+    }),
   });
   // The helpers are made when a handler first reads them (the gate's accessor, as a getter
   // decoration: Fastify defines its request properties itself), not per request.
@@ -175,28 +157,6 @@ const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, optio
  * @public
  */
 export const sessionPolicy = fp(register, { fastify: '5.x', name: '@session-policy/fastify' });
-
-/** The request's details, read only when the policy needs them. */
-class FastifyRequestInfo extends HeaderRequestInfo {
-  constructor(
-    private readonly request: FastifyRequest,
-    private readonly reply: FastifyReply,
-  ) {
-    super();
-  }
-
-  protected headers() {
-    return this.request.headers;
-  }
-
-  get ip() {
-    return this.request.ip;
-  }
-
-  get raw() {
-    return { req: this.request.raw, res: this.reply.raw };
-  }
-}
 
 /**
  * A route handler that opens a Server-Sent Events stream bound to the request's session

@@ -159,7 +159,7 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
     property: 'sessionPolicy',
     parts: (ctx) => ({
       binding: custom ? custom(ctx) : new KoaSessionBinding(ctx as unknown as { session?: KoaSession | null }),
-      info: new KoaRequestInfo(ctx),
+      info: new HeaderRequestInfo(ctx.request.headers, () => ctx.ip, () => ({ req: ctx.req, res: ctx.res })),
     }),
   });
   return function sessionPolicyMiddleware(ctx, next) {
@@ -178,25 +178,6 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
     if (!(verdict instanceof Promise)) return sendAnswer(ctx, verdict);
     return verdict.then((answer) => (answer ? sendAnswer(ctx, answer) : next()));
   };
-}
-
-/** The request's details, read only when the policy needs them. */
-class KoaRequestInfo extends HeaderRequestInfo {
-  constructor(private readonly ctx: Context) {
-    super();
-  }
-
-  protected headers() {
-    return this.ctx.request.headers;
-  }
-
-  get ip() {
-    return this.ctx.ip;
-  }
-
-  get raw() {
-    return { req: this.ctx.req, res: this.ctx.res };
-  }
 }
 
 /**

@@ -2,10 +2,18 @@ import { InvalidOptionError } from '../errors.js';
 import type { SessionBinding } from './session-binding.js';
 import { markerKey, markerValue, SESSION_MARKER } from './session-marker.js';
 
-/** The parts of express-session's `req.session` the binding uses (its types are not required). */
-interface ConnectSession {
+/**
+ * The parts of express-session's `req.session` that {@link ConnectSessionBinding} uses
+ * (express-session's types are not required).
+ *
+ * @public
+ */
+export interface ConnectSession {
+  /** The session data. */
   [key: string]: unknown;
+  /** Replaces the session with a fresh one under a new id. */
   regenerate?(callback: (error?: unknown) => void): void;
+  /** Destroys the session. */
   destroy?(callback: (error?: unknown) => void): void;
 }
 

@@ -1,22 +1,27 @@
 import type { RequestInfo } from './request-info.js';
 
 /**
- * A {@link RequestInfo} read from the request's headers only when the policy needs it
- * (the helpers are made on first use; the client's address is not free on every
- * framework). A subclass says where the headers, the address and the raw request and
- * response are.
+ * A {@link RequestInfo} over a request's headers, read only when the policy needs them
+ * (the helpers are made on first use). The client's address and the raw request and
+ * response are asked for only when read: the address is not free on every framework.
  *
  * @public
  */
-export abstract class HeaderRequestInfo implements RequestInfo {
-  /** The request's headers (a header that is not a string reads as absent). */
-  protected abstract headers(): Readonly<Record<string, unknown>>;
+export class HeaderRequestInfo implements RequestInfo {
+  readonly #headers: Readonly<Record<string, unknown>>;
+  readonly #ip: () => string | undefined;
+  readonly #raw: () => RequestInfo['raw'];
 
-  /** The client address. */
-  abstract get ip(): string | undefined;
-
-  /** The raw Node request and response. */
-  abstract get raw(): RequestInfo['raw'];
+  /**
+   * @param headers - the request's headers (a header that is not a string reads as absent).
+   * @param ip - gives the client address.
+   * @param raw - gives the raw Node request and response.
+   */
+  constructor(headers: Readonly<Record<string, unknown>>, ip: () => string | undefined, raw: () => RequestInfo['raw']) {
+    this.#headers = headers;
+    this.#ip = ip;
+    this.#raw = raw;
+  }
 
   /** The `Accept` header. */
   get accept(): string | undefined {
@@ -33,8 +38,18 @@ export abstract class HeaderRequestInfo implements RequestInfo {
     return this.#header('user-agent');
   }
 
+  /** The client address. */
+  get ip(): string | undefined {
+    return this.#ip();
+  }
+
+  /** The raw Node request and response. */
+  get raw(): RequestInfo['raw'] {
+    return this.#raw();
+  }
+
   #header(name: string): string | undefined {
-    const value = this.headers()[name];
+    const value = this.#headers[name];
     return typeof value === 'string' ? value : undefined;
   }
 }
