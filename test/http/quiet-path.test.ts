@@ -235,3 +235,25 @@ for (const [framework, start] of Object.entries(frameworks)) {
     t.is(promises, baseline, 'no promise beyond an empty hook at the same place');
   });
 }
+
+for (const [framework, start] of Object.entries(frameworks)) {
+  test.serial(`${framework}: an ended session's request costs one in-memory check, and is answered from it`, async (t) => {
+    const store = new CountingStore();
+    const registry = new SessionRegistry({ maxSessions: 2, store, touchInterval: 600_000 });
+    const app = await start(registry);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const cookie = (await call(agent, app.url, 'POST')).cookies.join('; ');
+      t.is((await call(agent, app.url, 'GET', cookie)).status, 200);
+      t.is((await registry.endAll('alice')).length, 1);
+      for (const name of Object.keys(store.calls)) store.calls[name] = 0;
+      t.is((await call(agent, app.url, 'GET', cookie)).status, 401, 'the ended session is refused');
+      t.is(store.calls.peek, 1, 'one in-memory check');
+      t.is(store.calls.check ?? 0, 0, 'memory told: no store check');
+    } finally {
+      agent.destroy();
+      await app.close();
+      await registry.close();
+    }
+  });
+}

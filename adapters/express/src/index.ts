@@ -6,21 +6,21 @@
  * @packageDocumentation
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { InvalidOptionError, MisconfiguredError, type LiveConnections } from '@session-policy/core';
+import { MisconfiguredError, type LiveConnections } from '@session-policy/core';
 import {
+  ConnectSessionBinding,
+  HeaderRequestInfo,
   HttpPolicy,
   noSessionAnswer,
   rejectUnknownOptions,
+  type ConnectSessionRequest,
   type EventStreamOptions,
   RequestGate,
-  SESSION_MARKER,
+  SchemeBinding,
   markerKey,
-  markerValue,
   type HttpAnswer,
   type HttpPolicyOptions,
-  type RequestInfo,
   type RequestPolicy,
-  type SessionBinding,
 } from '@session-policy/core/http';
 
 export { LoginRefusedError, admittedLogin, passportPolicy, type PassportPolicyOptions } from './passport.js';
@@ -70,78 +70,6 @@ const noSession = () =>
     'Mount app.use(session(…)) first, then app.use(sessionPolicy(…)) (or give getSessionId and getPrincipalKey for another scheme).',
 );
 
-/** The express-session parts the binding uses (so express-session's types are not required). */
-interface ExpressSession {
-  [key: string]: unknown;
-  regenerate(callback: (error?: unknown) => void): void;
-  destroy(callback: (error?: unknown) => void): void;
-}
-
-/** What express-session puts on the request. */
-interface SessionRequest {
-  session?: ExpressSession;
-  sessionID?: string;
-}
-
-/** express-session: the id is `req.sessionID`; the principal key lives in the session data. */
-class ExpressSessionBinding implements SessionBinding {
-  constructor(private readonly req: SessionRequest) {}
-
-  id(): string | undefined {
-    return this.req.session ? this.req.sessionID : undefined;
-  }
-
-  principalKey(): string | undefined {
-    return markerKey(this.req.session);
-  }
-
-  setPrincipalKey(key: string): void {
-    const session = this.req.session;
-    if (!session) throw new InvalidOptionError('session', 'express-session must run before the session-policy middleware');
-    session[SESSION_MARKER] = markerValue({ key });
-  }
-
-  regenerate(): Promise<void> {
-    return call(this.req.session, 'regenerate');
-  }
-
-  destroy(): Promise<void> {
-    return call(this.req.session, 'destroy');
-  }
-}
-
-/** Another scheme, read through the options. */
-class CustomBinding implements SessionBinding {
-  constructor(
-    private readonly req: Request,
-    private readonly res: Response,
-    private readonly options: ExpressPolicyOptions,
-  ) {}
-
-  id(): string | undefined {
-    return this.options.getSessionId?.(this.req);
-  }
-
-  principalKey(): string | undefined {
-    return this.options.getPrincipalKey?.(this.req);
-  }
-
-  // The scheme carries the principal in its own token (a JWT's `sub`): nothing to store.
-  setPrincipalKey(): void {}
-
-  async destroy(): Promise<void> {
-    await this.options.destroySession?.(this.req, this.res);
-  }
-}
-
-function call(session: ExpressSession | undefined, method: 'regenerate' | 'destroy'): Promise<void> {
-  if (!session) {
-    if (method === 'destroy') return Promise.resolve();
-    return Promise.reject(new InvalidOptionError('session', 'express-session must run before the session-policy middleware'));
-  }
-  return new Promise((resolve, reject) => session[method]((error) => (error ? reject(error) : resolve())));
-}
-
 /**
  * Writes a core answer on an Express response.
  *
@@ -178,20 +106,15 @@ export function sendAnswer(res: Response, answer: HttpAnswer): void {
 export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
   if (options !== null && typeof options === 'object') rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'sessionPolicy() (Express)');
   const policy = new HttpPolicy(options);
-  const custom = options.getSessionId !== undefined || options.getPrincipalKey !== undefined;
-  for (const name of ['getSessionId', 'getPrincipalKey', 'destroySession'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidOptionError(name, 'must be a function');
-  }
-  if (custom && (options.getSessionId === undefined || options.getPrincipalKey === undefined)) {
-    throw new InvalidOptionError(options.getSessionId ? 'getPrincipalKey' : 'getSessionId', 'getSessionId and getPrincipalKey go together');
-  }
+  const custom = SchemeBinding.validate(options);
   // The helpers are made when a handler first reads `req.sessionPolicy` (an accessor on the
   // app's request prototype): a request whose handler does not costs no object of ours.
   const gate = new RequestGate<Request>(policy, {
     property: 'sessionPolicy',
     parts: (req) => ({
-      binding: custom ? new CustomBinding(req, req.res!, options) : new ExpressSessionBinding(req as unknown as SessionRequest),
-      info: new ExpressRequestInfo(req, req.res!),
+      binding: custom ? new SchemeBinding(req, req.res!, options) : new ConnectSessionBinding(req as unknown as ConnectSessionRequest),
+      // `req.ip` is not free: read only when the policy needs it.
+      info: new HeaderRequestInfo(req.headers, () => req.ip, () => ({ req, res: req.res! })),
     }),
   });
   return function sessionPolicyMiddleware(req: Request, res: Response, next: NextFunction): void {
@@ -200,7 +123,7 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
       const key = options.getPrincipalKey!(req);
       verdict = gate.check(req, key === undefined ? undefined : options.getSessionId!(req), key);
     } else {
-      const { session, sessionID } = req as unknown as SessionRequest;
+      const { session, sessionID } = req as unknown as ConnectSessionRequest;
       // Mounted before express-session, every session would pass unchecked: refuse loudly.
       if (session === undefined) return next(noSession());
       verdict = gate.check(req, session ? sessionID : undefined, markerKey(session));
@@ -210,34 +133,6 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
     if (!(verdict instanceof Promise)) return sendAnswer(res, verdict);
     verdict.then((answer) => (answer ? sendAnswer(res, answer) : next()), next);
   };
-}
-
-/** The request's details, read only when the policy needs them (`req.ip` is not free). */
-class ExpressRequestInfo implements RequestInfo {
-  constructor(
-    private readonly req: Request,
-    private readonly res: Response,
-  ) {}
-
-  get accept() {
-    return this.req.headers.accept;
-  }
-
-  get contentType() {
-    return this.req.headers['content-type'];
-  }
-
-  get userAgent() {
-    return this.req.headers['user-agent'];
-  }
-
-  get ip() {
-    return this.req.ip;
-  }
-
-  get raw() {
-    return { req: this.req, res: this.res };
-  }
 }
 
 /**

@@ -10,22 +10,16 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
+import { InvalidOptionError, SessionRegistry, type LiveConnections, type SessionRegistryOptions } from '@session-policy/core';
 import {
-  InvalidOptionError,
-  SessionRegistry,
-  type LiveConnections,
-  type SessionRegistryOptions,
-} from '@session-policy/core';
-import {
-  HttpPolicy,
+  HeaderRequestInfo,
   RequestGate,
-  markerId,
   markerKey,
   noSessionAnswer,
+  ownedPolicy,
   type EventStreamOptions,
   type HttpAnswer,
-  type HttpPolicyOptions,
-  type RequestInfo,
+  type OwnedPolicyOptions,
   type RequestPolicy,
   type SessionBinding,
 } from '@session-policy/core/http';
@@ -39,13 +33,13 @@ declare module 'fastify' {
 }
 
 /**
- * Options of {@link sessionPolicy}: the shared {@link HttpPolicyOptions} (redirect, custom
+ * Options of {@link sessionPolicy}: the shared {@link OwnedPolicyOptions} (redirect, custom
  * ended handler), the registry, and, for another session mechanism, how to reach it.
  * Validated when the plugin is registered.
  *
  * @public
  */
-export interface FastifyPolicyOptions extends Omit<HttpPolicyOptions, 'registry'> {
+export interface FastifyPolicyOptions extends OwnedPolicyOptions {
   /**
    * The session registry, or options to create one. A registry the plugin creates is
    * closed when the server closes (`onClose`); one you pass stays yours to close.
@@ -98,11 +92,7 @@ function sessionBinding(fastify: FastifyInstance, options: FastifyPolicyOptions)
     if (fastify.hasDecorator('decodeSecureSession')) {
       return {
         bind: (request) => new SecureSessionBinding(request as unknown as SessionRequest<never>),
-        check: (gate, request) => {
-          const session = sessionOf(request);
-          const key = markerKey(session);
-          return gate.check(request, key === undefined ? undefined : markerId(session), key);
-        },
+        check: (gate, request) => gate.checkMarker(request, sessionOf(request)),
       };
     }
   }
@@ -110,22 +100,6 @@ function sessionBinding(fastify: FastifyInstance, options: FastifyPolicyOptions)
     'session',
     'no session plugin found: register @fastify/session (with @fastify/cookie) or @fastify/secure-session before @session-policy/fastify, or give options.binding',
   );
-}
-
-function validate(fastify: FastifyInstance, options: FastifyPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: Bind; check: Check } {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
-  if (options.registry === null || typeof options.registry !== 'object') {
-    throw new InvalidOptionError('registry', 'must be a SessionRegistry or the options to create one');
-  }
-  const { bind, check } = sessionBinding(fastify, options);
-  const owned = !(options.registry instanceof SessionRegistry);
-  const registry = options.registry instanceof SessionRegistry ? options.registry : new SessionRegistry(options.registry);
-  try {
-    return { policy: new HttpPolicy({ ...options, registry }), owned, bind, check };
-  } catch (error) {
-    if (owned) void registry.close();
-    throw error;
-  }
 }
 
 // The reply, for the helpers' raw response (a Fastify request does not point to its reply).
@@ -136,21 +110,19 @@ interface Replied {
 
 // Async, so that a validation error reaches `ready()` / `listen()` instead of escaping avvio.
 const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, options) => {
-  const { policy, owned, bind, check } = validate(fastify, options);
+  const { policy, owned, checked: { bind, check } } = ownedPolicy(options, () => sessionBinding(fastify, options));
   const gate = new RequestGate<FastifyRequest>(policy, {
     property: 'sessionPolicy',
     everyRequest: true,
-    parts: (request) => ({ binding: bind(request), info: new FastifyRequestInfo(request, (request as Replied)[REPLY]!) }),
+    parts: (request) => ({
+      binding: bind(request),
+      info: new HeaderRequestInfo(request.headers, () => request.ip, () => ({ req: request.raw, res: (request as Replied)[REPLY]!.raw })),
+    }),
   });
-  // The helpers are made when a handler first reads them (a getter decoration), not per request.
-  fastify.decorateRequest('sessionPolicy', {
-    getter(this: FastifyRequest) {
-      return gate.helpers(this);
-    },
-    setter(this: FastifyRequest, value: RequestPolicy) {
-      Object.defineProperty(this, 'sessionPolicy', { value, writable: true, configurable: true, enumerable: true });
-    },
-  });
+  // The helpers are made when a handler first reads them (the gate's accessor, as a getter
+  // decoration: Fastify defines its request properties itself), not per request.
+  const { get, set } = gate.accessor();
+  fastify.decorateRequest('sessionPolicy', { getter: get as () => RequestPolicy, setter: set });
   // Registered after the session plugin, so it runs after the session plugin's own onRequest.
   fastify.addHook('onRequest', function sessionPolicyCheck(request, reply, next) {
     (request as Replied)[REPLY] = reply;
@@ -185,34 +157,6 @@ const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, optio
  * @public
  */
 export const sessionPolicy = fp(register, { fastify: '5.x', name: '@session-policy/fastify' });
-
-/** The request's details, read only when the policy needs them. */
-class FastifyRequestInfo implements RequestInfo {
-  constructor(
-    private readonly request: FastifyRequest,
-    private readonly reply: FastifyReply,
-  ) {}
-
-  get accept() {
-    return this.request.headers.accept;
-  }
-
-  get contentType() {
-    return this.request.headers['content-type'];
-  }
-
-  get userAgent() {
-    return this.request.headers['user-agent'];
-  }
-
-  get ip() {
-    return this.request.ip;
-  }
-
-  get raw() {
-    return { req: this.request.raw, res: this.reply.raw };
-  }
-}
 
 /**
  * A route handler that opens a Server-Sent Events stream bound to the request's session

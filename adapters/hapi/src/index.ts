@@ -12,29 +12,21 @@
  */
 import { createRequire } from 'node:module';
 import type { Plugin, Request, ResponseToolkit, Server } from '@hapi/hapi';
+import { InvalidOptionError, MisconfiguredError, SessionRegistry, type LiveConnections, type SessionRegistryOptions } from '@session-policy/core';
 import {
-  InvalidOptionError,
-  MisconfiguredError,
-  type LiveConnections,
-  SessionRegistry,
-  type SessionRegistryOptions,
-} from '@session-policy/core';
-import {
-  HttpPolicy,
-  rejectUnknownOptions,
-  noSessionAnswer,
-  type EventStreamOptions,
+  HeaderRequestInfo,
+  MarkerSessionBinding,
   RequestGate,
   SESSION_MARKER,
-  markerId,
-  markerKey,
   markerValue,
+  noSessionAnswer,
+  ownedPolicy,
+  rejectUnknownOptions,
+  type EventStreamOptions,
   type HttpAnswer,
-  type HttpPolicyOptions,
-  type RequestInfo,
+  type OwnedPolicyOptions,
   type RequestPolicy,
   type SessionBinding,
-  MarkerSessionBinding,
   type SessionMarker,
 } from '@session-policy/core/http';
 
@@ -46,12 +38,12 @@ declare module '@hapi/hapi' {
 }
 
 /**
- * Options of the {@link plugin}: the shared {@link HttpPolicyOptions} (redirect, custom
+ * Options of the {@link plugin}: the shared {@link OwnedPolicyOptions} (redirect, custom
  * ended handler), the registry, and how to reach the session.
  *
  * @public
  */
-export interface HapiPolicyOptions extends Omit<HttpPolicyOptions, 'registry'> {
+export interface HapiPolicyOptions extends OwnedPolicyOptions {
   /**
    * The session registry, or options to create one. A registry the plugin creates is
    * closed when the server stops; one you pass stays yours to close.
@@ -66,11 +58,8 @@ export interface HapiPolicyOptions extends Omit<HttpPolicyOptions, 'registry'> {
 // Every option name, typed over the interface so that the list cannot drift from it.
 const OPTION_NAMES: Record<keyof HapiPolicyOptions, true> = { registry: true, redirectTo: true, onEnded: true, cookieDecoration: true, binding: true };
 
-/** The @hapi/cookie decoration parts the binding uses. */
-interface CookieAuth {
-  set(session: object): void;
-  clear(): void;
-}
+/** The @hapi/cookie decoration's parts the binding uses. */
+type CookieAuth = { set(session: object): void; clear(): void };
 
 /** @hapi/cookie: our own id and the principal key live in the cookie's session. */
 class CookieBinding extends MarkerSessionBinding {
@@ -117,26 +106,17 @@ export function toResponse(h: ResponseToolkit, answer: HttpAnswer) {
   return response;
 }
 
-function validate(options: HapiPolicyOptions): { policy: HttpPolicy; owned: boolean; bind: ((request: Request) => SessionBinding) | undefined; decoration: string } {
+function validate(options: HapiPolicyOptions) {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'the session-policy hapi plugin');
-  if (options.registry === null || typeof options.registry !== 'object') {
-    throw new InvalidOptionError('registry', 'must be a SessionRegistry or the options to create one');
-  }
-  const decoration = options.cookieDecoration ?? 'cookieAuth';
-  if (typeof decoration !== 'string' || decoration === '') throw new InvalidOptionError('cookieDecoration', 'must be a non-empty string');
-  if (options.binding !== undefined && typeof options.binding !== 'function') {
-    throw new InvalidOptionError('binding', 'must be a function (request) => SessionBinding');
-  }
-  const owned = !(options.registry instanceof SessionRegistry);
-  const registry = options.registry instanceof SessionRegistry ? options.registry : new SessionRegistry(options.registry);
-  try {
-    const policy = new HttpPolicy({ ...options, registry });
-    return { policy, owned, bind: options.binding, decoration };
-  } catch (error) {
-    if (owned) void registry.close();
-    throw error;
-  }
+  return ownedPolicy(options, () => {
+    const decoration = options.cookieDecoration ?? 'cookieAuth';
+    if (typeof decoration !== 'string' || decoration === '') throw new InvalidOptionError('cookieDecoration', 'must be a non-empty string');
+    if (options.binding !== undefined && typeof options.binding !== 'function') {
+      throw new InvalidOptionError('binding', 'must be a function (request) => SessionBinding');
+    }
+    return { bind: options.binding, decoration };
+  });
 }
 
 const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
@@ -166,11 +146,14 @@ export const plugin: Plugin<HapiPolicyOptions> = {
   version: pkg.version,
   requirements: { hapi: '>=21.0.0', node: '>=20.19.0' },
   register(server: Server, options: HapiPolicyOptions) {
-    const { policy, owned, bind, decoration } = validate(options);
+    const { policy, owned, checked: { bind, decoration } } = validate(options);
     const gate = new RequestGate<Request>(policy, {
       property: 'sessionPolicy',
       everyRequest: true,
-      parts: (request) => ({ binding: bind ? bind(request) : new CookieBinding(request, decoration), info: new HapiRequestInfo(request) }),
+      parts: (request) => ({
+        binding: bind ? bind(request) : new CookieBinding(request, decoration),
+        info: new HeaderRequestInfo(request.headers, () => request.info.remoteAddress, () => request.raw),
+      }),
     });
     // The helpers are made when a handler first reads them: an accessor on the server's
     // request class (hapi's own decoration, reserved here, then turned into the accessor),
@@ -184,9 +167,7 @@ export const plugin: Plugin<HapiPolicyOptions> = {
       if (!bind && !(request as unknown as Record<string, unknown>)[decoration]) {
         throw new MisconfiguredError(`request.${decoration} is missing: register @hapi/cookie (await server.register(Cookie)) and its strategy, or pass \`cookieDecoration\` / \`binding\`.`);
       }
-      const verdict = bind
-        ? gate.checkThroughBinding(request)
-        : gate.check(request, markerId(request.auth.artifacts), markerKey(request.auth.artifacts));
+      const verdict = bind ? gate.checkThroughBinding(request) : gate.checkMarker(request, request.auth.artifacts);
       // Most requests are answered from memory: continue without waiting for a promise.
       if (verdict === undefined) return h.continue;
       if (!(verdict instanceof Promise)) return toResponse(h, verdict).takeover();
@@ -209,36 +190,6 @@ export const plugin: Plugin<HapiPolicyOptions> = {
     if (owned) server.ext('onPostStop', () => policy.registry.close());
   },
 };
-
-function header(request: Request, name: string): string | undefined {
-  const value: unknown = request.headers[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** The request's details, read only when the policy needs them. */
-class HapiRequestInfo implements RequestInfo {
-  constructor(private readonly request: Request) {}
-
-  get accept() {
-    return header(this.request, 'accept');
-  }
-
-  get contentType() {
-    return header(this.request, 'content-type');
-  }
-
-  get userAgent() {
-    return header(this.request, 'user-agent');
-  }
-
-  get ip() {
-    return this.request.info.remoteAddress;
-  }
-
-  get raw() {
-    return this.request.raw;
-  }
-}
 
 /**
  * A route handler that opens a Server-Sent Events stream bound to the request's session

@@ -21,12 +21,10 @@ import {
   type EventStreamOptions,
   RequestGate,
   SESSION_MARKER,
-  markerId,
-  markerKey,
   markerValue,
   type HttpAnswer,
   type HttpPolicyOptions,
-  type RequestInfo,
+  HeaderRequestInfo,
   type RequestPolicy,
   type SessionBinding,
   MarkerSessionBinding,
@@ -161,7 +159,7 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
     property: 'sessionPolicy',
     parts: (ctx) => ({
       binding: custom ? custom(ctx) : new KoaSessionBinding(ctx as unknown as { session?: KoaSession | null }),
-      info: new KoaRequestInfo(ctx),
+      info: new HeaderRequestInfo(ctx.request.headers, () => ctx.ip, () => ({ req: ctx.req, res: ctx.res })),
     }),
   });
   return function sessionPolicyMiddleware(ctx, next) {
@@ -173,40 +171,13 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
         assertKoaSession(ctx);
         verified = true;
       }
-      const session = (ctx as unknown as { session?: KoaSession | null }).session;
-      const key = markerKey(session);
-      verdict = gate.check(ctx, key === undefined ? undefined : markerId(session), key);
+      verdict = gate.checkMarker(ctx, (ctx as unknown as { session?: KoaSession | null }).session);
     }
     // Most requests are answered from memory: go on without waiting for a promise.
     if (verdict === undefined) return next();
     if (!(verdict instanceof Promise)) return sendAnswer(ctx, verdict);
     return verdict.then((answer) => (answer ? sendAnswer(ctx, answer) : next()));
   };
-}
-
-/** The request's details, read only when the policy needs them. */
-class KoaRequestInfo implements RequestInfo {
-  constructor(private readonly ctx: Context) {}
-
-  get accept() {
-    return this.ctx.request.headers.accept;
-  }
-
-  get contentType() {
-    return this.ctx.request.headers['content-type'];
-  }
-
-  get userAgent() {
-    return this.ctx.request.headers['user-agent'];
-  }
-
-  get ip() {
-    return this.ctx.ip;
-  }
-
-  get raw() {
-    return { req: this.ctx.req, res: this.ctx.res };
-  }
 }
 
 /**

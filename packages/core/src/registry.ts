@@ -337,6 +337,21 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
   }
 
   /**
+   * {@link peek} for the per-request path, in one in-memory check: the session itself
+   * when `peek` would answer `active` (nothing allocated), else `peek`'s answer
+   * (`undefined`: only {@link check} can tell).
+   *
+   * @internal The HTTP helpers' and the upgrade check's path.
+   * @param sessionId - the session id the request carries.
+   * @param principal - the session's principal (or its key, as stored at login).
+   */
+  peekRequest(sessionId: unknown, principal: unknown): SessionInfo | PeekMiss | undefined {
+    const outcome = this.#peek(sessionId, principal);
+    if (outcome === undefined || outcome instanceof Error || outcome.status !== 'active') return miss(outcome);
+    return outcome.session;
+  }
+
+  /**
    * {@link peek} for the common case only: the session when `peek` would answer
    * `active` (its touch recorded, as `peek` records it), `undefined` for anything else
    * (ended, unknown, invalid, or only {@link check} can tell: call {@link peek} or
@@ -586,6 +601,17 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
 }
 
 const UNKNOWN: CheckResult = Object.freeze({ status: 'unknown' });
+
+/** A {@link CheckResult} of {@link SessionRegistry.peek} but `active`. */
+export type PeekMiss = Exclude<CheckResult, { readonly status: 'active' }>;
+
+/** `peek`'s answer for all but an active session. */
+function miss(outcome: Exclude<CheckOutcome, { readonly status: 'active' }> | SessionPolicyError | undefined): PeekMiss | undefined {
+  if (outcome === undefined) return undefined;
+  if (outcome instanceof Error) return { status: 'invalid', error: outcome };
+  if (outcome.status === 'unknown') return UNKNOWN as PeekMiss;
+  return { status: 'ended', session: outcome.session, reason: outcome.session.endReason ?? 'logout' };
+}
 
 /**
  * The answer for a session a waiting end covers: `ended` with the end's reason, on the

@@ -229,6 +229,22 @@ test('peekActive gives the active session and undefined for anything else, as pe
   t.is(registry.peekActive('s', 'u'), undefined, 'closed');
 });
 
+test('peekRequest gives the active session itself, and peek\'s answer for anything else', async (t) => {
+  let now = 0;
+  const registry = new SessionRegistry({ idleTimeout: 10 * MIN, clock: () => now });
+  await registry.admit({ principal: 'u', sessionId: 's' });
+  await registry.admit({ principal: 'u', sessionId: 'e' });
+  await registry.end('e', 'u');
+  t.is(registry.peekRequest('s', 'u'), registry.peekActive('s', 'u'), 'the record, no outcome object');
+  t.like(registry.peekRequest('e', 'u'), { status: 'ended', reason: 'logout', session: { sessionId: 'e' } });
+  t.like(registry.peekRequest('other', 'u'), { status: 'unknown' });
+  t.like(registry.peekRequest('bad id', 'u'), { status: 'invalid', error: { code: 'ERR_INVALID_SESSION_ID' } });
+  now += 11 * MIN;
+  t.is(registry.peekRequest('s', 'u'), undefined, 'an expiry is due: only check can tell');
+  await registry.close();
+  t.is(registry.peekRequest('s', 'u'), undefined, 'closed');
+});
+
 test('touches are written behind in one batch per flush interval, coalesced per session', async (t) => {
   const base = createMemoryStore();
   const batches: number[][] = [];

@@ -57,6 +57,7 @@ const VERSION = '0.1.0';
 /** Check latencies run from a microsecond (memory) to a store's timeout: buckets in seconds. */
 const BUCKETS = [0.000_005, 0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const REASONS = new Set<string>(END_REASONS);
+const CHECK_STATUSES: ReadonlyArray<CheckResult['status']> = ['active', 'ended', 'unknown', 'invalid', 'unavailable'];
 const instrumented = new WeakSet<SessionRegistry>();
 
 /**
@@ -64,7 +65,8 @@ const instrumented = new WeakSet<SessionRegistry>();
  * for the names and attributes): logins admitted and refused, sessions ended by reason
  * and origin, check latency by outcome, active sessions, the bus's state, live
  * connections, reported problems. It works from outside the registry: its events, and a
- * thin timing wrapper around this instance's `check`, `peek` and `peekActive`. Attributes are bounded:
+ * thin timing wrapper around this instance's `check`, `peek` and `peekActive` (and the
+ * adapters' in-memory check). Attributes are bounded:
  * no session id, principal key or address is ever a label.
  *
  * With no SDK registered, the API's no-op meter makes all of it free. Instrument a
@@ -137,31 +139,49 @@ export function instrumentRegistry(registry: SessionRegistry, options: RegistryM
   registry.on('error', onError);
 
   // Timing wrappers on this instance only (own properties shadowing the prototype's).
-  const target = registry as { check: SessionRegistry['check']; peek: SessionRegistry['peek']; peekActive: SessionRegistry['peekActive'] };
+  const target = registry as {
+    check: SessionRegistry['check'];
+    peek: SessionRegistry['peek'];
+    peekActive: SessionRegistry['peekActive'];
+    peekRequest: SessionRegistry['peekRequest'];
+  };
   const check = registry.check;
   const peek = registry.peek;
   const peekActive = registry.peekActive;
-  const record = (result: CheckResult, source: 'memory' | 'store', started: number): void => {
-    const attributes: Attributes = { ...base, [ATTRIBUTES.status]: result.status, [ATTRIBUTES.source]: source };
-    checkDuration.record((performance.now() - started) / 1000, attributes);
+  const peekRequest = registry.peekRequest;
+  // The attributes of each outcome, made once and frozen: a check's timing allocates none.
+  const outcomeAttributes = (source: 'memory' | 'store'): Record<CheckResult['status'], Attributes> => {
+    const byStatus = {} as Record<CheckResult['status'], Attributes>;
+    for (const status of CHECK_STATUSES) byStatus[status] = Object.freeze({ ...base, [ATTRIBUTES.status]: status, [ATTRIBUTES.source]: source });
+    return byStatus;
   };
+  const fromMemory = outcomeAttributes('memory');
+  const fromStore = outcomeAttributes('store');
+  const activeFromMemory = fromMemory.active;
   target.check = async function timedCheck(this: SessionRegistry, sessionId: unknown, principal: unknown): Promise<CheckResult> {
     const started = performance.now();
     const result = await check.call(this, sessionId, principal);
-    record(result, 'store', started);
+    checkDuration.record((performance.now() - started) / 1000, fromStore[result.status]);
     return result;
   };
   target.peek = function timedPeek(this: SessionRegistry, sessionId: unknown, principal: unknown): CheckResult | undefined {
     const started = performance.now();
     const result = peek.call(this, sessionId, principal);
-    if (result) record(result, 'memory', started);
+    if (result) checkDuration.record((performance.now() - started) / 1000, fromMemory[result.status]);
     return result;
   };
-  // The adapters' path: only its `active` answers are the registry's (anything else goes on to peek or check).
+  // The adapters' path: one in-memory check, the session itself when active.
+  target.peekRequest = function timedPeekRequest(this: SessionRegistry, sessionId: unknown, principal: unknown): ReturnType<SessionRegistry['peekRequest']> {
+    const started = performance.now();
+    const peeked = peekRequest.call(this, sessionId, principal);
+    if (peeked !== undefined) checkDuration.record((performance.now() - started) / 1000, 'status' in peeked ? fromMemory[peeked.status] : activeFromMemory);
+    return peeked;
+  };
+  // Only its `active` answers are the registry's (anything else goes on to peek or check).
   target.peekActive = function timedPeekActive(this: SessionRegistry, sessionId: unknown, principal: unknown): SessionInfo | undefined {
     const started = performance.now();
     const session = peekActive.call(this, sessionId, principal);
-    if (session) checkDuration.record((performance.now() - started) / 1000, { ...base, [ATTRIBUTES.status]: 'active', [ATTRIBUTES.source]: 'memory' });
+    if (session) checkDuration.record((performance.now() - started) / 1000, activeFromMemory);
     return session;
   };
   instrumented.add(registry);
@@ -180,6 +200,7 @@ export function instrumentRegistry(registry: SessionRegistry, options: RegistryM
       delete (target as Partial<typeof target>).check;
       delete (target as Partial<typeof target>).peek;
       delete (target as Partial<typeof target>).peekActive;
+      delete (target as Partial<typeof target>).peekRequest;
       instrumented.delete(registry);
     },
   };

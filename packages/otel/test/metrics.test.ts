@@ -100,6 +100,8 @@ test('check latency by outcome: answered from memory (peek) or by the store (che
   t.is(registry.peek('session-a', 'alice')?.status, 'active');
   t.is(registry.peekActive('session-a', 'alice')?.sessionId, 'session-a', 'the adapters\' path is timed too');
   t.is(registry.peekActive('never-admitted', 'alice'), undefined, 'not an answer: the caller goes on to peek or check');
+  t.is(registry.peekRequest('session-a', 'alice'), registry.peekActive('session-a', 'alice'), 'the HTTP helpers\' path is timed too');
+  t.like(registry.peekRequest('never-admitted', 'alice'), { status: 'unknown' });
   t.is((await registry.check('session-a', 'alice')).status, 'active');
   await registry.end('session-a', 'alice');
   t.is((await registry.check('session-a', 'alice')).status, 'ended');
@@ -109,7 +111,8 @@ test('check latency by outcome: answered from memory (peek) or by the store (che
   const points = await otel.points<Histogram>(METRICS.checkDuration);
   const count = (status: string, source: string) =>
     points.find((p) => p.attributes[ATTRIBUTES.status] === status && p.attributes[ATTRIBUTES.source] === source)?.value.count ?? 0;
-  t.is(count('active', 'memory'), 2);
+  t.is(count('active', 'memory'), 4);
+  t.is(count('unknown', 'memory'), 1);
   t.is(count('active', 'store'), 1);
   t.is(count('ended', 'store'), 1);
   t.is(count('unknown', 'store'), 1);
@@ -123,6 +126,7 @@ test('check latency by outcome: answered from memory (peek) or by the store (che
   telemetry.stop();
   t.is(Object.hasOwn(registry, 'check'), false);
   t.is(Object.hasOwn(registry, 'peekActive'), false);
+  t.is(Object.hasOwn(registry, 'peekRequest'), false);
   await registry.check('session-a', 'alice');
   const after = await otel.points<Histogram>(METRICS.checkDuration);
   t.is(after.find((p) => p.attributes[ATTRIBUTES.status] === 'ended')?.value.count, 1);

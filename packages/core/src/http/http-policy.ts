@@ -2,6 +2,7 @@ import { InvalidOptionError } from '../errors.js';
 import { SessionRegistry } from '../registry.js';
 import type { SessionInfo } from '../session.js';
 import { acceptsEventStream, sessionEndedStreamAnswer } from '../live/event-stream.js';
+import { reportError } from './check-verdict.js';
 import { endedAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from './answers.js';
 import { prefersHtml } from './negotiation.js';
 import type { RequestInfo } from './request-info.js';
@@ -118,8 +119,6 @@ export class HttpPolicy {
    * @param error - what went wrong.
    */
   report(error: unknown): void {
-    if (this.registry.listenerCount('error') > 0) {
-      this.registry.emit('error', error instanceof Error ? error : new Error(String(error)));
-    }
+    reportError(this.registry, error);
   }
 }

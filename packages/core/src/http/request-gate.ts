@@ -1,9 +1,11 @@
 import type { SessionInfo } from '../session.js';
 import type { HttpAnswer } from './answers.js';
 import type { HttpPolicy } from './http-policy.js';
+import type { MarkerSessionBinding } from './marker-session-binding.js';
 import type { RequestInfo } from './request-info.js';
 import type { RequestPolicy } from './request-policy.js';
 import type { SessionBinding } from './session-binding.js';
+import { markerId, markerKey } from './session-marker.js';
 
 // Per-request state, in symbol-keyed slots of the framework's request object: no object
 // of ours is made for a request until its handler reads the helpers.
@@ -93,15 +95,29 @@ export class RequestGate<R extends object> {
       slots[SESSION] = null;
       return undefined;
     }
-    const quick = this.policy.registry.peekActive(id, key);
-    if (quick !== undefined) {
-      slots[SESSION] = quick;
+    // One in-memory check: the session when active, else the answer the helpers go on from.
+    const peeked = this.policy.registry.peekRequest(id, key);
+    if (peeked !== undefined && !('status' in peeked)) {
+      slots[SESSION] = peeked;
       const made = slots[HELPERS];
-      if (made !== undefined) made.session = quick;
+      if (made !== undefined) made.session = peeked;
       return undefined;
     }
     slots[SESSION] = null;
-    return this.helpers(request).check();
+    return this.helpers(request).checkPeeked(peeked, id, key);
+  }
+
+  /**
+   * {@link check} for a session mechanism that keeps the policy's marker — its own session
+   * id and the principal key — in the session data (koa-session's cookie mode,
+   * @hapi/cookie, @fastify/secure-session; see {@link MarkerSessionBinding}).
+   *
+   * @param request - the framework's request (or context).
+   * @param data - the session data as the session library holds it (any value).
+   */
+  checkMarker(request: R, data: unknown): HttpAnswer | undefined | Promise<HttpAnswer | undefined> {
+    const key = markerKey(data);
+    return this.check(request, key === undefined ? undefined : markerId(data), key);
   }
 
   /**
@@ -141,23 +157,31 @@ export class RequestGate<R extends object> {
    * @param prototype - the prototype of the framework's requests.
    */
   install(prototype: object): void {
+    Object.defineProperty(prototype, this.#property, { ...this.accessor(), configurable: true, enumerable: false });
+    (prototype as Slots)[OWNER] = this as unknown as RequestGate<never>;
+  }
+
+  /**
+   * The helpers' accessor that {@link install} puts on a prototype, for a framework that
+   * defines request properties itself (Fastify's `decorateRequest` getter and setter):
+   * the getter makes the helpers on first use; assigning the property replaces it on that
+   * request.
+   */
+  accessor(): { get(this: R): RequestPolicy | undefined; set(this: R, value: unknown): void } {
     const owner = this;
     const everyRequest = this.#everyRequest;
     const property = this.#property;
-    Object.defineProperty(prototype, property, {
-      configurable: true,
-      enumerable: false,
+    return {
       get(this: R & Slots) {
         const made = this[HELPERS];
         if (made !== undefined) return made;
         const gate = (this[GATE] as RequestGate<R> | undefined) ?? (everyRequest || this[SESSION] !== undefined ? owner : undefined);
         return gate?.helpers(this);
       },
-      set(this: object, value: unknown) {
+      set(this: R, value: unknown) {
         Object.defineProperty(this, property, { value, writable: true, configurable: true, enumerable: true });
       },
-    });
-    (prototype as Slots)[OWNER] = this as unknown as RequestGate<never>;
+    };
   }
 
   // Express and Koa: the accessor goes on the prototype of the first request seen; a

@@ -2,9 +2,10 @@ import { SessionPolicyError, InvalidOptionError, InvalidSessionIdError } from '.
 import { openEventStream, type EventStreamOptions } from '../live/event-stream.js';
 import type { LiveHandle } from '../live/live-connection.js';
 import type { LiveConnections } from '../live/live-connections.js';
-import type { CheckResult, SessionRegistry } from '../registry.js';
+import type { CheckResult, PeekMiss, SessionRegistry } from '../registry.js';
 import type { EndReason, SessionInfo } from '../session.js';
 import type { EndedReason, HttpAnswer } from './answers.js';
+import { checkVerdict } from './check-verdict.js';
 import type { HttpPolicy } from './http-policy.js';
 import type { RequestInfo } from './request-info.js';
 import type { SessionBinding } from './session-binding.js';
@@ -133,27 +134,36 @@ export class RequestPolicy {
     const key = this.#binding.principalKey();
     if (key === undefined) return undefined;
     const id = this.#binding.id();
-    const quick = this.registry.peek(id, key);
-    if (quick) return this.#verdict(quick);
-    return this.registry.check(id, key).then((result) => this.#verdict(result));
+    return this.checkPeeked(this.registry.peekRequest(id, key), id, key);
+  }
+
+  /**
+   * {@link check} from the registry's in-memory answer for the session the request
+   * carries (what {@link SessionRegistry.peekRequest} gave): the store is asked only
+   * when memory could not tell.
+   *
+   * @internal The {@link RequestGate}'s path: one in-memory check a request.
+   * @param peeked - the in-memory answer.
+   * @param id - the session id the request carries.
+   * @param key - the principal key in its session.
+   */
+  checkPeeked(peeked: SessionInfo | PeekMiss | undefined, id: string | undefined, key: string): HttpAnswer | undefined | Promise<HttpAnswer | undefined> {
+    if (peeked === undefined) return this.registry.check(id, key).then((result) => this.#verdict(result));
+    if (!('status' in peeked)) {
+      this.session = peeked;
+      return undefined;
+    }
+    return this.#verdict(peeked);
   }
 
   #verdict(result: CheckResult): HttpAnswer | undefined | Promise<HttpAnswer> {
-    switch (result.status) {
-      case 'active':
-        this.session = result.session;
-        return undefined;
-      case 'ended':
-        return this.#ended(result.reason, result.session);
-      case 'unavailable':
-        return result.allow ? undefined : this.#policy.unavailableAnswer(this.info);
-      case 'invalid':
-        // A closed registry is a shutdown in progress, not a verdict on the session.
-        if (result.error.code === 'ERR_CLOSED') return this.#policy.unavailableAnswer(this.info);
-        return this.#ended('unknown', undefined);
-      default:
-        return this.#ended('unknown', undefined);
+    const verdict = checkVerdict(result);
+    if (verdict === 'pass') {
+      if (result.status === 'active') this.session = result.session;
+      return undefined;
     }
+    if (verdict === 'unavailable') return this.#policy.unavailableAnswer(this.info);
+    return this.#ended(verdict, result.status === 'ended' ? result.session : undefined);
   }
 
   /**

@@ -2,8 +2,9 @@ import { ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { InvalidOptionError } from '../errors.js';
 import { endedAnswer, noSessionAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from '../http/answers.js';
+import { checkVerdict, reportError } from '../http/check-verdict.js';
 import type { SessionBinding } from '../http/session-binding.js';
-import { markerValue, readMarker, SESSION_MARKER } from '../http/session-marker.js';
+import { ConnectSessionBinding, type ConnectSessionRequest } from '../http/connect-session-binding.js';
 import { SessionRegistry, type CheckResult } from '../registry.js';
 import type { LiveSessionKey } from './live-connections.js';
 
@@ -93,38 +94,26 @@ export class UpgradePolicy {
       principalKey = binding?.principalKey();
       sessionId = principalKey === undefined ? undefined : binding?.id();
     } catch (error) {
-      this.#report(error);
+      reportError(this.registry, error);
       return refused('not_logged_in', noSessionAnswer());
     }
     if (!binding || principalKey === undefined || sessionId === undefined) return refused('not_logged_in', noSessionAnswer());
-    const result: CheckResult = this.registry.peek(sessionId, principalKey) ?? (await this.registry.check(sessionId, principalKey));
-    switch (result.status) {
-      case 'active':
-        return { ok: true, session: { sessionId: result.session.sessionId, principalKey: result.session.principalKey } };
-      case 'unavailable':
-        // Fail-open lets requests through when the store cannot tell: the socket is bound
-        // to the keys the session carries, and its heartbeat checks again later.
-        if (result.allow) return { ok: true, session: { sessionId, principalKey } };
-        return refused('unavailable', storeUnavailableAnswer(false));
-      case 'invalid':
-        if (result.error.code === 'ERR_CLOSED') return refused('unavailable', storeUnavailableAnswer(false));
-        return this.#ended('unknown');
-      case 'ended':
-        return this.#ended(result.reason);
-      default:
-        return this.#ended('unknown');
+    // From memory, an active session is the record itself (no outcome object is made).
+    const peeked = this.registry.peekRequest(sessionId, principalKey);
+    if (peeked !== undefined && !('status' in peeked)) return { ok: true, session: { sessionId: peeked.sessionId, principalKey: peeked.principalKey } };
+    const result: CheckResult = peeked ?? (await this.registry.check(sessionId, principalKey));
+    const verdict = checkVerdict(result);
+    if (verdict === 'pass') {
+      // Fail-open lets requests through when the store cannot tell: the socket is bound
+      // to the keys the session carries, and its heartbeat checks again later.
+      const session = result.status === 'active' ? result.session : { sessionId, principalKey };
+      return { ok: true, session: { sessionId: session.sessionId, principalKey: session.principalKey } };
     }
-  }
-
-  #ended(reason: EndedReason): UpgradeVerdict {
+    if (verdict === 'unavailable') return refused('unavailable', storeUnavailableAnswer(false));
     // The session library's session is left as it is: a browser cannot read a refused
     // handshake's answer, so the next HTTP request (the browser helper's probe) must still
     // find the session, destroy it and say why it ended.
-    return refused(reason, endedAnswer(reason, false, '/'));
-  }
-
-  #report(error: unknown): void {
-    if (this.registry.listenerCount('error') > 0) this.registry.emit('error', error instanceof Error ? error : new Error(String(error)));
+    return refused(verdict, endedAnswer(verdict, false, '/'));
   }
 }
 
@@ -178,17 +167,12 @@ export type ConnectMiddleware = (req: never, res: never, next: (error?: unknown)
 
 type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
-/** What express-session puts on a request. */
-interface MiddlewareSession {
-  [key: string]: unknown;
-  destroy?(callback: (error?: unknown) => void): void;
-}
-
 /**
  * An {@link UpgradeBinding} over express-session (or any session middleware that sets
  * `req.session` and `req.sessionID` the same way): runs the middleware on the upgrade
  * request (with a response that is never sent, since the upgrade has its own), then reads
- * the principal key the adapter stored at login.
+ * the principal key the adapter stored at login (the Express adapter's binding,
+ * {@link ConnectSessionBinding}).
  *
  * @param middleware - the same session middleware instance the app uses.
  * @public
@@ -197,23 +181,10 @@ export function sessionMiddlewareBinding(middleware: ConnectMiddleware): Upgrade
   if (typeof middleware !== 'function') throw new InvalidOptionError('middleware', 'must be a session middleware (req, res, next) => void');
   return (req) =>
     new Promise<SessionBinding | undefined>((resolve, reject) => {
-      const target = req as IncomingMessage & { session?: MiddlewareSession; sessionID?: string };
       (middleware as unknown as NodeMiddleware)(req, new ServerResponse(req), (error?: unknown) => {
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
-        const session = target.session;
-        if (!session || readMarker(session) === undefined) return resolve(undefined);
-        resolve({
-          id: () => target.sessionID,
-          principalKey: () => readMarker(target.session)?.key,
-          setPrincipalKey: (key) => {
-            session[SESSION_MARKER] = markerValue({ key });
-          },
-          destroy: () =>
-            new Promise<void>((done, fail) => {
-              if (typeof session.destroy !== 'function') return done();
-              session.destroy((e) => (e ? fail(e) : done()));
-            }),
-        });
+        const binding = new ConnectSessionBinding(req as IncomingMessage & ConnectSessionRequest);
+        resolve(binding.principalKey() === undefined ? undefined : binding);
       });
     });
 }
