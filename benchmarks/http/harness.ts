@@ -22,10 +22,11 @@ export interface HarnessOptions {
   /** Also measure the A/A control ({@link CONTROL}): a second baseline server. Default false. */
   readonly control?: boolean;
   /**
-   * Paired rounds: every variant is loaded at the same time as the baseline (two load runs
-   * at once, both servers on the same core), so each ratio compares two servers under the
-   * very same conditions — the machine's slow patches fall on both. Default false: one
-   * variant at a time.
+   * Paired rounds: every variant is loaded at the same time as a baseline server of its own
+   * (its twin: started, warmed up and loaded only with it; two load runs at once, both
+   * servers on the same core), so each ratio compares two servers with the same history
+   * under the very same conditions — the machine's slow patches fall on both. Default
+   * false: one variant at a time.
    */
   readonly paired?: boolean;
   /** Pin the server children to one core and this process (load generator, redis-server) to another, where `taskset` and two cores allow. Default true. */
@@ -83,19 +84,28 @@ export async function measureAll(options: HarnessOptions): Promise<MeasureAllRes
     if (variants.some(usesRedis)) redis = await startRedisServer();
     if (variants.some(usesPostgres)) postgres = await startPostgresServer();
     for (const framework of frameworks) {
-      const children = new Map<Variant, ServerChild>();
+      // Server children by name: a variant's name, and in paired runs `twin:<variant>` for
+      // the baseline server paired with that variant alone (each pair's two servers then
+      // have the same history: started together, loaded together, equally often).
+      const others = variants.filter((v) => v !== BASELINE);
+      const servers: Array<{ name: string; variant: Variant }> = options.paired
+        ? others.flatMap((variant) => [{ name: variant, variant }, { name: `twin:${variant}`, variant: BASELINE }])
+        : variants.map((variant) => ({ name: variant, variant }));
+      const children = new Map<string, ServerChild>();
       try {
         const started = await Promise.allSettled(
-          variants.map((variant) => startServerChild({ framework, variant, redisUrl: redis?.url, postgresUrl: postgres?.url, prefix: `bench:${framework}:${variant}:` }, { cpu: pinning.server })),
+          servers.map(({ name, variant }) =>
+            startServerChild({ framework, variant, redisUrl: redis?.url, postgresUrl: postgres?.url, prefix: `bench:${framework}:${name}:` }, { cpu: pinning.server }),
+          ),
         );
-        for (const [i, outcome] of started.entries()) if (outcome.status === 'fulfilled') children.set(variants[i]!, outcome.value);
+        for (const [i, outcome] of started.entries()) if (outcome.status === 'fulfilled') children.set(servers[i]!.name, outcome.value);
         const failed = started.find((outcome) => outcome.status === 'rejected');
         if (failed) throw failed.reason;
         if (options.warmup > 0) {
           for (const child of children.values()) await load({ url: child.url, headers: child.headers, duration: options.warmup, connections: options.connections });
         }
-        const measure = async (group: readonly Variant[], round: number, slot: number): Promise<void> => {
-          const members = group.map((variant) => ({ variant, child: children.get(variant)! }));
+        const measure = async (group: ReadonlyArray<{ name: string; variant: Variant }>, round: number, slot: number): Promise<void> => {
+          const members = group.map(({ name, variant }) => ({ variant, child: children.get(name)! }));
           for (const { child } of members) await child.windowStart();
           const results = await Promise.all(
             members.map(({ child }) => load({ url: child.url, headers: child.headers, duration: options.duration, amount: options.amount, connections: options.connections })),
@@ -107,22 +117,23 @@ export async function measureAll(options: HarnessOptions): Promise<MeasureAllRes
             const userCpuPerRequestUs = server.userUs / server.requests;
             measurements.push({ framework, variant, round, slot, cpuPerRequestUs, userCpuPerRequestUs, ...result });
             log(
-              `  http: ${framework} round ${round + 1} ${variant}${group.length > 1 ? ` (with ${group.filter((v) => v !== variant).join(', ')})` : ''}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99ms.toFixed(2)} ms, ${cpuPerRequestUs.toFixed(0)} µs CPU/req`,
+              `  http: ${framework} round ${round + 1} ${variant}${group.length > 1 ? ` (with ${group.filter((m) => m.variant !== variant).map((m) => m.variant).join(', ')})` : ''}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99ms.toFixed(2)} ms, ${cpuPerRequestUs.toFixed(0)} µs CPU/req`,
             );
           }
         };
         if (options.paired) {
           // Each pair gets a round number of its own: the report then takes every ratio
-          // against the baseline loaded at the same time.
-          const others = variants.filter((v) => v !== BASELINE);
+          // against the baseline loaded at the same time (that variant's twin).
           for (let round = 0; round < options.rounds; round++) {
             const order = others.map((_, i) => others[(i + round) % others.length]!);
-            for (const [slot, variant] of order.entries()) await measure([BASELINE, variant], round * others.length + slot, slot);
+            for (const [slot, variant] of order.entries()) {
+              await measure([{ name: `twin:${variant}`, variant: BASELINE }, { name: variant, variant }], round * others.length + slot, slot);
+            }
           }
         } else {
           for (let round = 0; round < options.rounds; round++) {
             const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
-            for (const [slot, variant] of order.entries()) await measure([variant], round, slot);
+            for (const [slot, variant] of order.entries()) await measure([{ name: variant, variant }], round, slot);
           }
         }
       } finally {
