@@ -33,23 +33,34 @@ function clusterClient() {
   return client;
 }
 
-test.serial('one master flushed: every store reports ERR_STORE_DATA_LOST once, naming a marker on that master', async (t) => {
-  const prefix = `cluster-lost:${randomUUID()}:`;
+/** Two stores (two processes' worth: own clients) on one prefix, and the data losses each reported. */
+function twoStores(prefix: string) {
   const a = new SessionRegistry({ store: new RedisSessionStore(clusterClient() as never, { prefix, commandTimeout: 2000 }) });
   const b = new SessionRegistry({ store: new RedisSessionStore(clusterClient() as never, { prefix, commandTimeout: 2000 }) });
   const lost = { a: [] as DataLostError[], b: [] as DataLostError[] };
   a.on('error', (e) => e instanceof DataLostError && lost.a.push(e));
   b.on('error', (e) => e instanceof DataLostError && lost.b.push(e));
+  return { a, b, lost };
+}
+
+/** Waits until every master holds a data-loss marker of the prefix. */
+async function markersOnEvery(masters: ReadonlyArray<{ port: number }>, prefix: string): Promise<void> {
+  await eventually(async () => {
+    const counts = await Promise.all(masters.map(async (m) => ((await cluster.command(m.port, 'KEYS', `${prefix}*data-marker`)) as string[]).length));
+    return counts.every((n) => n >= 1);
+  });
+}
+
+test.serial('one master flushed: every store reports ERR_STORE_DATA_LOST once, naming a marker on that master', async (t) => {
+  const prefix = `cluster-lost:${randomUUID()}:`;
+  const { a, b, lost } = twoStores(prefix);
   try {
     for (let i = 0; i < 20; i++) t.true((await a.admit({ principal: `u${i}`, sessionId: `s${i}` })).admitted);
     t.is((await b.check('s0', 'u0')).status, 'active');
     // A marker on every master.
     const masters = await cluster.masters();
     t.is(masters.length, 3);
-    await eventually(async () => {
-      const counts = await Promise.all(masters.map(async (m) => ((await cluster.command(m.port, 'KEYS', `${prefix}*data-marker`)) as string[]).length));
-      return counts.every((n) => n >= 1);
-    });
+    await markersOnEvery(masters, prefix);
     t.deepEqual([lost.a.length, lost.b.length], [0, 0]);
     // Not the master a single `<prefix>data-marker` key would live on.
     const single = await cluster.keyOwner(`${prefix}data-marker`);
@@ -69,18 +80,11 @@ test.serial('one master flushed: every store reports ERR_STORE_DATA_LOST once, n
 
 test.serial('one master restarted without persistence: reported once per store, and the store serves again', async (t) => {
   const prefix = `cluster-restart:${randomUUID()}:`;
-  const a = new SessionRegistry({ store: new RedisSessionStore(clusterClient() as never, { prefix, commandTimeout: 2000 }) });
-  const b = new SessionRegistry({ store: new RedisSessionStore(clusterClient() as never, { prefix, commandTimeout: 2000 }) });
-  const lost = { a: [] as DataLostError[], b: [] as DataLostError[] };
-  a.on('error', (e) => e instanceof DataLostError && lost.a.push(e));
-  b.on('error', (e) => e instanceof DataLostError && lost.b.push(e));
+  const { a, b, lost } = twoStores(prefix);
   try {
     for (let i = 0; i < 20; i++) t.true((await a.admit({ principal: `u${i}`, sessionId: `s${i}` })).admitted);
     const masters = await cluster.masters();
-    await eventually(async () => {
-      const counts = await Promise.all(masters.map(async (m) => ((await cluster.command(m.port, 'KEYS', `${prefix}*data-marker`)) as string[]).length));
-      return counts.every((n) => n >= 1);
-    });
+    await markersOnEvery(masters, prefix);
     await eventually(async () => (await b.check('s0', 'u0')).status === 'active');
     const single = await cluster.keyOwner(`${prefix}data-marker`);
     const target = masters.find((m) => m.port !== single.port)!;

@@ -12,6 +12,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
+import { stopChild } from './run-worker.js';
 
 /** One round's order to a worker: log `principal` in `count` times at once. */
 export interface RaceOrder {
@@ -90,20 +91,7 @@ export async function startRaceWorkers(worker: URL, args: readonly string[], cou
 
 /** Asks each worker to close its stores and exit; kills one that has not within 5 s. */
 export async function stopRaceWorkers(children: readonly ChildProcess[]): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
-          c.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          c.send('exit');
-        }),
-    ),
-  );
+  await Promise.all(children.map((c) => stopChild(c, 'exit')));
 }
 
 function order(child: ChildProcess, message: RaceOrder): Promise<RaceLogin[]> {

@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 
 /** How a worker run by {@link runWorker} ended. */
 export interface WorkerExit {
@@ -28,5 +28,24 @@ export function runWorker(worker: URL, args: readonly string[]): Promise<WorkerE
       clearTimeout(timer);
       resolve({ code, message });
     });
+  });
+}
+
+/**
+ * Asks a child to stop (sends `message` over IPC) and resolves once it has exited; kills
+ * it with `SIGKILL` if it has not within 5 s. Resolves at once for a child already gone.
+ *
+ * @param child - the child, forked with an IPC channel.
+ * @param message - what the child takes as "close your stores and exit".
+ */
+export function stopChild(child: ChildProcess, message: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.send(message);
   });
 }

@@ -7,6 +7,7 @@ import type { TestFn } from 'ava';
 import { RedisSessionStore } from '@session-policy/redis';
 import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { startLiveExample, type LiveExampleOptions, type RunningLiveExample } from '../../src/app.js';
+import { stopChild } from '@session-policy/test-helpers/run-worker';
 
 export interface TwoProcesses {
   /** The example in the test's own process (its registry and live connections are inspectable). */
@@ -28,7 +29,7 @@ export function useTwoProcesses(test: TestFn): (maxSessions?: number, options?: 
   });
   test.after.always(async () => {
     await Promise.all(examples.map((e) => e.close()));
-    await Promise.all(children.map(stopChild));
+    await Promise.all(children.map((child) => stopChild(child, 'stop')));
     await redis?.stop();
   });
   return async (maxSessions = 1, options = {}) => {
@@ -48,14 +49,3 @@ export function useTwoProcesses(test: TestFn): (maxSessions?: number, options?: 
   };
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.send('stop');
-  });
-}
