@@ -115,16 +115,6 @@ export class PendingEnds {
   }
 
   /**
-   * Whether an end of the principal waits (a check of its sessions must then ask
-   * {@link covering}).
-   *
-   * @param principalKey - the principal's key.
-   */
-  has(principalKey: string): boolean {
-    return this.#byPrincipal.has(principalKey);
-  }
-
-  /**
    * The waiting end that would end this session once written: an end of this very
    * session first, else a "log out everywhere" of its principal that does not spare it.
    * (Whether the session began before that "log out everywhere" is the caller's to tell.)

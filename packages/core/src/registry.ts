@@ -7,7 +7,7 @@ import { PendingTouches } from './pending-touches.js';
 import { sessionRecord } from './record-shape.js';
 import { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 import { assertSessionId } from './session-id.js';
-import { sessionHandle } from './http/session-handle.js';
+import { isSessionHandle, sessionHandle } from './http/session-handle.js';
 import type { AdmitAccepted, AdmitRefused, CheckOutcome, SessionStore } from './store.js';
 import type { Timeouts } from './timeouts.js';
 
@@ -324,16 +324,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    */
   peek(sessionId: unknown, principal: unknown): CheckResult | undefined {
     const outcome = this.#peek(sessionId, principal);
-    if (outcome === undefined) return undefined;
-    if (outcome instanceof Error) return { status: 'invalid', error: outcome };
-    switch (outcome.status) {
-      case 'active':
-        return { status: 'active', session: outcome.session };
-      case 'unknown':
-        return UNKNOWN;
-      case 'ended':
-        return { status: 'ended', session: outcome.session, reason: outcome.session.endReason ?? 'logout' };
-    }
+    if (outcome === undefined || outcome instanceof Error || outcome.status !== 'active') return miss(outcome);
+    return { status: 'active', session: outcome.session };
   }
 
   /**
@@ -388,8 +380,9 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     request.sessionId = id;
     request.now = this.now();
     // A pending touch the store's idle expiry would miss: only check can flush it first.
-    // A waiting end of the principal: only check tells whether it covers this session.
-    if (this.#touches.due(request) || (this.#pendingEnds.size > 0 && this.#pendingEnds.has(principalKey))) return undefined;
+    // A waiting end that may cover this session: only check tells (the other sessions of
+    // the principal are still answered from memory).
+    if (this.#touches.due(request) || (this.#pendingEnds.size > 0 && this.#pendingEnds.covering(principalKey, id) !== undefined)) return undefined;
     let outcome;
     try {
       outcome = peek.call(this.store, request);
@@ -464,6 +457,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     this.#open();
     const principalKey = this.key(principal);
     checkReason(reason);
+    // Not a handle this library makes: no session has it (and nothing to list or queue).
+    if (!isSessionHandle(handle)) return undefined;
     let target: SessionInfo | undefined;
     try {
       target = (await this.list(principalKey)).find((s) => sessionHandle(s.sessionId) === handle);
