@@ -13,6 +13,7 @@ import {
   expiryReason,
   NearCache,
   StoreListeners,
+  forgetAt,
   parseSessionRecord,
   planAdmission,
   toStoreError,
@@ -248,15 +249,16 @@ export class RedisSessionStore implements SessionStore {
     // No field: never admitted here, or forgotten (the script would answer the same).
     if (value === null || value === undefined) return UNKNOWN;
     if (typeof value === 'string') {
-      const session = this.#decodeActive(value, principalKey);
-      if (session && session.sessionId === sessionId && expiryReason(session, timeouts, now) === undefined) {
-        return this.#remember(session, epoch);
-      }
-      // A tombstone (it replaced the record in place) answers here too (R13).
-      if (!session && value.startsWith('e|')) {
+      if (value.startsWith('e|')) {
+        // A tombstone (it replaced the record in place) answers here too (R13), decoded once.
         const ended = decodeRecord(value, principalKey);
         if (typeof ended !== 'string' && ended.state === 'ended' && ended.sessionId === sessionId) {
-          return now < (ended.endedAt ?? 0) + timeouts.retention ? { status: 'ended', session: ended, expiredNow: false } : UNKNOWN;
+          return now >= forgetAt(ended, timeouts) ? UNKNOWN : { status: 'ended', session: ended, expiredNow: false };
+        }
+      } else {
+        const session = this.#decodeActive(value, principalKey);
+        if (session && session.sessionId === sessionId && expiryReason(session, timeouts, now) === undefined) {
+          return this.#remember(session, epoch);
         }
       }
     }
