@@ -29,16 +29,17 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { SessionPolicyError, SessionRegistry, type PendingEnd } from '@session-policy/core';
 import { DataLostError, RedisSessionStore } from '@session-policy/redis';
+import { eventually } from '@session-policy/test-helpers/eventually';
 import { startRedisServer, type RedisServer } from '@session-policy/test-helpers/redis-server';
 import { writeResultsBlock } from '../results-block.js';
 import { runRevocationListener, wallClock } from './revocation-listener.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Polls until `done()` or `ms` passed; says which. Every wait here is bounded: unattended runs must end. */
-async function waitFor(done: () => boolean, ms: number): Promise<boolean> {
-  for (const until = Date.now() + ms; !done(); await sleep(10)) if (Date.now() > until) return false;
-  return true;
-}
+const waitFor = (done: () => boolean, ms: number): Promise<boolean> => eventually(done, ms, 10).then(
+  () => true,
+  () => false,
+);
 const USERS = 30;
 const LIMIT = 2;
 const OUTAGE_MS = 5000;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StoreError } from './errors.js';
 
-/** Probes missed in a row after which {@link BusLiveness.miss} says to replace the connection. */
+/** {@link BusLiveness.miss} says to replace the connection once more probes than this are missed in a row (the fourth). */
 const RESUBSCRIBE_AFTER = 3;
 
 /** What a revocation bus reports to its store besides the ends it delivers. */
@@ -21,7 +21,7 @@ export interface BusReports {
  * ({@link heard}); it goes down when its connection fails or ends ({@link lost}) or when
  * the bus judges a probe missed ({@link down}). Each change is reported once through
  * {@link BusReports.state}. It also counts the probes missed in a row ({@link miss}: after
- * three, replace the connection), and keeps the bus's probe timer and closed state.
+ * four, replace the connection), and keeps the bus's probe timer and closed state.
  */
 export class BusLiveness {
   readonly #interval: number;

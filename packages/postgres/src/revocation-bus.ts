@@ -20,8 +20,8 @@ export interface BusEvents extends BusReports {
  * Liveness ({@link BusLiveness}, as the Redis bus): the subscription counts as live only
  * once a probe this process sent through the pool has come back on the listening
  * connection. It is marked down on any error or end of that connection, and probed every
- * `probeInterval` until it is back; a connection that is gone, or leaves three probes
- * unanswered, is replaced. While down, the store bypasses its near cache (a message may
+ * `probeInterval` until it is back; a connection that is gone, or leaves four probes
+ * in a row unanswered, is replaced. While down, the store bypasses its near cache (a message may
  * have been missed).
  */
 export class RevocationBus {

@@ -24,7 +24,7 @@ export interface BusEvents extends BusReports {
  * a subscription that stays open but silently stops delivering is noticed within two
  * intervals), as does any error, reconnect or end of the subscriber connection. While
  * down, the store bypasses its near cache (a message may have been missed) and an
- * `error` is reported; beats go on until one comes back, and after three missed in a row
+ * `error` is reported; beats go on until one comes back, and after four missed in a row
  * the subscriber connection is replaced.
  */
 export class RevocationBus {
