@@ -7,10 +7,14 @@
 // - admits/s with 50 concurrent callers vs EVALSHA of `return 1` with 50 callers;
 // - check p50 (fast path, no near cache) vs a GET through the same client;
 // - a principal with 100,000 sessions: admit, check, list, end, end all work, and a
-//   login's Redis time vs a principal with 10.
+//   login's Redis time vs a principal with 10;
+// - the floor beside the login rows: admit-floor-6.lua, the fewest commands any layout
+//   needs for an evicting login (seven, no rule but the limit and the cap), with the
+//   same keys and arguments, its Redis time per login and its admits/s with 50 callers.
 //
 //   node --conditions=session-policy-source --import tsx benchmarks/stores/redis-layout.ts [--rounds 5] [--write-results]
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@keyv/redis';
 import { leastRecentlySeen, type SessionInfo } from '@session-policy/core';
@@ -35,6 +39,8 @@ const admin = client.duplicate();
 await admin.connect();
 const store = new RedisSessionStore(client as never, { nearCache: false, bus: false, commandTimeout: 60_000 });
 await admin.sendCommand(['SCRIPT', 'LOAD', EMPTY]);
+const FLOOR = readFileSync(new URL('./admit-floor-6.lua', import.meta.url), 'utf8');
+const FLOOR_SHA = String(await admin.sendCommand(['SCRIPT', 'LOAD', FLOOR]));
 
 let seq = 0;
 function candidate(principalKey: string, now: number): SessionInfo {
@@ -83,14 +89,37 @@ async function loginCost(tombstones: number): Promise<number> {
   }, ['set', 'get']);
 }
 
+/** One login through the floor script, with the store's keys and arguments for it. */
+function floorLogin(principalKey: string): Promise<unknown> {
+  const request = admitRequest(principalKey, LIMIT);
+  const { sessionId, createdAt } = request.candidate;
+  const keys = store.keysOf(`floor:${principalKey}`).all;
+  const record = `a|${createdAt}|${createdAt}||||{"sessionId":"${sessionId}","principalKey":"${principalKey}","userAgent":"Mozilla/5.0 (bench)","ip":"127.0.0.1"}`;
+  return client.sendCommand(['EVALSHA', FLOOR_SHA, String(keys.length), ...keys, String(request.now), '1800000', 'inf', '86400000', '32', principalKey, '', 'origin', sessionId, record, '', String(LIMIT), 'evict', 'last-seen', '0', '0']);
+}
+
+async function floorCost(): Promise<number> {
+  const principals = Array.from({ length: 200 }, (_, i) => `floor-${seq}-${i}`);
+  await Promise.all(principals.map(async (p) => {
+    for (let i = 0; i < 32 + LIMIT; i++) await floorLogin(p);
+  }));
+  return redisTime(principals.length, async () => {
+    for (const p of principals) await floorLogin(p);
+  }, []);
+}
+
 async function emptyCost(): Promise<number> {
   return redisTime(2000, async () => {
     for (let i = 0; i < 2000; i++) await client.sendCommand(['EVALSHA', EMPTY_SHA, '0']);
   }, []);
 }
 
+/** CPU time of this process (node-redis, the store, the promises) per operation of the last {@link throughput} run, µs. */
+let nodeCpuPerOp = Number.NaN;
+
 async function throughput(callers: number, ms: number, op: (caller: number) => Promise<unknown>): Promise<number> {
   let done = 0;
+  const cpu = process.cpuUsage();
   const until = Date.now() + ms;
   await Promise.all(
     Array.from({ length: callers }, async (_, c) => {
@@ -100,6 +129,8 @@ async function throughput(callers: number, ms: number, op: (caller: number) => P
       }
     }),
   );
+  const used = process.cpuUsage(cpu);
+  nodeCpuPerOp = (used.user + used.system) / done;
   return (done / ms) * 1000;
 }
 
@@ -146,6 +177,9 @@ const rows = {
   get: [] as number[],
   big: [] as number[],
   small: [] as number[],
+  floor: [] as number[],
+  floorAdmits: [] as number[],
+  admitCpu: [] as number[],
 };
 await client.set('bench:get', 'x');
 const checkKey = 'checker';
@@ -155,8 +189,11 @@ for (let round = 0; round < ROUNDS; round++) {
   rows.none.push(await loginCost(0));
   rows.empty.push(await emptyCost());
   rows.tomb32.push(await loginCost(32));
+  rows.floor.push(await floorCost());
   rows.evals.push(await throughput(50, 1500, () => client.sendCommand(['EVALSHA', EMPTY_SHA, '0'])));
   rows.admits.push(await throughput(50, 1500, (c) => store.admit(admitRequest(`tp-${round}-${c}`, LIMIT))));
+  rows.admitCpu.push(nodeCpuPerOp);
+  rows.floorAdmits.push(await throughput(50, 1500, (c) => floorLogin(`ftp-${round}-${c}`)));
   const check = { principalKey: checkKey, sessionId: checkSession.session.sessionId, now: Date.now(), timeouts: TIMEOUTS };
   rows.get.push(await p50(3000, () => client.sendCommand(['GET', 'bench:get'])));
   rows.check.push(await p50(3000, () => store.check(check)));
@@ -195,6 +232,8 @@ const rEmpty = ratio(rows.none, rows.empty);
 const rAdmits = ratio(rows.admits, rows.evals);
 const rCheck = ratio(rows.check, rows.get);
 const rBig = ratio(rows.big, rows.small);
+const rFloor = ratio(rows.floor, rows.empty);
+const rFloorAdmits = ratio(rows.floorAdmits, rows.evals);
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 const block = `Measured ${new Date().toISOString().slice(0, 10)} on this machine (2 cores shared with other jobs), ${ROUNDS} interleaved rounds, median (min–max). Redis time from \`INFO commandstats\`: the scripts' own time (it includes the commands they call) plus the commands the store sends itself (\`SET … GET\` of the owner key). Command: \`node --conditions=session-policy-source --import tsx benchmarks/stores/redis-layout.ts --write-results\`.
 
@@ -203,7 +242,10 @@ const block = `Measured ${new Date().toISOString().slice(0, 10)} on this machine
 | Redis µs per login, principal at its limit (3), no tombstones | ${fmt(rows.none)} | | |
 | Redis µs per login, same with 32 tombstones | ${fmt(rows.tomb32)} | ${fmt(r32, 2)}× | ≤ 1.2× — ${verdict(median(r32) <= 1.2)} |
 | Redis µs per EVALSHA of \`return 1\` | ${fmt(rows.empty, 2)} | login ${fmt(rEmpty, 1)}× | ≤ 15× — ${verdict(median(rEmpty) <= 15)} |
+| floor: Redis µs per login of \`admit-floor-6.lua\` (32 tombstones, at its cap) | ${fmt(rows.floor)} | ${fmt(rFloor, 1)}× the empty script | the floor of the row above |
 | admits/s, 50 callers (evicting at limit 3) | ${fmt(rows.admits, 0)} | ${fmt(rAdmits.map((x) => x * 100), 0)} % | ≥ 50 % of EVALSHA \`return 1\` — ${verdict(median(rAdmits) >= 0.5)} |
+| Node CPU µs per admit in that run (\`process.cpuUsage()\`: node-redis, the store, promises) | ${fmt(rows.admitCpu)} | | |
+| floor: \`admit-floor-6.lua\`/s, 50 callers (no decoding in Node) | ${fmt(rows.floorAdmits, 0)} | ${fmt(rFloorAdmits.map((x) => x * 100), 0)} % | the floor of the row above |
 | EVALSHA \`return 1\`/s, 50 callers | ${fmt(rows.evals, 0)} | | |
 | check p50 µs (fast path, near cache off) | ${fmt(rows.check)} | ${fmt(rCheck, 2)}× | ≤ 1.25× a GET — ${verdict(median(rCheck) <= 1.25)} |
 | GET p50 µs, same client | ${fmt(rows.get)} | | |
