@@ -128,6 +128,22 @@ test('touch-6 keeps the maximum and never revives an expired session', async (t)
   t.is(await redis.admin.hExists(keys.sessions, 'nope'), 0);
 });
 
+test('touch-6 moves every session of a big batch, across its chunks of 500, in the record and the order', async (t) => {
+  const p = 'touch-many';
+  const keys = layout.principal(p);
+  const ids = Array.from({ length: 1201 }, (_, i) => `t${String(i).padStart(4, '0')}`);
+  for (let i = 0; i < ids.length; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => admit(p, session(p, id, NOW))));
+  // Every other one seen later; one unknown id in the middle is left alone.
+  const pairs = ids.flatMap((id, i) => (i === 600 ? ['nobody', String(NOW + 9)] : [id, String(NOW + 1 + (i % 2))]));
+  await run(SCRIPTS.touch, p, pairs, NOW + 2);
+  const records = await redis.admin.hGetAll(keys.sessions);
+  const order = new Map((await redis.admin.zRangeWithScores(keys.lastSeen, 0, -1)).map(({ value, score }) => [value, score]));
+  const moved = ids.filter((id, i) => i !== 600 && records[id]?.startsWith(`a|${NOW + 1 + (i % 2)}|`) && order.get(id) === NOW + 1 + (i % 2));
+  t.is(moved.length, ids.length - 1);
+  t.true(records[ids[600]!]?.startsWith(`a|${NOW}|`), 'the session whose pair was replaced is untouched');
+  t.false('nobody' in records);
+});
+
 test('end-6 publishes ended records on the bus channel', async (t) => {
   const p = 'bus-user';
   await admit(p, session(p, 'a', NOW));
