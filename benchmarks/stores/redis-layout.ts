@@ -242,10 +242,10 @@ const block = `Measured ${new Date().toISOString().slice(0, 10)} on this machine
 | Redis µs per login, principal at its limit (3), no tombstones | ${fmt(rows.none)} | | |
 | Redis µs per login, same with 32 tombstones | ${fmt(rows.tomb32)} | ${fmt(r32, 2)}× | ≤ 1.2× — ${verdict(median(r32) <= 1.2)} |
 | Redis µs per EVALSHA of \`return 1\` | ${fmt(rows.empty, 2)} | login ${fmt(rEmpty, 1)}× | ≤ 15× — ${verdict(median(rEmpty) <= 15)} |
-| floor: Redis µs per login of \`admit-floor-6.lua\` (32 tombstones, at its cap) | ${fmt(rows.floor)} | ${fmt(rFloor, 1)}× the empty script | the floor of the row above |
+| floor: Redis µs per login of \`admit-floor-6.lua\` (32 tombstones, at its cap) | ${fmt(rows.floor)} | ${fmt(rFloor, 1)}× the empty script | the floor of the login rows |
 | admits/s, 50 callers (evicting at limit 3) | ${fmt(rows.admits, 0)} | ${fmt(rAdmits.map((x) => x * 100), 0)} % | ≥ 50 % of EVALSHA \`return 1\` — ${verdict(median(rAdmits) >= 0.5)} |
 | Node CPU µs per admit in that run (\`process.cpuUsage()\`: node-redis, the store, promises) | ${fmt(rows.admitCpu)} | | |
-| floor: \`admit-floor-6.lua\`/s, 50 callers (no decoding in Node) | ${fmt(rows.floorAdmits, 0)} | ${fmt(rFloorAdmits.map((x) => x * 100), 0)} % | the floor of the row above |
+| floor: \`admit-floor-6.lua\`/s, 50 callers (no decoding in Node) | ${fmt(rows.floorAdmits, 0)} | ${fmt(rFloorAdmits.map((x) => x * 100), 0)} % | the floor of the admits/s row |
 | EVALSHA \`return 1\`/s, 50 callers | ${fmt(rows.evals, 0)} | | |
 | check p50 µs (fast path, near cache off) | ${fmt(rows.check)} | ${fmt(rCheck, 2)}× | ≤ 1.25× a GET — ${verdict(median(rCheck) <= 1.25)} |
 | GET p50 µs, same client | ${fmt(rows.get)} | | |

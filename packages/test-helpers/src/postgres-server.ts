@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import type { TestFn } from 'ava';
 import pg from 'pg';
+import { reapOnExit } from './reap-on-exit.js';
 import { freePort } from './redis-server.js';
 
 /** A throwaway PostgreSQL cluster started by a test on a free loopback port. */
@@ -110,6 +111,12 @@ export async function startPostgresServer(settings: Readonly<Record<string, stri
     const [cmd, cmdArgs] = command(join(bin, 'postgres'), args);
     const proc = spawn(cmd, cmdArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
+    // SIGQUIT: immediate shutdown of the postmaster (runuser's child) and its backends.
+    proc.once('exit', reapOnExit(() => {
+      const pid = postmasterPid();
+      if (pid) signal(pid, 'SIGQUIT');
+      proc.kill('SIGKILL');
+    }));
     let log = '';
     proc.stderr?.on('data', (chunk: Buffer) => {
       if (log.length < 20_000) log += chunk.toString();

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { createClient } from '@keyv/redis';
 import { freePort, waitForRedis } from './redis-server.js';
 import { destroyQuietly } from './destroy-quietly.js';
+import { reapOnExit } from './reap-on-exit.js';
 
 const run = promisify(execFile);
 
@@ -108,8 +109,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const nodeTimeout = options.nodeTimeout ?? 1000;
   const dir = await mkdtemp(join(tmpdir(), 'sp-redis-cluster-'));
   const processes = new Map<number, ChildProcess>();
-  const spawnNode = (port: number, busPort: number): ChildProcess =>
-    spawn(
+  const spawnNode = (port: number, busPort: number): ChildProcess => {
+    const proc = spawn(
       binary,
       [
         '--port', String(port),
@@ -125,6 +126,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       ],
       { stdio: 'ignore' },
     );
+    proc.once('exit', reapOnExit(() => proc.kill('SIGKILL')));
+    return proc;
+  };
   const clients = new Map<number, ReturnType<typeof createClient>>();
   const nodes: ClusterNode[] = [];
   let stopped = false;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { reapOnExit } from './reap-on-exit.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +112,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     if (dir) args.push('--dir', dir);
     const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
+    proc.once('exit', reapOnExit(() => proc.kill('SIGKILL')));
     let failed: Error | undefined;
     proc.on('error', (error) => {
       failed = error;
