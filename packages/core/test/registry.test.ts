@@ -1,5 +1,6 @@
 import test from 'ava';
 import { createMemoryStore, SessionRegistry, type SessionInfo, type SessionStore } from '@session-policy/core';
+import { switchable } from './helpers/switchable-store.js';
 
 const MIN = 60_000;
 
@@ -293,31 +294,15 @@ test('attributes are capped by their serialized size, counted in UTF-8 bytes (R1
 });
 
 test('while an end of one session waits for the store, the principal’s other sessions are still answered from memory', async (t) => {
-  const base = createMemoryStore();
-  let down = false;
-  const guard = () => {
-    if (down) throw new Error('backend down');
-  };
-  const store: SessionStore = {
-    name: 'failing-ends',
-    admit: (r) => base.admit(r),
-    check: async (r) => (guard(), base.check(r)),
-    peek: (r) => base.peek!(r),
-    touch: (x, c) => base.touch(x, c),
-    list: async (r) => (guard(), base.list(r)),
-    end: async (r) => (guard(), base.end(r)),
-    endAll: async (r) => (guard(), base.endAll(r)),
-    sweep: (r) => base.sweep(r),
-    close: () => base.close(),
-  };
+  const { store, fail } = switchable({ peek: true });
   const registry = new SessionRegistry({ store });
   registry.on('error', () => undefined);
   t.teardown(async () => {
-    down = false;
+    fail(false);
     await registry.close();
   });
   for (const id of ['a', 'b']) t.true((await registry.admit({ principal: 'p', sessionId: id })).admitted);
-  down = true;
+  fail(true);
   await t.throwsAsync(registry.end('a', 'p'), { code: 'ERR_STORE' });
   t.is(registry.pendingEnds().length, 1, 'the end is queued');
   t.is(registry.peek('a', 'p'), undefined, 'the ended session: only check tells');

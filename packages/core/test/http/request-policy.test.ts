@@ -13,6 +13,7 @@ import {
   type SessionBinding,
 } from '@session-policy/core/http';
 import { sessionHandle } from '../../src/http/session-handle.js';
+import { switchable } from '../helpers/switchable-store.js';
 
 /**
  * A small server-side session library (id → data), the shape of express-session, for
@@ -82,26 +83,6 @@ function setup(t: { teardown(fn: () => unknown): void }, options: SessionRegistr
     return { binding, helpers: policy.request(binding, info) };
   };
   return { registry, policy, library, login, request };
-}
-
-function switchable(): { store: SessionStore; fail(on: boolean): void } {
-  const base = createMemoryStore();
-  let down = false;
-  const guard = () => {
-    if (down) throw new Error('backend down');
-  };
-  const store: SessionStore = {
-    name: 'switchable',
-    admit: async (r) => (guard(), base.admit(r)),
-    check: async (r) => (guard(), base.check(r)),
-    touch: async (t, c) => (guard(), base.touch(t, c)),
-    list: async (r) => (guard(), base.list(r)),
-    end: async (r) => (guard(), base.end(r)),
-    endAll: async (r) => (guard(), base.endAll(r)),
-    sweep: async (r) => (guard(), base.sweep(r)),
-    close: () => base.close(),
-  };
-  return { store, fail: (on) => (down = on) };
 }
 
 test('requests without a tracked session pass untouched', async (t) => {
