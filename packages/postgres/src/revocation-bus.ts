@@ -137,8 +137,9 @@ export class RevocationBus {
     // Still opening: its own timeout ends that.
     if (this.#state === 'opening') return;
     // The listening connection is gone (pg clients do not reconnect), or probes keep
-    // going unanswered: start over with a new one.
-    if (this.#state === 'gone' || this.#liveness.miss()) {
+    // going unanswered (only a probe still awaited counts as missed, as on Redis): start
+    // over with a new one.
+    if (this.#state === 'gone' || (this.#liveness.awaiting && this.#liveness.miss())) {
       this.#resubscribe();
       return;
     }
