@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { ClosedError, InvalidOptionError, SessionPolicyError, toStoreError } from './errors.js';
+import { byCreation } from './creation-order.js';
 import { createMemoryStore } from './memory-store.js';
 import { PendingEnds, type DroppedReason, type PendingEnd } from './pending-ends.js';
 import { checkLimit, resolveOptions, type ResolvedOptions, type SessionRegistryOptions } from './options.js';
@@ -316,8 +317,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    * The per-request check without a promise, when the store can answer from memory (the
    * embedded store, or the Redis store's near cache) with no write due: the same answer
    * {@link check} would give. Returns `undefined` when only {@link check} can tell; call
-   * it then. Adapters use it to let most requests through in the same tick; see
-   * {@link peekActive} for the path that allocates nothing.
+   * it then. The adapters' per-request path is {@link peekRequest} (the same check, the
+   * session itself when active); {@link peekActive} answers the active case alone.
    *
    * @param sessionId - the session id the request carries.
    * @param principal - the session's principal (or its key, as stored at login).
@@ -414,7 +415,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
     }
     this.#expired(outcome.expired);
     const sessions = options.includeEnded ? [...outcome.sessions] : outcome.sessions.filter((s) => s.state === 'active');
-    return sessions.sort((a, b) => a.createdAt - b.createdAt);
+    return sessions.sort(byCreation);
   }
 
   /**

@@ -147,8 +147,7 @@ export class RevocationBus {
     if (this.#liveness.awaiting || !this.#subscribed) {
       // The last beat did not come back within an interval (or there is no subscription).
       const replace = this.#liveness.miss();
-      if (this.#liveness.live) {
-        this.#liveness.down();
+      if (this.#liveness.down()) {
         this.#events.problem(
           new StoreError('bus', new Error(`the revocation bus delivered no heartbeat for ${this.#probeInterval} ms: subscription presumed lost`)),
         );

@@ -8,7 +8,8 @@
   Input: the principal's six keys KEYS[1..6] and the common arguments ARGV[1..8], as
   scripts/README.md lists them, then:
     (ARGV[1] is the latest seenAt of the batch; ARGV[5..8] are unused)
-    ARGV[9], ARGV[10], ...  pairs: session id, seenAt (ms)
+    ARGV[9], ARGV[10], ...  pairs: session id, seenAt (ms); the ids distinct (a chunk is read
+                            once, so a repeated id's last pair would win, not its latest)
 
   Output: the ids whose owner key (see key-layout.ts) is due a TTL refresh: those whose
           seenAt entered a new quarter of (idle + retention) since their last touch
