@@ -10,6 +10,7 @@ import { MisconfiguredError, type LiveConnections } from '@session-policy/core';
 import {
   ConnectSessionBinding,
   HeaderRequestInfo,
+  type RequestAccess,
   HttpPolicy,
   noSessionAnswer,
   rejectUnknownOptions,
@@ -81,6 +82,9 @@ export function sendAnswer(res: Response, answer: HttpAnswer): void {
   res.status(answer.status).set(answer.headers).end(answer.body);
 }
 
+// How a request gives its address and raw parts (`req.ip` is not free: read only when the policy needs it).
+const EXPRESS_ACCESS: RequestAccess<Request> = { ip: (req) => req.ip, raw: (req) => ({ req, res: req.res! }) };
+
 /**
  * The session-policy middleware. Put it after the session middleware (express-session)
  * and before your routes: it checks every tracked session (ended → destroyed and answered
@@ -113,8 +117,7 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
     property: 'sessionPolicy',
     parts: (req) => ({
       binding: custom ? new SchemeBinding(req, req.res!, options) : new ConnectSessionBinding(req as unknown as ConnectSessionRequest),
-      // `req.ip` is not free: read only when the policy needs it.
-      info: new HeaderRequestInfo(req.headers, () => req.ip, () => ({ req, res: req.res! })),
+      info: new HeaderRequestInfo(req, req.headers, EXPRESS_ACCESS),
     }),
   });
   return function sessionPolicyMiddleware(req: Request, res: Response, next: NextFunction): void {

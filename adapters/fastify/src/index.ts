@@ -13,6 +13,7 @@ import fp from 'fastify-plugin';
 import { InvalidOptionError, SessionRegistry, type LiveConnections, type SessionRegistryOptions } from '@session-policy/core';
 import {
   HeaderRequestInfo,
+  type RequestAccess,
   RequestGate,
   markerKey,
   noSessionAnswer,
@@ -65,6 +66,9 @@ export function sendAnswer(reply: FastifyReply, answer: HttpAnswer): FastifyRepl
 
 type Bind = (request: FastifyRequest) => SessionBinding;
 type Verdict = ReturnType<RequestGate<FastifyRequest>['check']>;
+// How a request gives its address and raw parts, read only when the policy needs them.
+const FASTIFY_ACCESS: RequestAccess<FastifyRequest> = { ip: (request) => request.ip, raw: (request) => ({ req: request.raw, res: (request as Replied)[REPLY]!.raw }) };
+
 /** The per-request check of a session mechanism: read straight from the session, or through the binding. */
 type Check = (gate: RequestGate<FastifyRequest>, request: FastifyRequest) => Verdict;
 interface Session {
@@ -116,7 +120,7 @@ const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, optio
     everyRequest: true,
     parts: (request) => ({
       binding: bind(request),
-      info: new HeaderRequestInfo(request.headers, () => request.ip, () => ({ req: request.raw, res: (request as Replied)[REPLY]!.raw })),
+      info: new HeaderRequestInfo(request, request.headers, FASTIFY_ACCESS),
     }),
   });
   // The helpers are made when a handler first reads them (the gate's accessor, as a getter

@@ -15,6 +15,7 @@ import type { Plugin, Request, ResponseToolkit, Server } from '@hapi/hapi';
 import { InvalidOptionError, MisconfiguredError, SessionRegistry, type LiveConnections, type SessionRegistryOptions } from '@session-policy/core';
 import {
   HeaderRequestInfo,
+  type RequestAccess,
   MarkerSessionBinding,
   RequestGate,
   SESSION_MARKER,
@@ -121,6 +122,9 @@ function validate(options: HapiPolicyOptions) {
 
 const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
 
+// How a request gives its address and raw parts, read only when the policy needs them.
+const HAPI_ACCESS: RequestAccess<Request> = { ip: (request) => request.info.remoteAddress, raw: (request) => request.raw };
+
 /**
  * The session-policy plugin. Register it after @hapi/cookie. Every request gets
  * `request.sessionPolicy` (`login`, `logout`, `logoutEverywhere`, `sessions`, `revoke`,
@@ -152,7 +156,7 @@ export const plugin: Plugin<HapiPolicyOptions> = {
       everyRequest: true,
       parts: (request) => ({
         binding: bind ? bind(request) : new CookieBinding(request, decoration),
-        info: new HeaderRequestInfo(request.headers, () => request.info.remoteAddress, () => request.raw),
+        info: new HeaderRequestInfo(request, request.headers, HAPI_ACCESS),
       }),
     });
     // The helpers are made when a handler first reads them: an accessor on the server's

@@ -25,6 +25,7 @@ import {
   type HttpAnswer,
   type HttpPolicyOptions,
   HeaderRequestInfo,
+  type RequestAccess,
   type RequestPolicy,
   type SessionBinding,
   MarkerSessionBinding,
@@ -125,6 +126,9 @@ export function sendAnswer(ctx: Context, answer: HttpAnswer): void {
   ctx.body = answer.body;
 }
 
+// How a context gives its address and raw parts, read only when the policy needs them.
+const KOA_ACCESS: RequestAccess<Context> = { ip: (ctx) => ctx.ip, raw: (ctx) => ({ req: ctx.req, res: ctx.res }) };
+
 /**
  * The session-policy middleware. Put it after koa-session and before your routes: it
  * checks every tracked session (ended → destroyed and answered per configuration; store
@@ -159,7 +163,7 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
     property: 'sessionPolicy',
     parts: (ctx) => ({
       binding: custom ? custom(ctx) : new KoaSessionBinding(ctx as unknown as { session?: KoaSession | null }),
-      info: new HeaderRequestInfo(ctx.request.headers, () => ctx.ip, () => ({ req: ctx.req, res: ctx.res })),
+      info: new HeaderRequestInfo(ctx, ctx.request.headers, KOA_ACCESS),
     }),
   });
   return function sessionPolicyMiddleware(ctx, next) {

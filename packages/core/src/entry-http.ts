@@ -21,7 +21,7 @@ export { SESSION_MARKER, readMarker, markerKey, markerId, markerValue, newSessio
 export { RequestGate, type RequestGateOptions, type RequestParts } from './http/request-gate.js';
 export { MarkerSessionBinding } from './http/marker-session-binding.js';
 export { ConnectSessionBinding, type ConnectSession, type ConnectSessionRequest } from './http/connect-session-binding.js';
-export { HeaderRequestInfo } from './http/header-request-info.js';
+export { HeaderRequestInfo, type RequestAccess } from './http/header-request-info.js';
 export { SchemeBinding, type SessionScheme } from './http/scheme-binding.js';
 export { ownedPolicy, type OwnedPolicyOptions } from './http/owned-policy.js';
 export { prefersHtml } from './http/negotiation.js';

@@ -317,7 +317,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    * The per-request check without a promise, when the store can answer from memory (the
    * embedded store, or the Redis store's near cache) with no write due: the same answer
    * {@link check} would give. Returns `undefined` when only {@link check} can tell; call
-   * it then. The adapters' per-request path is {@link peekRequest} (the same check, the
+   * it then. The adapters' per-request path is `peekRequest` (internal: the same check, the
    * session itself when active); {@link peekActive} answers the active case alone.
    *
    * @param sessionId - the session id the request carries.

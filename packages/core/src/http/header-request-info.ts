@@ -1,26 +1,40 @@
 import type { RequestInfo } from './request-info.js';
 
 /**
+ * How a framework's request gives what headers do not hold: the client's address and the
+ * raw Node request and response. One object per adapter, made once (no closure per
+ * request).
+ *
+ * @public
+ */
+export interface RequestAccess<R> {
+  /** The client address. */
+  ip(request: R): string | undefined;
+  /** The raw Node request and response. */
+  raw(request: R): RequestInfo['raw'];
+}
+
+/**
  * A {@link RequestInfo} over a request's headers, read only when the policy needs them
  * (the helpers are made on first use). The client's address and the raw request and
  * response are asked for only when read: the address is not free on every framework.
  *
  * @public
  */
-export class HeaderRequestInfo implements RequestInfo {
+export class HeaderRequestInfo<R = unknown> implements RequestInfo {
+  readonly #request: R;
   readonly #headers: Readonly<Record<string, unknown>>;
-  readonly #ip: () => string | undefined;
-  readonly #raw: () => RequestInfo['raw'];
+  readonly #access: RequestAccess<R>;
 
   /**
+   * @param request - the framework's request, handed to `access`.
    * @param headers - the request's headers (a header that is not a string reads as absent).
-   * @param ip - gives the client address.
-   * @param raw - gives the raw Node request and response.
+   * @param access - gives the client address and the raw Node request and response.
    */
-  constructor(headers: Readonly<Record<string, unknown>>, ip: () => string | undefined, raw: () => RequestInfo['raw']) {
+  constructor(request: R, headers: Readonly<Record<string, unknown>>, access: RequestAccess<R>) {
+    this.#request = request;
     this.#headers = headers;
-    this.#ip = ip;
-    this.#raw = raw;
+    this.#access = access;
   }
 
   /** The `Accept` header. */
@@ -40,12 +54,12 @@ export class HeaderRequestInfo implements RequestInfo {
 
   /** The client address. */
   get ip(): string | undefined {
-    return this.#ip();
+    return this.#access.ip(this.#request);
   }
 
   /** The raw Node request and response. */
   get raw(): RequestInfo['raw'] {
-    return this.#raw();
+    return this.#access.raw(this.#request);
   }
 
   #header(name: string): string | undefined {

@@ -7,7 +7,7 @@ import { ConnectSessionBinding, HeaderRequestInfo, SESSION_MARKER, SchemeBinding
 
 test('HeaderRequestInfo reads string headers only, and asks for the address only when read', (t) => {
   let asked = 0;
-  const info = new HeaderRequestInfo({ accept: 'text/html', 'user-agent': ['a', 'b'] }, () => `10.0.0.${++asked}`, () => undefined);
+  const info = new HeaderRequestInfo(undefined, { accept: 'text/html', 'user-agent': ['a', 'b'] }, { ip: () => `10.0.0.${++asked}`, raw: () => undefined });
   t.is(info.accept, 'text/html');
   t.is(info.userAgent, undefined, 'not a string: absent');
   t.is(info.contentType, undefined);
