@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@keyv/redis';
+import { SCRIPTS } from '@session-policy/redis';
 import { encodeRecord } from '../../packages/redis/src/record-codec.js';
 import { startRedisServer } from '@session-policy/test-helpers/redis-server';
 import { writeResultsBlock } from '../results-block.js';
@@ -41,7 +42,7 @@ const read = (file: string) => readFileSync(new URL(file, DIR), 'utf8');
 const SPLIT = read('includes/split-record.lua');
 const lua = (s: string) => s.replace(/'/g, "\\'");
 
-/** name → [script, with a login's keys and arguments]. */
+/** [name, script, whether it is called with a login's keys and arguments]. */
 const SNIPPETS: [string, string, boolean][] = [
   ['`return 1`, no keys or arguments', 'return 1', false],
   ['`return 1` with a login’s 6 keys and 16 arguments (the base of every row below)', 'return 1', true],
@@ -69,7 +70,10 @@ async function usecPerCall(command: string, calls: number, send: (i: number) => 
   return m ? Number(m[2]) / Number(m[1]) : Number.NaN;
 }
 
-// Whole logins: admit-6.lua resolved, as EVALSHA and as a library function; the floor.
+// Whole logins: the store's admit script (SCRIPTS.admit) as EVALSHA; the same code as a
+// library function, its includes at the library's top level (made once, at FUNCTION LOAD)
+// and its body the function; the floor.
+const admitSha = await load(SCRIPTS.admit.source);
 const seen = new Set<string>();
 let includes = '';
 const body = read('admit-6.lua').replace(/^-- @include "([^"]+)"$/gm, (_, path: string) => {
@@ -79,7 +83,6 @@ const body = read('admit-6.lua').replace(/^-- @include "([^"]+)"$/gm, (_, path: 
   }
   return '';
 });
-const admitSha = await load(includes + body);
 await admin.sendCommand(['FUNCTION', 'LOAD', 'REPLACE', `#!lua name=session_policy_bench\n${includes}\nredis.register_function('admit', function(KEYS, ARGV)\n${body}\nend)\n`]);
 const floorSha = await load(readFileSync(new URL('./admit-floor-6.lua', import.meta.url), 'utf8'));
 let seq = 0;
@@ -109,7 +112,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const tail = shaped ? [String(KEYS.length), ...KEYS, ...ARGS] : ['0'];
     rows[i]!.push(await usecPerCall('evalsha', 20_000, () => client.sendCommand(['EVALSHA', shas[i]!, ...tail])));
   }
-  const order = (['eval', 'fcall', 'floor'] as const).slice();
+  const order: Array<'eval' | 'fcall' | 'floor'> = ['eval', 'fcall', 'floor'];
   if (round % 2) order.reverse();
   for (const how of order) whole[how].push(await logins(how, round));
 }

@@ -21,6 +21,7 @@ import { leastRecentlySeen, type SessionInfo } from '@session-policy/core';
 import { type AdmitRequest, type Timeouts } from '@session-policy/core/store';
 import { RedisSessionStore } from '@session-policy/redis';
 import { startRedisServer } from '@session-policy/test-helpers/redis-server';
+import { encodeRecord } from '../../packages/redis/src/record-codec.js';
 import { writeResultsBlock } from '../results-block.js';
 
 const args = process.argv.slice(2);
@@ -92,9 +93,9 @@ async function loginCost(tombstones: number): Promise<number> {
 /** One login through the floor script, with the store's keys and arguments for it. */
 function floorLogin(principalKey: string): Promise<unknown> {
   const request = admitRequest(principalKey, LIMIT);
-  const { sessionId, createdAt } = request.candidate;
+  const { sessionId } = request.candidate;
   const keys = store.keysOf(`floor:${principalKey}`).all;
-  const record = `a|${createdAt}|${createdAt}||||{"sessionId":"${sessionId}","principalKey":"${principalKey}","userAgent":"Mozilla/5.0 (bench)","ip":"127.0.0.1"}`;
+  const record = encodeRecord(request.candidate);
   return client.sendCommand(['EVALSHA', FLOOR_SHA, String(keys.length), ...keys, String(request.now), '1800000', 'inf', '86400000', '32', principalKey, '', 'origin', sessionId, record, '', String(LIMIT), 'evict', 'last-seen', '0', '0']);
 }
 
@@ -114,10 +115,8 @@ async function emptyCost(): Promise<number> {
   }, []);
 }
 
-/** CPU time of this process (node-redis, the store, the promises) per operation of the last {@link throughput} run, µs. */
-let nodeCpuPerOp = Number.NaN;
-
-async function throughput(callers: number, ms: number, op: (caller: number) => Promise<unknown>): Promise<number> {
+/** Operations per second with `callers` at once for `ms`, and this process's CPU time per operation (µs: node-redis, the store, the promises). */
+async function throughput(callers: number, ms: number, op: (caller: number) => Promise<unknown>): Promise<{ rate: number; cpu: number }> {
   let done = 0;
   const cpu = process.cpuUsage();
   const until = Date.now() + ms;
@@ -130,8 +129,7 @@ async function throughput(callers: number, ms: number, op: (caller: number) => P
     }),
   );
   const used = process.cpuUsage(cpu);
-  nodeCpuPerOp = (used.user + used.system) / done;
-  return (done / ms) * 1000;
+  return { rate: (done / ms) * 1000, cpu: (used.user + used.system) / done };
 }
 
 async function p50(samples: number, op: () => Promise<unknown>): Promise<number> {
@@ -190,10 +188,11 @@ for (let round = 0; round < ROUNDS; round++) {
   rows.empty.push(await emptyCost());
   rows.tomb32.push(await loginCost(32));
   rows.floor.push(await floorCost());
-  rows.evals.push(await throughput(50, 1500, () => client.sendCommand(['EVALSHA', EMPTY_SHA, '0'])));
-  rows.admits.push(await throughput(50, 1500, (c) => store.admit(admitRequest(`tp-${round}-${c}`, LIMIT))));
-  rows.admitCpu.push(nodeCpuPerOp);
-  rows.floorAdmits.push(await throughput(50, 1500, (c) => floorLogin(`ftp-${round}-${c}`)));
+  rows.evals.push((await throughput(50, 1500, () => client.sendCommand(['EVALSHA', EMPTY_SHA, '0']))).rate);
+  const admits = await throughput(50, 1500, (c) => store.admit(admitRequest(`tp-${round}-${c}`, LIMIT)));
+  rows.admits.push(admits.rate);
+  rows.admitCpu.push(admits.cpu);
+  rows.floorAdmits.push((await throughput(50, 1500, (c) => floorLogin(`ftp-${round}-${c}`))).rate);
   const check = { principalKey: checkKey, sessionId: checkSession.session.sessionId, now: Date.now(), timeouts: TIMEOUTS };
   rows.get.push(await p50(3000, () => client.sendCommand(['GET', 'bench:get'])));
   rows.check.push(await p50(3000, () => store.check(check)));

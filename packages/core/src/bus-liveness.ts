@@ -4,7 +4,11 @@ import { StoreError } from './errors.js';
 /** {@link BusLiveness.miss} says to replace the connection once more probes than this are missed in a row (the fourth). */
 const RESUBSCRIBE_AFTER = 3;
 
-/** What a revocation bus reports to its store besides the ends it delivers. */
+/**
+ * What a revocation bus reports to its store besides the ends it delivers.
+ *
+ * @public
+ */
 export interface BusReports {
   /** The subscription may have missed messages (`false`), or is proven live again (`true`). */
   readonly state: (live: boolean) => void;
@@ -22,6 +26,8 @@ export interface BusReports {
  * the bus judges a probe missed ({@link down}). Each change is reported once through
  * {@link BusReports.state}. It also counts the probes missed in a row ({@link miss}: after
  * four, replace the connection), and keeps the bus's probe timer and closed state.
+ *
+ * @public
  */
 export class BusLiveness {
   readonly #interval: number;

@@ -1,7 +1,11 @@
 import { InvalidOptionError } from './errors.js';
 import { positiveOption } from './positive-option.js';
 
-/** A near cache's settings after validation and defaults (see {@link resolveBusOptions}). */
+/**
+ * A near cache's settings after validation and defaults (see {@link resolveBusOptions}).
+ *
+ * @public
+ */
 export interface NearCacheSettings {
   /** How long an entry may answer, in milliseconds. */
   readonly ttl: number;
@@ -13,6 +17,8 @@ export interface NearCacheSettings {
  * The options of a store shared by many processes that decide whether it runs a
  * revocation bus and a near cache (the Redis and Postgres stores take them under these
  * names, each documenting them on its own options type).
+ *
+ * @public
  */
 export interface BusOptionsInput {
   /** Run the revocation bus. Default `true`. */
@@ -21,7 +27,11 @@ export interface BusOptionsInput {
   readonly nearCache?: { readonly ttl?: number; readonly max?: number } | false;
 }
 
-/** {@link BusOptionsInput} after validation and defaults. */
+/**
+ * {@link BusOptionsInput} after validation and defaults.
+ *
+ * @public
+ */
 export interface ResolvedBusOptions {
   /** Whether the store runs its revocation bus. */
   readonly bus: boolean;
@@ -39,6 +49,8 @@ export interface ResolvedBusOptions {
  *
  * @param options - the store's options as given (only `bus` and `nearCache` are read).
  * @throws InvalidOptionError (`ERR_INVALID_OPTION`) on the first invalid one.
+ *
+ * @public
  */
 export function resolveBusOptions(options: BusOptionsInput): ResolvedBusOptions {
   const bus = options.bus ?? true;

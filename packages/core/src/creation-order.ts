@@ -8,6 +8,8 @@ import type { SessionInfo } from './session.js';
  *
  * @param a - a session.
  * @param b - another session.
+ *
+ * @public
  */
 export function byCreation(a: SessionInfo, b: SessionInfo): number {
   return a.createdAt - b.createdAt || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);

@@ -4,7 +4,11 @@ import type { SessionInfo } from './session.js';
 import type { CheckOutcome } from './store.js';
 import { expiryReason, type Timeouts } from './timeouts.js';
 
-/** A check's answer for an active session, as a {@link NearCache} keeps and hands it back. */
+/**
+ * A check's answer for an active session, as a {@link NearCache} keeps and hands it back.
+ *
+ * @public
+ */
 export type ActiveOutcome = Extract<CheckOutcome, { status: 'active' }>;
 
 /**
@@ -17,6 +21,8 @@ export type ActiveOutcome = Extract<CheckOutcome, { status: 'active' }>;
  * request's time (R7, R8): an expiry always goes to the backend. Entries are keyed by the
  * session id alone (a session id belongs to one principal at a time, R4) and a hit must
  * name the same principal: a lookup builds no key string.
+ *
+ * @public
  */
 export class NearCache {
   readonly #entries: LRUCache<string, ActiveOutcome>;

@@ -16,6 +16,8 @@ import { InvalidOptionError } from './errors.js';
  * @param integer - whether it must also be an integer.
  * @throws InvalidOptionError (`ERR_INVALID_OPTION`) for anything but a finite number > 0
  *   (an integer when `integer`).
+ *
+ * @public
  */
 export function positiveOption(value: unknown, fallback: number, name: string, integer: boolean): number {
   const v = value ?? fallback;

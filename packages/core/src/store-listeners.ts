@@ -15,6 +15,8 @@ import type { SessionInfo } from './session.js';
  *   }
  * }
  * ```
+ *
+ * @public
  */
 export class StoreListeners {
   readonly #watchers = new Set<(ended: readonly SessionInfo[]) => void>();
