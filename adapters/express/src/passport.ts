@@ -4,7 +4,7 @@
 // place that admits through `req.sessionPolicy` (which regenerates the session once) and
 // ends the session in the registry before passport's own single regeneration at logout.
 import type { Request } from 'express';
-import { InvalidOptionError, SessionPolicyError, type SessionView } from '@session-policy/core';
+import { InvalidOptionError, SessionPolicyError, rejectUnknownOptions, type SessionView } from '@session-policy/core';
 import {
   SESSION_MARKER,
   readMarker,
@@ -151,6 +151,8 @@ export function admittedLogin(req: object): Extract<LoginResult, { ok: true }> |
   return ADMITTED.get(req);
 }
 
+const PASSPORT_OPTION_NAMES = Object.keys({ principal: true, loginOptions: true } satisfies Record<keyof PassportPolicyOptions, true>);
+
 /**
  * Makes passport (0.7) log in and out through the policy: `req.login(user, cb)` — and so
  * `passport.authenticate()` — admits the user under the limit (one session regeneration:
@@ -178,6 +180,7 @@ export function passportPolicy(passport: object, options: PassportPolicyOptions 
     throw new InvalidOptionError('passport', 'must be a passport 0.7 Authenticator (the default export of "passport", or new Passport())');
   }
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, PASSPORT_OPTION_NAMES, 'passportPolicy()');
   for (const name of ['principal', 'loginOptions'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidOptionError(name, 'must be a function');
   }

@@ -131,6 +131,7 @@ test('misuse fails loudly: not a passport instance, bad options, or no session-p
   t.throws(() => passportPolicy({}), { instanceOf: SessionPolicyError, code: 'ERR_INVALID_OPTION', message: /passport/ });
   t.throws(() => passportPolicy(new passport.Passport(), { principal: 'id' as never }), { code: 'ERR_INVALID_OPTION', message: /principal/ });
   t.throws(() => passportPolicy(new passport.Passport(), { loginOptions: 1 as never }), { code: 'ERR_INVALID_OPTION', message: /loginOptions/ });
+  t.throws(() => passportPolicy(new passport.Passport(), { loginOption: () => ({}) } as never), { code: 'ERR_INVALID_OPTION', message: /"loginOption".*did you mean "loginOptions"/ });
   const { url } = await start(t, {}, false);
   const login = await new Client(url).api('POST', '/login', { username: 'alice', password: 'alice-pw' });
   t.is(login.status, 500);

@@ -18,6 +18,7 @@ import {
   markerKey,
   noSessionAnswer,
   ownedPolicy,
+  rejectUnknownOptions,
   type EventStreamOptions,
   type HttpAnswer,
   type OwnedPolicyOptions,
@@ -112,8 +113,18 @@ interface Replied {
   [REPLY]?: FastifyReply;
 }
 
+// Every option name, typed over the interface so that the list cannot drift from it, and
+// the register options Fastify itself reads from the same object.
+const OPTION_NAMES = [
+  ...Object.keys({ registry: true, redirectTo: true, onEnded: true, binding: true } satisfies Record<keyof FastifyPolicyOptions, true>),
+  'prefix',
+  'logLevel',
+  'logSerializers',
+];
+
 // Async, so that a validation error reaches `ready()` / `listen()` instead of escaping avvio.
 const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, options) => {
+  if (options !== null && typeof options === 'object') rejectUnknownOptions(options, OPTION_NAMES, 'the session-policy Fastify plugin');
   const { policy, owned, checked: { bind, check } } = ownedPolicy(options, () => sessionBinding(fastify, options));
   const gate = new RequestGate<FastifyRequest>(policy, {
     property: 'sessionPolicy',

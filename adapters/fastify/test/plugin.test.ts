@@ -50,6 +50,9 @@ test('options are validated when the plugin registers', async (t) => {
   await t.throwsAsync(register({ registry: {}, redirectTo: 'nope' }), { code: 'ERR_INVALID_OPTION', message: /redirectTo/ });
   await t.throwsAsync(register({ registry: {}, onEnded: 'x' }), { code: 'ERR_INVALID_OPTION', message: /onEnded/ });
   await t.throwsAsync(register({ registry: {}, binding: 'x' }), { code: 'ERR_INVALID_OPTION', message: /binding/ });
+  await t.throwsAsync(register({ registry: {}, redirectto: '/login' }), { code: 'ERR_INVALID_OPTION', message: /"redirectto".*did you mean "redirectTo"/ });
+  // Fastify's own register options travel in the same object and are not refused.
+  await t.notThrowsAsync(register({ registry: {}, prefix: '/app', logLevel: 'warn' }));
 });
 
 test('the plugin declares its name and Fastify 5 to fastify-plugin', (t) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createClient, type RedisClientType } from '@keyv/redis';
-import { InvalidOptionError, type SessionCoordinator, type SharedCooldown, type SharedSession } from '@session-policy/client';
+import { InvalidOptionError, rejectUnknownOptions, type SessionCoordinator, type SharedCooldown, type SharedSession } from '@session-policy/client';
 import { Sealer } from './sealer.js';
 import { SCRIPTS, type Script } from './scripts.js';
 
@@ -42,6 +42,8 @@ export interface RedisCoordinatorOptions {
   readonly commandTimeout?: number;
 }
 
+const OPTION_NAMES = Object.keys({ redis: true, encryptionKey: true, prefix: true, commandTimeout: true } satisfies Record<keyof RedisCoordinatorOptions, true>);
+
 /**
  * A {@link SessionCoordinator} on Redis, for keepers and pools in several processes (or
  * machines): shared sessions are hashes written by compare-and-set in Lua, sealed with
@@ -74,7 +76,10 @@ export class RedisCoordinator implements SessionCoordinator {
 
   /** @param options - see {@link RedisCoordinatorOptions}. */
   constructor(options: RedisCoordinatorOptions) {
-    const { redis, encryptionKey, prefix = 'session-policy:client:', commandTimeout = 2_000 } = options ?? ({} as RedisCoordinatorOptions);
+    const given = options ?? ({} as RedisCoordinatorOptions);
+    if (typeof given !== 'object') throw new InvalidOptionError('options', 'must be an object with redis and encryptionKey');
+    rejectUnknownOptions(given, OPTION_NAMES, 'RedisCoordinator');
+    const { redis, encryptionKey, prefix = 'session-policy:client:', commandTimeout = 2_000 } = given;
     if (!(typeof commandTimeout === 'number' && commandTimeout > 0 && Number.isFinite(commandTimeout))) {
       throw new InvalidOptionError('commandTimeout', 'must be a finite number of milliseconds > 0');
     }

@@ -71,6 +71,10 @@ test('options are validated at construction', (t) => {
   t.throws(() => new RedisCoordinator({ redis: 'http://x', encryptionKey: TEST_KEY }), { code: 'ERR_INVALID_OPTION' } as never);
   t.throws(() => new RedisCoordinator({ redis: redis.server.url, encryptionKey: 'short' }), { code: 'ERR_INVALID_OPTION', message: /encryptionKey/ } as never);
   t.throws(() => new RedisCoordinator({ redis: {} as never, encryptionKey: TEST_KEY }), { code: 'ERR_INVALID_OPTION' } as never);
+  t.throws(() => new RedisCoordinator({ redis: redis.server.url, encryptionKey: TEST_KEY, commandtimeout: 50 } as never), {
+    code: 'ERR_INVALID_OPTION',
+    message: /"commandtimeout".*did you mean "commandTimeout"/,
+  } as never);
 });
 
 test('a wrong password with two keepers sharing Redis: one refused login, a cooldown for both, reset for both', async (t) => {

@@ -26,6 +26,7 @@ export {
   InvalidPrincipalError,
   type ClientErrorCode,
 } from './errors.js';
+export { rejectUnknownOptions } from './unknown-options.js';
 export { defaultPrincipalKey, type LoginContext, type LogoutContext, type SessionStrategy } from './strategy.js';
 export type { SessionCoordinator, SharedSession, SharedCooldown } from './coordinator.js';
 export { MemoryCoordinator } from './memory-coordinator.js';

@@ -12,6 +12,8 @@ import { Semaphore } from './semaphore.js';
 import { Counters, type ClientStats } from './stats.js';
 import { defaultPrincipalKey, isSessionExpiredError, type SessionStrategy } from './strategy.js';
 import { resolveTiming, settledWithin, type ResolvedTiming, type TimingOptions } from './timing.js';
+import { TIMING_NAMES } from './option-names.js';
+import { rejectUnknownOptions } from './unknown-options.js';
 
 /**
  * Options of {@link SessionKeeper}.
@@ -104,6 +106,12 @@ interface Slot<P, S> {
   holder: string | undefined;
 }
 
+const KEEPER_NAMES = [
+  ...Object.keys({ strategy: true, retry: true, concurrency: true, coordinator: true } satisfies Record<Exclude<keyof SessionKeeperOptions<unknown, unknown>, keyof TimingOptions>, true>),
+  ...TIMING_NAMES,
+];
+const RUN_NAMES = Object.keys({ signal: true } satisfies Record<keyof RunOptions, true>);
+
 /**
  * Keeps one upstream session per principal and shares it between every concurrent
  * caller: the answer to upstreams that allow one active session per user, where each
@@ -167,7 +175,10 @@ export class SessionKeeper<P, S> extends EventEmitter<KeeperEvents> {
   /** @param options - see {@link SessionKeeperOptions}. */
   constructor(options: SessionKeeperOptions<P, S>) {
     super();
-    const { strategy, concurrency = Infinity, coordinator } = options ?? ({} as SessionKeeperOptions<P, S>);
+    const given = options ?? ({} as SessionKeeperOptions<P, S>);
+    if (typeof given !== 'object') throw new InvalidOptionError('options', 'must be an object with a strategy');
+    rejectUnknownOptions(given, KEEPER_NAMES, 'SessionKeeper');
+    const { strategy, concurrency = Infinity, coordinator } = given;
     if (typeof strategy?.login !== 'function') throw new InvalidOptionError('strategy', 'must be an object with a login() function');
     if (!(concurrency === Infinity || (Number.isInteger(concurrency) && concurrency >= 1))) {
       throw new InvalidOptionError('concurrency', 'must be an integer of at least 1, or Infinity');
@@ -226,6 +237,8 @@ export class SessionKeeper<P, S> extends EventEmitter<KeeperEvents> {
    */
   async run<T>(principal: P, work: Work<S, T>, options: RunOptions = {}): Promise<T> {
     if (this.closed) throw new KeeperClosedError();
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'run() options must be an object');
+    rejectUnknownOptions(options, RUN_NAMES, 'run()');
     const { signal } = options;
     signal?.throwIfAborted();
     const slot = this.#slot(principal);

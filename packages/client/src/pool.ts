@@ -23,6 +23,8 @@ import { resolveRetry, type ResolvedRetry, type RetryOptions } from './retry.js'
 import { Counters, type ClientStats } from './stats.js';
 import { defaultPrincipalKey, isSessionExpiredError, type SessionStrategy } from './strategy.js';
 import { resolveTiming, settledWithin, type ResolvedTiming, type TimingOptions } from './timing.js';
+import { TIMING_NAMES } from './option-names.js';
+import { rejectUnknownOptions } from './unknown-options.js';
 
 /**
  * Options of {@link SessionPool}.
@@ -152,6 +154,12 @@ interface Bucket<P, S> {
   demanded: boolean;
 }
 
+const POOL_NAMES = [
+  ...Object.keys({ strategy: true, max: true, acquireTimeout: true, retry: true, coordinator: true } satisfies Record<Exclude<keyof SessionPoolOptions<unknown, unknown>, keyof TimingOptions>, true>),
+  ...TIMING_NAMES,
+];
+const ACQUIRE_NAMES = Object.keys({ signal: true, timeout: true } satisfies Record<keyof AcquireOptions, true>);
+
 /**
  * A pool of upstream sessions per principal, for upstreams that allow N active sessions
  * per user: up to `max` sessions per principal are created on demand (one login each),
@@ -201,7 +209,10 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
   /** @param options - see {@link SessionPoolOptions}. */
   constructor(options: SessionPoolOptions<P, S>) {
     super();
-    const { strategy, max, acquireTimeout = Infinity, coordinator } = options ?? ({} as SessionPoolOptions<P, S>);
+    const given = options ?? ({} as SessionPoolOptions<P, S>);
+    if (typeof given !== 'object') throw new InvalidOptionError('options', 'must be an object with a strategy and a max');
+    rejectUnknownOptions(given, POOL_NAMES, 'SessionPool');
+    const { strategy, max, acquireTimeout = Infinity, coordinator } = given;
     if (typeof strategy?.login !== 'function') throw new InvalidOptionError('strategy', 'must be an object with a login() function');
     if (!Number.isInteger(max) || max < 1) throw new InvalidOptionError('max', 'must be an integer of at least 1');
     if (!(acquireTimeout > 0)) throw new InvalidOptionError('acquireTimeout', 'must be a number of milliseconds > 0, or Infinity');
@@ -256,6 +267,8 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
    */
   async acquire(principal: P, options: AcquireOptions = {}): Promise<PoolLease<S>> {
     if (this.closed) throw new PoolClosedError();
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'acquire() options must be an object');
+    rejectUnknownOptions(options, ACQUIRE_NAMES, 'acquire()');
     const { signal, timeout = this.#acquireTimeout } = options;
     signal?.throwIfAborted();
     const started = performance.now();

@@ -1,4 +1,6 @@
 import { InvalidOptionError } from './errors.js';
+import { RETRY_NAMES } from './option-names.js';
+import { rejectUnknownOptions } from './unknown-options.js';
 
 /**
  * How logins are retried after passing failures (network errors, 5xx). Refused
@@ -36,6 +38,8 @@ export interface ResolvedRetry {
 
 /** Validates retry options once, at construction, naming the wrong one. */
 export function resolveRetry(options: RetryOptions = {}): ResolvedRetry {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('retry', 'must be an object');
+  rejectUnknownOptions(options, RETRY_NAMES, 'the client', 'retry');
   const { attempts = 3, initialDelay = 100, maxDelay = 5000, factor = 2, jitter = true } = options;
   if (!Number.isInteger(attempts) || attempts < 1) throw new InvalidOptionError('retry.attempts', 'must be an integer of at least 1');
   if (!(initialDelay >= 0) || !Number.isFinite(initialDelay)) throw new InvalidOptionError('retry.initialDelay', 'must be a finite number ≥ 0');

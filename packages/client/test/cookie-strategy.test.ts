@@ -1,6 +1,6 @@
 // Point 6 of issue 18: cookieStrategy's isRefused reads the body; form-encoded logins.
 import test from 'ava';
-import { SessionKeeper, cookieStrategy, type CookieSession } from '@session-policy/client';
+import { SessionKeeper, bearerStrategy, cookieStrategy, type CookieSession } from '@session-policy/client';
 import { startUpstream } from './helpers/upstream.js';
 
 async function readData(session: CookieSession): Promise<{ user: string }> {
@@ -72,4 +72,20 @@ test('loginFormat "form" posts the credentials form-encoded', async (t) => {
   t.throws(() => cookieStrategy({ loginUrl: 'http://x/login', credentials: () => ({}), loginFormat: 'xml' as never }), {
     code: 'ERR_INVALID_OPTION',
   } as never);
+});
+
+test('the fetch strategies refuse wrong and misspelt options at construction, naming them', (t) => {
+  const option = (make: () => unknown) => (t.throws(make, { code: 'ERR_INVALID_OPTION' } as never) as unknown as { option: string }).option;
+  const credentials = () => ({});
+  t.is(option(() => cookieStrategy({ loginUrl: 'http://x/login', credentials, logouturl: '/out' } as never)), 'logouturl');
+  t.is(option(() => cookieStrategy({ loginUrl: '/login', credentials })), 'loginUrl', 'a path without a baseUrl');
+  t.is(option(() => cookieStrategy({ loginUrl: 'http://x/login', credentials: 'pw' as never })), 'credentials');
+  t.is(option(() => cookieStrategy({ loginUrl: '/login', baseUrl: 'not a url', credentials })), 'baseUrl');
+  t.is(option(() => cookieStrategy({ loginUrl: 'http://x/login', credentials, fetch: 'x' as never })), 'fetch');
+  t.is(option(() => bearerStrategy({ login: 'token' as never })), 'login');
+  t.is(option(() => bearerStrategy({ login: async () => 't', schema: 'Token' } as never)), 'schema');
+  t.is(option(() => bearerStrategy({ login: async () => 't', scheme: 'Bad Scheme' })), 'scheme');
+  t.is(option(() => bearerStrategy({ login: async () => 't', headers: [['a']] as never })), 'headers');
+  t.truthy(cookieStrategy({ loginUrl: '/login', baseUrl: 'http://x', credentials, logoutUrl: '/logout', headers: { 'x-app': '1' } }));
+  t.truthy(bearerStrategy({ login: async () => 't', scheme: 'Token' }));
 });

@@ -354,10 +354,25 @@ test('options are validated at construction, naming the option', (t) => {
     [{ strategy, retry: { attempts: 0 } }, 'retry.attempts'],
     [{ strategy, retry: { initialDelay: 10, maxDelay: 5 } }, 'retry.maxDelay'],
     [{ strategy, retry: { factor: 0.5 } }, 'retry.factor'],
+    // Misspelt names: refused, not ignored with the default left in force.
+    [{ strategy, logintimeout: 1000 }, 'logintimeout'],
+    [{ strategy, concurency: 2 }, 'concurency'],
+    [{ strategy, retry: { attemps: 5 } }, 'retry.attemps'],
   ] as const) {
     const error = t.throws(() => new SessionKeeper(options as never), { code: 'ERR_INVALID_OPTION' } as never);
     t.is((error as unknown as { option: string }).option, option);
   }
+  t.regex(t.throws(() => new SessionKeeper({ strategy, logintimeout: 1 } as never))!.message, /did you mean "loginTimeout"/);
+  t.regex(t.throws(() => new SessionKeeper({ strategy, concurency: 2 } as never))!.message, /it takes strategy, retry, concurrency, coordinator, loginTimeout/);
+});
+
+test('run() refuses an unknown option before logging in', async (t) => {
+  let logins = 0;
+  const keeper = new SessionKeeper({ strategy: { login: async () => `s${++logins}` } });
+  await t.throwsAsync(keeper.run('alice', (s) => s, { singal: AbortSignal.timeout(1000) } as never), { code: 'ERR_INVALID_OPTION', message: /"singal"/ } as never);
+  t.is(logins, 0);
+  t.is(await keeper.run('alice', (s) => s, { signal: AbortSignal.timeout(1000) }), 's1');
+  await keeper.close();
 });
 
 test('principals are keyed by string, number or id; others need a key() function', async (t) => {

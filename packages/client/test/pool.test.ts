@@ -169,8 +169,19 @@ test('pool options are validated at construction', (t) => {
     [{ max: 1 }, 'strategy'],
     [{ strategy, max: 0 }, 'max'],
     [{ strategy, max: 1, acquireTimeout: 0 }, 'acquireTimeout'],
+    [{ strategy, max: 1, acquiretimeout: 50 }, 'acquiretimeout'],
+    [{ strategy, max: 1, idleTimout: 50 }, 'idleTimout'],
   ] as const) {
     const error = t.throws(() => new SessionPool(options as never), { code: 'ERR_INVALID_OPTION' } as never);
     t.is((error as unknown as { option: string }).option, option);
   }
+});
+
+test('acquire() refuses an unknown option before taking a session', async (t) => {
+  let logins = 0;
+  const pool = new SessionPool({ strategy: { login: async () => `s${++logins}` }, max: 1 });
+  await t.throwsAsync(pool.acquire('alice', { timeot: 10 } as never), { code: 'ERR_INVALID_OPTION', message: /"timeot"/ } as never);
+  t.is(logins, 0);
+  t.like(pool.size('alice'), { leased: 0 });
+  await pool.close();
 });

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from './errors.js';
 import { positiveOption } from './positive-option.js';
+import { rejectUnknownOptions } from './unknown-options.js';
 
 /**
  * A near cache's settings after validation and defaults (see {@link resolveBusOptions}).
@@ -39,6 +40,8 @@ export interface ResolvedBusOptions {
   readonly nearCache: NearCacheSettings | undefined;
 }
 
+const NEAR_CACHE_NAMES = ['ttl', 'max'];
+
 /**
  * Validates `bus` and `nearCache` and fills in their defaults: the bus is on unless
  * `false`; the near cache is on with the bus (`ttl` 1000 ms, `max` 10 000) unless
@@ -63,6 +66,7 @@ export function resolveBusOptions(options: BusOptionsInput): ResolvedBusOptions 
     if (bus) {
       const given = options.nearCache ?? {};
       if (given === null || typeof given !== 'object') throw new InvalidOptionError('nearCache', 'must be an object or false');
+      rejectUnknownOptions(given, NEAR_CACHE_NAMES, 'the store', 'nearCache');
       nearCache = { ttl: positiveOption(given.ttl, 1000, 'nearCache.ttl', false), max: positiveOption(given.max, 10_000, 'nearCache.max', true) };
     }
   }

@@ -20,6 +20,7 @@ export {
   MisconfiguredError,
   type ErrorCode,
 } from './errors.js';
+export { rejectUnknownOptions } from './unknown-options.js';
 export { PENDING_ENDS_MAX, PENDING_ENDS_RETRY, type DroppedReason, type PendingEnd } from './pending-ends.js';
 export { END_REASONS, type EndReason, type NewSession, type SessionInfo } from './session.js';
 export { createPrincipalKey, type PrincipalKeyFunction, type PrincipalKeyOptions } from './principal-key.js';

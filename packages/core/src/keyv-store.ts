@@ -1,7 +1,9 @@
 import type Keyv from 'keyv';
+import { InvalidOptionError } from './errors.js';
 import type { RecordSpace } from './record-space.js';
 import { RecordSessionStore } from './record-store.js';
 import type { SessionInfo } from './session.js';
+import { rejectUnknownOptions } from './unknown-options.js';
 
 /** Options of {@link KeyvSessionStore}. @public */
 export interface KeyvSessionStoreOptions {
@@ -109,6 +111,22 @@ export class KeyvSessionStore extends RecordSessionStore {
    * @param options - see {@link KeyvSessionStoreOptions}.
    */
   constructor(keyv: Keyv, options: KeyvSessionStoreOptions = {}) {
-    super(new KeyvSpace(keyv, options), options.name ?? 'keyv');
+    super(new KeyvSpace(keyv, checkOptions(keyv, options)), options.name ?? 'keyv');
   }
+}
+
+const OPTION_NAMES: Record<keyof KeyvSessionStoreOptions, true> = { prefix: true, closeKeyv: true, readSync: true, name: true };
+
+function checkOptions(keyv: Keyv, options: KeyvSessionStoreOptions): KeyvSessionStoreOptions {
+  const given = keyv as Partial<Keyv> | null | undefined;
+  if (given === null || typeof given !== 'object' || typeof given.get !== 'function' || typeof given.set !== 'function') {
+    throw new InvalidOptionError('keyv', 'must be a Keyv instance (new KeyvSessionStore(new Keyv(…)))');
+  }
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'KeyvSessionStore');
+  if (options.prefix !== undefined && typeof options.prefix !== 'string') throw new InvalidOptionError('prefix', 'must be a string');
+  if (options.closeKeyv !== undefined && typeof options.closeKeyv !== 'boolean') throw new InvalidOptionError('closeKeyv', 'must be true or false');
+  if (options.readSync !== undefined && typeof options.readSync !== 'function') throw new InvalidOptionError('readSync', 'must be a function (key) => value');
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) throw new InvalidOptionError('name', 'must be a non-empty string');
+  return options;
 }

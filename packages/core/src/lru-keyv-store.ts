@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { InvalidOptionError } from './errors.js';
+import { rejectUnknownOptions } from './unknown-options.js';
 
 /** Options of {@link LruKeyvStore}. @public */
 export interface LruKeyvStoreOptions {
@@ -10,6 +11,8 @@ export interface LruKeyvStoreOptions {
    */
   readonly max?: number;
 }
+
+const OPTION_NAMES: Record<keyof LruKeyvStoreOptions, true> = { max: true };
 
 /**
  * A Keyv storage adapter over lru-cache: in-process, bounded, with per-entry TTLs.
@@ -32,6 +35,8 @@ export class LruKeyvStore {
 
   /** @param options - see {@link LruKeyvStoreOptions}. */
   constructor(options: LruKeyvStoreOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+    rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'LruKeyvStore');
     const max = options.max ?? 100_000;
     if (!Number.isInteger(max) || max < 1) throw new InvalidOptionError('max', 'must be a positive integer');
     this.opts = { max };

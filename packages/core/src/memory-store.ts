@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { InvalidOptionError } from './errors.js';
+import { rejectUnknownOptions } from './unknown-options.js';
 import type { RecordSpace } from './record-space.js';
 import { RecordSessionStore } from './record-store.js';
 import type { SessionInfo } from './session.js';
@@ -109,6 +110,8 @@ class LruSpace implements RecordSpace {
   }
 }
 
+const OPTION_NAMES: Record<keyof MemoryStoreOptions, true> = { maxPrincipals: true };
+
 /**
  * The embedded default store: a {@link RecordSessionStore} over a bounded lru-cache, in
  * this process, with no serialization (records are kept as frozen objects). Zero setup;
@@ -118,6 +121,8 @@ class LruSpace implements RecordSpace {
  * @public
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): RecordSessionStore {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'createMemoryStore()');
   const max = options.maxPrincipals ?? 100_000;
   if (!Number.isInteger(max) || max < 1) throw new InvalidOptionError('maxPrincipals', 'must be a positive integer');
   return new RecordSessionStore(new LruSpace(max), 'memory');

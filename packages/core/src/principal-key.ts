@@ -1,4 +1,5 @@
 import { InvalidOptionError, InvalidPrincipalError } from './errors.js';
+import { rejectUnknownOptions } from './unknown-options.js';
 
 /**
  * How principals become keys. A key is a canonical string: two values that describe the
@@ -44,6 +45,8 @@ export type PrincipalKeyFunction = (principal: unknown) => string;
 // C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+const OPTION_NAMES: Record<keyof PrincipalKeyOptions, true> = { from: true, trim: true, lowerCase: true, unicode: true, maxLength: true };
+
 /**
  * Builds the principal key function from options, validating them once.
  *
@@ -51,6 +54,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
  * @public
  */
 export function createPrincipalKey(options: PrincipalKeyOptions = {}): PrincipalKeyFunction {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('principalKey', 'must be an object of options');
+  rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'createPrincipalKey()', 'principalKey');
   const { from = 'id', trim = false, lowerCase = false, unicode = false, maxLength = 256 } = options;
   if (typeof from !== 'string' && typeof from !== 'function') {
     throw new InvalidOptionError('principalKey.from', 'must be a field name or a function');
@@ -58,6 +63,8 @@ export function createPrincipalKey(options: PrincipalKeyOptions = {}): Principal
   if (typeof from === 'string' && from.length === 0) {
     throw new InvalidOptionError('principalKey.from', 'must not be empty');
   }
+  if (typeof trim !== 'boolean') throw new InvalidOptionError('principalKey.trim', 'must be true or false');
+  if (typeof lowerCase !== 'boolean') throw new InvalidOptionError('principalKey.lowerCase', 'must be true or false');
   if (!Number.isInteger(maxLength) || maxLength < 1) {
     throw new InvalidOptionError('principalKey.maxLength', 'must be a positive integer');
   }

@@ -11,6 +11,7 @@ import { assertSessionId } from './session-id.js';
 import { isSessionHandle, sessionHandle } from './http/session-handle.js';
 import type { AdmitAccepted, AdmitRefused, CheckOutcome, SessionStore } from './store.js';
 import type { Timeouts } from './timeouts.js';
+import { rejectUnknownOptions } from './unknown-options.js';
 
 /**
  * The result of {@link SessionRegistry.admit}: the login was admitted (with what it
@@ -215,6 +216,8 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    */
   async admit(login: NewSession): Promise<AdmitResult> {
     this.#open();
+    if (login === null || typeof login !== 'object') throw new InvalidOptionError('login', 'admit() takes an object: { principal, sessionId, deviceId?, userAgent?, ip?, attributes? }');
+    rejectUnknownOptions(login, NEW_SESSION_NAMES, 'admit()');
     const principalKey = this.key(login.principal);
     const sessionId = assertSessionId(login.sessionId, this.#options.maxSessionIdLength);
     const { maxSessions, onLimit, policy, timeouts } = this.#options;
@@ -404,6 +407,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    */
   async list(principal: unknown, options: ListOptions = {}): Promise<SessionInfo[]> {
     this.#open();
+    checkMethodOptions(options, LIST_NAMES, 'list()');
     const principalKey = this.key(principal);
     let outcome;
     try {
@@ -478,6 +482,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    */
   async endAll(principal: unknown, options: EndAllOptions = {}): Promise<SessionInfo[]> {
     this.#open();
+    checkMethodOptions(options, END_ALL_NAMES, 'endAll()');
     const principalKey = this.key(principal);
     const reason = options.reason ?? 'logout';
     checkReason(reason);
@@ -662,3 +667,19 @@ function attributes(value: unknown, maxBytes: number): Record<string, unknown> {
   return JSON.parse(json) as Record<string, unknown>;
 }
 
+const NEW_SESSION_NAMES = Object.keys({
+  principal: true,
+  sessionId: true,
+  deviceId: true,
+  userAgent: true,
+  ip: true,
+  attributes: true,
+} satisfies Record<keyof NewSession, true>);
+const LIST_NAMES = Object.keys({ includeEnded: true } satisfies Record<keyof ListOptions, true>);
+const END_ALL_NAMES = Object.keys({ except: true, reason: true } satisfies Record<keyof EndAllOptions, true>);
+
+/** A method's options: an object of known names, or `ERR_INVALID_OPTION`. */
+function checkMethodOptions(options: object, names: readonly string[], method: string): void {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', `${method} options must be an object`);
+  rejectUnknownOptions(options, names, method);
+}

@@ -14,15 +14,22 @@ import { InvalidOptionError } from './errors.js';
  * @param options - the options as given (an object; its own enumerable string keys are checked).
  * @param known - every name the constructor takes.
  * @param owner - who takes them, for the message (`SessionRegistry`, `sessionPolicy()`…).
+ * @param path - for nested options, the outer option's name (`nearCache`): the error then
+ *   names the dotted option (`nearCache.tll`). Default: none.
  * @throws InvalidOptionError (`ERR_INVALID_OPTION`) on the first unknown name.
  * @public
  */
-export function rejectUnknownOptions(options: object, known: Iterable<string>, owner: string): void {
-  const names = new Set(known);
+export function rejectUnknownOptions(options: object, known: Iterable<string>, owner: string, path?: string): void {
+  let names: Set<string> | undefined;
   for (const name of Object.keys(options)) {
+    names ??= new Set(known);
     if (names.has(name)) continue;
     const closest = closestName(name, names);
-    throw new InvalidOptionError(name, `${owner} has no such option${closest ? `; did you mean "${closest}"?` : ` (it takes ${[...names].join(', ')})`}`);
+    const where = path === undefined ? owner : `${owner}'s ${path}`;
+    throw new InvalidOptionError(
+      path === undefined ? name : `${path}.${name}`,
+      `${where} has no such option${closest ? `; did you mean "${closest}"?` : ` (it takes ${[...names].join(', ')})`}`,
+    );
   }
 }
 

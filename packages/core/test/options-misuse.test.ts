@@ -1,6 +1,18 @@
-// Registry options: unknown names refused with the closest known one, -1 as unlimited.
+// Options: unknown names refused with the closest known one (the registry's and every
+// other options object's), -1 as unlimited.
 import test from 'ava';
-import { SessionRegistry } from '@session-policy/core';
+import Keyv from 'keyv';
+import {
+  KeyvSessionStore,
+  LiveConnections,
+  LruKeyvStore,
+  SessionRegistry,
+  UpgradePolicy,
+  createMemoryStore,
+  idleFirst,
+  sameDeviceFirst,
+} from '@session-policy/core';
+import { resolveBusOptions } from '@session-policy/core/store';
 import { rejectUnknownOptions } from '@session-policy/core/http';
 
 test('an unknown option name is refused with ERR_INVALID_OPTION naming it and the closest known one', (t) => {
@@ -47,4 +59,37 @@ test('maxSessions: -1 means unlimited (Spring Security spelling), as a number an
   }
   t.throws(() => new SessionRegistry({ maxSessions: -2 }), { code: 'ERR_INVALID_OPTION', message: /maxSessions.*Infinity \(or -1\)/ });
   t.throws(() => new SessionRegistry({ maxSessions: 0 }), { code: 'ERR_INVALID_OPTION' });
+});
+
+test('every options object of core refuses an unknown name, naming it and the closest known one', async (t) => {
+  const refuses = (make: () => unknown, option: string, closest?: string) => {
+    const error = t.throws(make, { code: 'ERR_INVALID_OPTION' }, option);
+    t.is((error as { option?: string }).option, option);
+    if (closest) t.regex(error!.message, new RegExp(`did you mean "${closest}"`));
+  };
+  refuses(() => new KeyvSessionStore(new Keyv(), { prefx: 'x:' } as never), 'prefx', 'prefix');
+  refuses(() => createMemoryStore({ maxPrincipal: 10 } as never), 'maxPrincipal', 'maxPrincipals');
+  refuses(() => new LruKeyvStore({ maxx: 10 } as never), 'maxx', 'max');
+  refuses(() => new SessionRegistry({ principalKey: { lowercase: true } as never }), 'principalKey.lowercase', 'lowerCase');
+  refuses(() => sameDeviceFirst({ than: 'created' } as never), 'than', 'then');
+  refuses(() => idleFirst({ idleFr: 1000 } as never), 'idleFr', 'idleFor');
+  const registry = new SessionRegistry({ maxSessions: 2 });
+  refuses(() => new LiveConnections(registry, { maxPerSesion: 2 } as never), 'maxPerSesion', 'maxPerSession');
+  refuses(() => new UpgradePolicy({ registry, binding: () => undefined, bindng: 1 } as never), 'bindng', 'binding');
+  refuses(() => resolveBusOptions({ nearCache: { tll: 5 } } as never), 'nearCache.tll', 'ttl');
+  // Method options: a misspelt name would otherwise be ignored without a word.
+  await t.throwsAsync(registry.admit({ principal: 'alice', sessionId: 's1', device: 'phone' } as never), { code: 'ERR_INVALID_OPTION', message: /"device".*did you mean "deviceId"/ });
+  await t.throwsAsync(registry.list('alice', { includeended: true } as never), { code: 'ERR_INVALID_OPTION', message: /"includeended".*"includeEnded"/ });
+  await t.throwsAsync(registry.endAll('alice', { expect: 's1' } as never), { code: 'ERR_INVALID_OPTION', message: /"expect".*"except"/ });
+  await t.throwsAsync(registry.admit(null as never), { code: 'ERR_INVALID_OPTION' });
+  // Nothing was admitted by the refused calls.
+  t.deepEqual(await registry.list('alice'), []);
+  // A store needs its backend: a clear error instead of a TypeError.
+  refuses(() => new KeyvSessionStore(undefined as never), 'keyv');
+  refuses(() => sameDeviceFirst({ then: 'oldest' } as never), 'then');
+  refuses(() => new SessionRegistry({ principalKey: { trim: 'yes' } as never }), 'principalKey.trim');
+  // The known names still pass.
+  t.truthy(new KeyvSessionStore(new Keyv(), { prefix: 'x:', closeKeyv: false, readSync: () => undefined, name: 'k' }));
+  t.truthy(sameDeviceFirst({ then: 'created' }));
+  await registry.close();
 });

@@ -10,6 +10,7 @@ import {
   type EndOrigin,
   type RegistryEvents,
   type SessionInfo,
+  rejectUnknownOptions,
 } from '@session-policy/core';
 import { ATTRIBUTES, METRICS } from './metric-names.js';
 
@@ -39,6 +40,8 @@ export interface RegistryMetricsOptions {
    */
   readonly name?: string;
 }
+
+const OPTION_NAMES = Object.keys({ meterProvider: true, connections: true, busLive: true, name: true } satisfies Record<keyof RegistryMetricsOptions, true>);
 
 /**
  * What {@link instrumentRegistry} returns.
@@ -88,6 +91,7 @@ const instrumented = new WeakSet<SessionRegistry>();
 export function instrumentRegistry(registry: SessionRegistry, options: RegistryMetricsOptions = {}): RegistryMetrics {
   if (!(registry instanceof SessionRegistry)) throw new InvalidOptionError('registry', 'must be a SessionRegistry');
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, OPTION_NAMES, 'instrumentRegistry()');
   if (instrumented.has(registry)) throw new InvalidOptionError('registry', 'is already instrumented (call stop() on the first RegistryMetrics)');
   if (options.connections !== undefined && !(options.connections instanceof LiveConnections)) {
     throw new InvalidOptionError('connections', 'must be a LiveConnections');

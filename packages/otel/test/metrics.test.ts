@@ -148,6 +148,7 @@ test('misuse fails loudly; without an SDK everything is a no-op', async (t) => {
   t.throws(() => instrumentRegistry({} as SessionRegistry), { code: 'ERR_INVALID_OPTION' });
   t.throws(() => instrumentRegistry(registry, { busLive: 1 as unknown as () => boolean }), { code: 'ERR_INVALID_OPTION' });
   t.throws(() => instrumentRegistry(registry, { name: 'user 42' }), { code: 'ERR_INVALID_OPTION' });
+  t.throws(() => instrumentRegistry(registry, { meterprovider: {} } as never), { code: 'ERR_INVALID_OPTION', message: /"meterprovider".*did you mean "meterProvider"/ });
   await registry.close();
 });
 

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@session-policy/core';
+import { InvalidOptionError, rejectUnknownOptions } from '@session-policy/core';
 import { positiveOption, resolveBusOptions, type NearCacheSettings } from '@session-policy/core/store';
 
 /** Options of the near cache. @public */
@@ -109,6 +109,20 @@ export interface ResolvedPostgresOptions {
   readonly closePool: boolean | undefined;
 }
 
+const OPTION_NAMES = Object.keys({
+  prefix: true,
+  schema: true,
+  migrate: true,
+  queryTimeout: true,
+  bus: true,
+  nearCache: true,
+  busProbeInterval: true,
+  sweeper: true,
+  poolSize: true,
+  closePool: true,
+} satisfies Record<keyof PostgresSessionStoreOptions, true>);
+const SWEEPER_NAMES = Object.keys({ interval: true, batch: true, maxBatches: true } satisfies Record<keyof PostgresSweeperOptions, true>);
+
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 /**
@@ -119,6 +133,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  */
 export function resolvePostgresOptions(options: PostgresSessionStoreOptions): ResolvedPostgresOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, OPTION_NAMES, 'PostgresSessionStore');
   const prefix = options.prefix ?? 'sp_';
   if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix) || prefix.length > 40) {
     throw new InvalidOptionError('prefix', 'must be lower-case letters, digits and "_", starting with a letter or "_", at most 40 characters');
@@ -135,6 +150,7 @@ export function resolvePostgresOptions(options: PostgresSessionStoreOptions): Re
   if (givenSweeper === false) sweeper = { interval: 0, batch: 500, maxBatches: 20 };
   else {
     if (givenSweeper === null || typeof givenSweeper !== 'object') throw new InvalidOptionError('sweeper', 'must be an object or false');
+    rejectUnknownOptions(givenSweeper, SWEEPER_NAMES, 'PostgresSessionStore', 'sweeper');
     const interval = givenSweeper.interval ?? 60_000;
     if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0) {
       throw new InvalidOptionError('sweeper.interval', 'must be a finite number of milliseconds, 0 for off');

@@ -159,6 +159,10 @@ test('options are validated once, at construction', (t) => {
     [{ bus: false, nearCache: { ttl: 5 } }, 'nearCache'],
     [{ sweeper: { batch: 1.5 } }, 'sweeper.batch'],
     [{ sweeper: { interval: -1 } }, 'sweeper.interval'],
+    // Misspelt names, which would otherwise leave the default in force without a word.
+    [{ querytimeout: 500 }, 'querytimeout'],
+    [{ sweeper: { intervall: 1000 } }, 'sweeper.intervall'],
+    [{ nearCache: { tll: 5 } }, 'nearCache.tll'],
   ] as const) {
     const error = t.throws(() => new PostgresSessionStore(db.server.url, options as never));
     t.is((error as { option?: string }).option, name);

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@session-policy/core';
+import { InvalidOptionError, rejectUnknownOptions } from '@session-policy/core';
 import { positiveOption, resolveBusOptions, type NearCacheSettings } from '@session-policy/core/store';
 
 /** Options of the near cache. @public */
@@ -69,6 +69,16 @@ export interface ResolvedRedisOptions {
   readonly closeClient: boolean | undefined;
 }
 
+const OPTION_NAMES = Object.keys({
+  prefix: true,
+  commandTimeout: true,
+  bus: true,
+  nearCache: true,
+  busProbeInterval: true,
+  maxRetries: true,
+  closeClient: true,
+} satisfies Record<keyof RedisSessionStoreOptions, true>);
+
 /**
  * Validates the options and fills in defaults; throws `ERR_INVALID_OPTION` naming the
  * option otherwise.
@@ -77,6 +87,7 @@ export interface ResolvedRedisOptions {
  */
 export function resolveRedisOptions(options: RedisSessionStoreOptions): ResolvedRedisOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, OPTION_NAMES, 'RedisSessionStore');
   const prefix = options.prefix ?? 'sp:';
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new InvalidOptionError('prefix', 'must be a string without "{" or "}" (they would break the cluster hash tag)');

@@ -228,6 +228,18 @@ test('hash tags come from a digest: hostile principal keys cannot break or choos
   t.throws(() => new RedisSessionStore(redis.server.url, { prefix: 'app{1}:' }), { code: 'ERR_INVALID_OPTION' });
 });
 
+test('a misspelt option is refused before any connection is made, naming the closest known one', (t) => {
+  for (const [options, option, closest] of [
+    [{ comandTimeout: 50 }, 'comandTimeout', 'commandTimeout'],
+    [{ nearcache: false }, 'nearcache', 'nearCache'],
+    [{ nearCache: { maxx: 5 } }, 'nearCache.maxx', 'max'],
+  ] as const) {
+    const error = t.throws(() => new RedisSessionStore(redis.server.url, options as never), { code: 'ERR_INVALID_OPTION' });
+    t.is((error as { option?: string }).option, option);
+    t.regex(error!.message, new RegExp(`did you mean "${closest}"`));
+  }
+});
+
 test('scripts are reloaded after SCRIPT FLUSH (NOSCRIPT fallback)', async (t) => {
   const store = new RedisSessionStore(redis.server.url, { prefix: 'flush:', bus: false });
   const registry = new SessionRegistry({ store, maxSessions: 1 });

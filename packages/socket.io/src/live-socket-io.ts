@@ -10,6 +10,7 @@ import {
   type LiveHandle,
   type LiveSessionKey,
   type UpgradeBinding,
+  rejectUnknownOptions,
 } from '@session-policy/core';
 import { type HttpAnswer } from '@session-policy/core/http';
 import { Namespace, Server, type Socket } from 'socket.io';
@@ -33,6 +34,8 @@ export interface LiveSocketIoOptions {
   /** Called with each socket bound to an active session, once connected, with its handle. */
   readonly onConnection?: (socket: Socket, handle: LiveHandle) => void;
 }
+
+const OPTION_NAMES = Object.keys({ connections: true, binding: true, namespaces: true, onConnection: true } satisfies Record<keyof LiveSocketIoOptions, true>);
 
 /**
  * The error a refused socket.io connection gets (`connect_error` on the client): its
@@ -87,6 +90,7 @@ export class LiveSocketIo {
   constructor(io: Server, options: LiveSocketIoOptions) {
     if (!(io instanceof Server)) throw new InvalidOptionError('io', 'must be a socket.io Server');
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+    rejectUnknownOptions(options, OPTION_NAMES, 'LiveSocketIo');
     if (!(options.connections instanceof LiveConnections)) throw new InvalidOptionError('connections', 'must be a LiveConnections');
     if (options.onConnection !== undefined && typeof options.onConnection !== 'function') {
       throw new InvalidOptionError('onConnection', 'must be a function (socket, handle) => void');

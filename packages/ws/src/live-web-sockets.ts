@@ -9,6 +9,7 @@ import {
   requestConnectionId,
   type LiveHandle,
   type UpgradeBinding,
+  rejectUnknownOptions,
 } from '@session-policy/core';
 import { endedAnswer } from '@session-policy/core/http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -44,6 +45,8 @@ export interface LiveWebSocketsOptions {
    */
   readonly onConnection?: (socket: WebSocket, handle: LiveHandle, req: IncomingMessage) => void;
 }
+
+const OPTION_NAMES = Object.keys({ connections: true, binding: true, path: true, server: true, onConnection: true } satisfies Record<keyof LiveWebSocketsOptions, true>);
 
 /**
  * WebSockets (the `ws` library) bound to their sessions, counted and closed by
@@ -85,6 +88,7 @@ export class LiveWebSockets {
   /** @param options - see {@link LiveWebSocketsOptions}. */
   constructor(options: LiveWebSocketsOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+    rejectUnknownOptions(options, OPTION_NAMES, 'LiveWebSockets');
     if (!(options.connections instanceof LiveConnections)) throw new InvalidOptionError('connections', 'must be a LiveConnections');
     if (options.path !== undefined && (typeof options.path !== 'string' || !options.path.startsWith('/'))) {
       throw new InvalidOptionError('path', 'must be a path starting with "/"');

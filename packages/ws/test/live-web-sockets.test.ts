@@ -116,6 +116,7 @@ test('options are checked at construction', (t) => {
   t.throws(() => new LiveWebSockets({ connections, binding: 'x' as unknown as typeof binding }), { code: 'ERR_INVALID_OPTION', message: /binding/ });
   t.throws(() => new LiveWebSockets({ connections, binding, path: 'ws' }), { code: 'ERR_INVALID_OPTION', message: /path/ });
   t.throws(() => new LiveWebSockets({ connections, binding, server: {} as never }), { code: 'ERR_INVALID_OPTION', message: /server/ });
+  t.throws(() => new LiveWebSockets({ connections, binding, pth: '/ws' } as never), { code: 'ERR_INVALID_OPTION', message: /"pth".*did you mean "path"/ });
   connections.close();
   return registry.close();
 });

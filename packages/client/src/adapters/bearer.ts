@@ -1,5 +1,8 @@
+import { InvalidOptionError } from '../errors.js';
+import { FETCH_NAMES } from '../option-names.js';
 import type { LoginContext, SessionStrategy } from '../strategy.js';
-import { sessionFetch, type FetchSession, type FetchStrategyOptions } from './fetch-session.js';
+import { rejectUnknownOptions } from '../unknown-options.js';
+import { checkFetchOptions, sessionFetch, type FetchSession, type FetchStrategyOptions } from './fetch-session.js';
 
 /**
  * Options of {@link bearerStrategy}.
@@ -30,6 +33,11 @@ export interface BearerSession extends FetchSession {
   readonly token: string;
 }
 
+const BEARER_NAMES = [
+  ...Object.keys({ login: true, logout: true, scheme: true } satisfies Record<Exclude<keyof BearerStrategyOptions<unknown>, keyof FetchStrategyOptions<unknown>>, true>),
+  ...FETCH_NAMES,
+];
+
 /**
  * A strategy for upstreams that hand out tokens: your `login` gets the token, the
  * session's `fetch` sends `Authorization: Bearer <token>` and sees an expired token in a
@@ -51,6 +59,14 @@ export interface BearerSession extends FetchSession {
  * @public
  */
 export function bearerStrategy<P>(options: BearerStrategyOptions<P>): SessionStrategy<P, BearerSession> {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object with a login function');
+  rejectUnknownOptions(options, BEARER_NAMES, 'bearerStrategy()');
+  if (typeof options.login !== 'function') throw new InvalidOptionError('login', 'must be a function (principal, context) => Promise<token>');
+  if (options.logout !== undefined && typeof options.logout !== 'function') throw new InvalidOptionError('logout', 'must be a function (token, principal) => Promise<void>');
+  if (options.scheme !== undefined && (typeof options.scheme !== 'string' || !/^[A-Za-z][\w!#$%&'*+.^`|~-]*$/.test(options.scheme))) {
+    throw new InvalidOptionError('scheme', 'must be an HTTP authentication scheme name (Bearer, Token…)');
+  }
+  checkFetchOptions(options);
   const send = options.fetch ?? globalThis.fetch;
   const scheme = options.scheme ?? 'Bearer';
   const session = (token: string): BearerSession => ({

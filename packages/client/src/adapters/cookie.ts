@@ -2,7 +2,9 @@ import fetchCookie from 'fetch-cookie';
 import { CookieJar } from 'tough-cookie';
 import { InvalidOptionError, UpstreamLoginError, UpstreamResponseError } from '../errors.js';
 import type { SessionStrategy } from '../strategy.js';
-import { discardBody, mergeHeaders, resolveUrl, sessionFetch, type FetchSession, type FetchStrategyOptions } from './fetch-session.js';
+import { FETCH_NAMES } from '../option-names.js';
+import { rejectUnknownOptions } from '../unknown-options.js';
+import { checkFetchOptions, discardBody, mergeHeaders, resolveUrl, sessionFetch, type FetchSession, type FetchStrategyOptions } from './fetch-session.js';
 
 /**
  * Options of {@link cookieStrategy}.
@@ -50,6 +52,11 @@ interface SerializedCookieSession {
   readonly cookies: unknown;
 }
 
+const COOKIE_NAMES = [
+  ...Object.keys({ loginUrl: true, credentials: true, loginFormat: true, logoutUrl: true, isRefused: true } satisfies Record<Exclude<keyof CookieStrategyOptions<unknown>, keyof FetchStrategyOptions<unknown>>, true>),
+  ...FETCH_NAMES,
+];
+
 /**
  * A strategy for upstreams that keep the session in a cookie: it logs in by POSTing
  * the credentials (JSON or form-encoded) with a fresh cookie jar, sends the jar's cookies with every request
@@ -71,12 +78,17 @@ interface SerializedCookieSession {
  * @public
  */
 export function cookieStrategy<P>(options: CookieStrategyOptions<P>): SessionStrategy<P, CookieSession> {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object with a loginUrl and credentials');
+  rejectUnknownOptions(options, COOKIE_NAMES, 'cookieStrategy()');
+  if (typeof options.credentials !== 'function') throw new InvalidOptionError('credentials', 'must be a function (principal) => credentials');
+  if (options.isRefused !== undefined && typeof options.isRefused !== 'function') throw new InvalidOptionError('isRefused', 'must be a function (response) => boolean');
+  checkFetchOptions(options);
   const baseFetch = options.fetch ?? globalThis.fetch;
   const isRefused = options.isRefused ?? ((response: Response) => response.status === 401 || response.status === 403);
   const format = options.loginFormat ?? 'json';
   if (format !== 'json' && format !== 'form') throw new InvalidOptionError('loginFormat', 'must be "json" or "form"');
-  const loginUrl = resolveUrl(options.loginUrl, options.baseUrl);
-  const logoutUrl = options.logoutUrl === undefined ? undefined : resolveUrl(options.logoutUrl, options.baseUrl);
+  const loginUrl = resolveUrl(options.loginUrl, options.baseUrl, 'loginUrl');
+  const logoutUrl = options.logoutUrl === undefined ? undefined : resolveUrl(options.logoutUrl, options.baseUrl, 'logoutUrl');
 
   const session = (jar: CookieJar): CookieSession => {
     const withCookies = fetchCookie(baseFetch, jar);

@@ -1,4 +1,4 @@
-import { SessionExpiredError } from '../errors.js';
+import { InvalidOptionError, SessionExpiredError } from '../errors.js';
 
 /**
  * A session that talks HTTP: its `fetch` sends the session's credentials and turns the
@@ -48,8 +48,28 @@ export function isUnauthorized(response: Response): boolean {
   return response.status === 401;
 }
 
-/** Resolves `input` against `baseUrl` (absolute inputs are kept). */
-export function resolveUrl(input: string | URL, baseUrl: string | URL | undefined): URL {
+/** Validates the shared fetch options once, at construction, naming the wrong one. */
+export function checkFetchOptions<P>(options: FetchStrategyOptions<P>): void {
+  for (const name of ['isExpired', 'fetch', 'key'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidOptionError(name, 'must be a function');
+  }
+  if (options.baseUrl !== undefined && !URL.canParse(String(options.baseUrl))) throw new InvalidOptionError('baseUrl', 'must be an absolute URL');
+  try {
+    new Headers(options.headers);
+  } catch (error) {
+    throw new InvalidOptionError('headers', `must be what new Headers() takes (${(error as Error).message})`);
+  }
+}
+
+/**
+ * Resolves `input` against `baseUrl` (absolute inputs are kept).
+ *
+ * @param option - the option `input` came from, named by the error when it is no URL.
+ */
+export function resolveUrl(input: string | URL, baseUrl: string | URL | undefined, option = 'url'): URL {
+  if ((typeof input !== 'string' && !(input instanceof URL)) || !URL.canParse(input, baseUrl)) {
+    throw new InvalidOptionError(option, `must be an absolute URL, or a path with a baseUrl (got ${typeof input === 'string' ? JSON.stringify(input) : typeof input})`);
+  }
   return new URL(input, baseUrl);
 }
 
@@ -80,7 +100,7 @@ export function sessionFetch(
 ): FetchSession['fetch'] {
   const isExpired = options.isExpired ?? isUnauthorized;
   return async (input, init = {}) => {
-    const url = resolveUrl(input, options.baseUrl);
+    const url = new URL(input, options.baseUrl);
     const headers = mergeHeaders(options.headers, init.headers);
     authorize?.(headers);
     const response = await send(url, { ...init, headers });

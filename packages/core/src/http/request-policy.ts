@@ -11,6 +11,7 @@ import type { RequestInfo } from './request-info.js';
 import type { SessionBinding } from './session-binding.js';
 import { isSessionHandle, sessionHandle } from './session-handle.js';
 import { toSessionView, type SessionView } from './session-view.js';
+import { rejectUnknownOptions } from '../unknown-options.js';
 
 /** Options of {@link RequestPolicy.login}. @public */
 export interface LoginOptions {
@@ -243,6 +244,8 @@ export class RequestPolicy {
    * @param options - see {@link LogoutEverywhereOptions}.
    */
   async logoutEverywhere(options: LogoutEverywhereOptions = {}): Promise<number> {
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'logoutEverywhere options must be an object');
+    rejectUnknownOptions(options, LOGOUT_EVERYWHERE_NAMES, 'logoutEverywhere()');
     const key = this.#binding.principalKey();
     if (key === undefined) return 0;
     const id = this.#binding.id();
@@ -321,9 +324,14 @@ export class RequestPolicy {
   }
 }
 
-/** Refuses login options of the wrong type (a bad `signOut` would otherwise be ignored). */
+const LOGIN_NAMES = Object.keys({ deviceId: true, signOut: true, attributes: true } satisfies Record<keyof LoginOptions, true>);
+const LOGOUT_EVERYWHERE_NAMES = Object.keys({ keepCurrent: true } satisfies Record<keyof LogoutEverywhereOptions, true>);
+
+/** Refuses login options of the wrong type or name (a bad `signOut` would otherwise be ignored). */
+
 function checkLoginOptions(options: LoginOptions): void {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'login options must be an object');
+  rejectUnknownOptions(options, LOGIN_NAMES, 'login()');
   if (options.signOut !== undefined && !isSessionHandle(options.signOut)) {
     throw new InvalidOptionError('signOut', `must be the handle of one of the principal's sessions (a holder's \`handle\`), got ${typeof options.signOut === 'string' ? 'a string of another shape' : typeof options.signOut}`);
   }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidOptionError } from '../errors.js';
+import { rejectUnknownOptions } from '../unknown-options.js';
 import { ConnectionLimitError } from './connection-limit-error.js';
 import {
   SESSION_ENDED_EVENT,
@@ -30,6 +31,8 @@ export interface EventStreamOptions {
   readonly retry?: number;
 }
 
+const EVENT_STREAM_OPTION_NAMES = Object.keys({ connections: true, session: true, connectionId: true, retry: true } satisfies Record<keyof EventStreamOptions, true>);
+
 /**
  * How long a client that ignores `session_ended` waits before reconnecting: the final
  * event carries this `retry:`, so even a bare `EventSource` does not hammer the server.
@@ -59,6 +62,8 @@ const CONNECTION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
  * @public
  */
 export function openEventStream(req: IncomingMessage, res: ServerResponse, options: EventStreamOptions): LiveHandle | undefined {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, EVENT_STREAM_OPTION_NAMES, 'openEventStream()');
   const retry = options.retry ?? 3000;
   if (!Number.isInteger(retry) || retry < 0) throw new InvalidOptionError('retry', 'must be an integer number of milliseconds, 0 or more');
   const connectionId = options.connectionId ?? tabParameter(req);

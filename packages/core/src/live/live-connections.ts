@@ -1,4 +1,5 @@
 import { ClosedError, InvalidOptionError } from '../errors.js';
+import { rejectUnknownOptions } from '../unknown-options.js';
 import type { SessionRegistry } from '../registry.js';
 import type { SessionInfo } from '../session.js';
 import { ConnectionLimitError } from './connection-limit-error.js';
@@ -47,6 +48,15 @@ export interface LiveConnectionsOptions {
    */
   readonly rememberEnded?: number;
 }
+
+const OPTION_NAMES: Record<keyof LiveConnectionsOptions, true> = {
+  maxPerSession: true,
+  maxPerPrincipal: true,
+  onLimit: true,
+  heartbeatInterval: true,
+  touchInterval: true,
+  rememberEnded: true,
+};
 
 /**
  * The session a live connection belongs to: a {@link SessionInfo}, or just its two keys.
@@ -146,6 +156,7 @@ export class LiveConnections {
       throw new InvalidOptionError('registry', 'must be a SessionRegistry');
     }
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+    rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'LiveConnections');
     this.registry = registry;
     this.#maxPerSession = cap(options.maxPerSession, 'maxPerSession');
     this.#maxPerPrincipal = cap(options.maxPerPrincipal, 'maxPerPrincipal');

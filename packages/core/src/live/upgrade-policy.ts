@@ -1,6 +1,7 @@
 import { ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { InvalidOptionError } from '../errors.js';
+import { rejectUnknownOptions } from '../unknown-options.js';
 import { endedAnswer, noSessionAnswer, storeUnavailableAnswer, type EndedReason, type HttpAnswer } from '../http/answers.js';
 import { checkVerdict, reportError } from '../http/check-verdict.js';
 import type { SessionBinding } from '../http/session-binding.js';
@@ -73,6 +74,7 @@ export class UpgradePolicy {
   /** @param options - see {@link UpgradePolicyOptions}. */
   constructor(options: UpgradePolicyOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+    rejectUnknownOptions(options, Object.keys({ registry: true, binding: true } satisfies Record<keyof UpgradePolicyOptions, true>), 'UpgradePolicy');
     if (!(options.registry instanceof SessionRegistry)) throw new InvalidOptionError('registry', 'must be a SessionRegistry');
     if (typeof options.binding !== 'function') throw new InvalidOptionError('binding', 'must be a function (req) => SessionBinding | undefined');
     this.registry = options.registry;

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import type { EvictionPolicy } from '../eviction-policy.js';
+import { rejectUnknownOptions } from '../unknown-options.js';
 import { byLastSeen } from './order.js';
 
 /** Options of {@link idleFirst}. @public */
@@ -18,6 +19,8 @@ export interface IdleFirstOptions {
  * @public
  */
 export function idleFirst(options: IdleFirstOptions = {}): EvictionPolicy {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, Object.keys({ idleFor: true } satisfies Record<keyof IdleFirstOptions, true>), 'idleFirst()');
   const idleFor = options.idleFor ?? 5 * 60_000;
   if (!(typeof idleFor === 'number' && idleFor >= 0 && Number.isFinite(idleFor))) {
     throw new InvalidOptionError('idleFor', 'must be a finite number of milliseconds, 0 or more');

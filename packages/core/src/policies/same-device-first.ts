@@ -1,4 +1,6 @@
+import { InvalidOptionError } from '../errors.js';
 import type { EvictionPolicy } from '../eviction-policy.js';
+import { rejectUnknownOptions } from '../unknown-options.js';
 import { byCreated, byLastSeen } from './order.js';
 
 /** Options of {@link sameDeviceFirst}. @public */
@@ -17,7 +19,10 @@ export interface SameDeviceFirstOptions {
  * @public
  */
 export function sameDeviceFirst(options: SameDeviceFirstOptions = {}): EvictionPolicy {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, Object.keys({ then: true } satisfies Record<keyof SameDeviceFirstOptions, true>), 'sameDeviceFirst()');
   const order = options.then ?? 'last-seen';
+  if (order !== 'last-seen' && order !== 'created') throw new InvalidOptionError('then', "must be 'last-seen' or 'created'");
   const compare = order === 'created' ? byCreated : byLastSeen;
   return {
     name: 'same-device-first',
