@@ -590,6 +590,11 @@ export class PostgresSessionStore implements SessionStore {
         deleteActives.push(digest(old.sessionId));
         if (next) insertTombstones.push(next);
       } else if (!next) deleteTombstones.push(digest(old.sessionId));
+      else if (next.state === 'active') {
+        // A forgotten tombstone (past retention, not yet swept) whose id was admitted again.
+        deleteTombstones.push(digest(old.sessionId));
+        insertActives.push(next);
+      }
     }
     for (const next of after) if (!beforeById.has(next.sessionId)) (next.state === 'active' ? insertActives : insertTombstones).push(next);
     if (deleteActives.length + deleteTombstones.length + insertActives.length + insertTombstones.length === 0) return [];

@@ -264,6 +264,21 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
+  test(`${name}: an id whose tombstone passed retention (not yet swept) is admitted again and kept (R1, R13)`, async (t) => {
+    const { registry, login, status, advance, user } = await setup({ maxSessions: 1, tombstoneRetention: 30 * MINUTE, idleTimeout: 10 * MINUTE });
+    await login('s6');
+    await login('s0'); // evicts s6
+    advance(31 * MINUTE); // s6's tombstone is forgotten (no sweep ran); s0 is idle
+    const again = await login('s6');
+    t.true(again.admitted);
+    // Kept by the store itself, not only answered from a cache: listed, with the old
+    // incarnation gone, and active for a check.
+    const listed = (await registry.list(user, { includeEnded: true })).map((s) => `${s.sessionId}:${s.state === 'active' ? 'active' : s.endReason}`).sort();
+    t.deepEqual(listed, ['s0:idle', 's6:active']);
+    t.is(await status('s6'), 'active');
+    await registry.close();
+  });
+
   test(`${name}: an ended session tells its reason until retention passes, then is forgotten`, async (t) => {
     const { registry, login, status, advance } = await setup({ maxSessions: 1, tombstoneRetention: 60 * MINUTE, idleTimeout: Infinity });
     await login('old');

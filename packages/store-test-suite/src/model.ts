@@ -248,7 +248,7 @@ export interface StoreModelOptions {
  */
 export async function checkAgainstModel(options: StoreModelOptions): Promise<string | undefined> {
   const details = await fc.check(
-    fc.asyncProperty(config, fc.array(op, { maxLength: options.maxOperations ?? 40 }), async (c, ops) => runOnce(options, c, ops)),
+    fc.asyncProperty(config, fc.array(op, { maxLength: options.maxOperations ?? 40, size: 'max' }), async (c, ops) => runOnce(options, c, ops)),
     { numRuns: options.numRuns ?? 100, examples: EXAMPLES, ...(options.seed === undefined ? {} : { seed: options.seed }) },
   );
   if (!details.failed) return undefined;
