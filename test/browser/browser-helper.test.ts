@@ -132,6 +132,22 @@ if (!hasChromium) {
     t.is(await signedOut.page.evaluate(() => (window as unknown as { live: { status: string } }).live.status), 'idle');
   });
 
+  test.serial('a misspelt option is refused with a TypeError naming it, and opens no stream', async (t) => {
+    const page = await open('holds');
+    await until(() => page.count() === 1, 'the page connected');
+    // A string, so that the page runs it as written (no helpers of the test's transpiler).
+    const message = await page.page.evaluate(`import('${BROWSER_ASSETS}index.js').then(({ connectLiveSession }) => {
+      try {
+        connectLiveSession({ url: '/stream/holds/never', onended() {} });
+        return 'accepted';
+      } catch (error) {
+        return error.name + ': ' + error.message;
+      }
+    })`);
+    t.is(message, 'TypeError: connectLiveSession: unknown option "onended" (did you mean "onEnded"?)');
+    t.is(requests.get('holds/never'), undefined);
+  });
+
   test.serial('a stream replaced by another of the same tab (stream_closed) is not reconnected', async (t) => {
     const page = await open('replaced');
     await until(() => page.count() === 1, 'connected');

@@ -1,5 +1,6 @@
 import { openTabChannel, type TabChannel, type TabMessage, type TabTransport } from './tab-channel.js';
 import { openWebSocketStream, type WebSocketStream } from './websocket-stream.js';
+import { rejectUnknownOptions } from './known-options.js';
 
 /**
  * Where a {@link LiveSession} stands.
@@ -132,6 +133,26 @@ export interface LiveSession {
 const SESSION_ENDED = 'session_ended';
 const STREAM_CLOSED = 'stream_closed';
 
+/** Every name of {@link LiveSessionOptions}. @internal */
+export const LIVE_SESSION_NAMES = Object.keys({
+  url: true,
+  stream: true,
+  retry: true,
+  probe: true,
+  hasSession: true,
+  autoConnect: true,
+  channel: true,
+  transport: true,
+  tabId: true,
+  events: true,
+  onEvent: true,
+  onStatus: true,
+  onEnded: true,
+  onStreamClosed: true,
+  onSignedIn: true,
+  redirect: true,
+} satisfies Record<keyof LiveSessionOptions, true>);
+
 /**
  * Connects a page to its session's event stream (or WebSocket) and to the other tabs of
  * its origin.
@@ -160,6 +181,7 @@ const STREAM_CLOSED = 'stream_closed';
  */
 export function connectLiveSession(options: LiveSessionOptions): LiveSession {
   if (!options || typeof options.url !== 'string' || options.url === '') throw new TypeError('connectLiveSession: options.url must be the stream URL');
+  rejectUnknownOptions(options, LIVE_SESSION_NAMES, 'connectLiveSession');
   const hasSession = options.hasSession ?? (() => true);
   const tabId = options.tabId === false ? undefined : (options.tabId ?? randomId());
   const streamUrl = tabId === undefined ? options.url : `${options.url}${options.url.includes('?') ? '&' : '?'}tab=${encodeURIComponent(tabId)}`;

@@ -5,7 +5,8 @@
  * @packageDocumentation
  */
 import { useEffect, useRef, useState } from 'react';
-import { connectLiveSession, type EndSource, type LiveSession, type LiveSessionOptions, type LiveStatus } from './live-session.js';
+import { rejectUnknownOptions } from './known-options.js';
+import { LIVE_SESSION_NAMES, connectLiveSession, type EndSource, type LiveSession, type LiveSessionOptions, type LiveStatus } from './live-session.js';
 
 /**
  * Options of {@link useLiveSession}: those of `connectLiveSession` (the callbacks may
@@ -67,6 +68,9 @@ interface Snapshot {
 
 const IDLE: Snapshot = { status: 'idle', endReason: undefined, endSource: undefined, lastEvent: undefined };
 
+// The hook's names: the stream's, less the three it sets itself, plus signedIn.
+const HOOK_NAMES = [...LIVE_SESSION_NAMES.filter((n) => n !== 'hasSession' && n !== 'autoConnect' && n !== 'onStatus'), 'signedIn'];
+
 /**
  * A component's live session: no connection without a session (`signedIn`), the
  * connection closed for good when the session ends — on the server, or by a sign-out in
@@ -84,6 +88,8 @@ const IDLE: Snapshot = { status: 'idle', endReason: undefined, endSource: undefi
  * @public
  */
 export function useLiveSession(options: UseLiveSessionOptions): LiveSessionState {
+  if (!options || typeof options !== 'object') throw new TypeError('useLiveSession: options must be an object with url and signedIn');
+  rejectUnknownOptions(options, HOOK_NAMES, 'useLiveSession');
   const [snapshot, setSnapshot] = useState<Snapshot>(IDLE);
   const latest = useRef(options);
   latest.current = options;

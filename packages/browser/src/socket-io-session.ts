@@ -1,4 +1,5 @@
 import type { EndSource } from './live-session.js';
+import { rejectUnknownOptions } from './known-options.js';
 import { openTabChannel, type TabChannel, type TabMessage, type TabTransport } from './tab-channel.js';
 
 /**
@@ -58,6 +59,8 @@ export interface SocketIoSession {
   destroy(): void;
 }
 
+const SOCKET_IO_NAMES = Object.keys({ channel: true, transport: true, probe: true, onEnded: true, onStreamClosed: true } satisfies Record<keyof SocketIoSessionOptions, true>);
+
 /**
  * Watches a socket.io-client socket of `@session-policy/socket.io` for the end of its
  * session: the server's `session_ended` event (after which the server disconnects, and
@@ -78,6 +81,8 @@ export interface SocketIoSession {
  * @public
  */
 export function watchSocketIoSession(socket: SocketIoLike, options: SocketIoSessionOptions = {}): SocketIoSession {
+  if (options === null || typeof options !== 'object') throw new TypeError('watchSocketIoSession: options must be an object');
+  rejectUnknownOptions(options, SOCKET_IO_NAMES, 'watchSocketIoSession');
   if (!socket || typeof socket.on !== 'function' || typeof socket.disconnect !== 'function') {
     throw new TypeError('watchSocketIoSession: socket must be a socket.io-client Socket');
   }

@@ -1,0 +1,16 @@
+/**
+ * Throws a `TypeError` naming an option the function does not take (`onended`), which
+ * would otherwise be ignored without a word, with the known name it differs from only by
+ * case when there is one.
+ *
+ * @param options - the options as given.
+ * @param known - every name the function takes.
+ * @param owner - the function, for the message.
+ */
+export function rejectUnknownOptions(options: object, known: readonly string[], owner: string): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    const close = known.find((k) => k.toLowerCase() === name.toLowerCase());
+    throw new TypeError(`${owner}: unknown option "${name}"${close ? ` (did you mean "${close}"?)` : `; it takes ${known.join(', ')}`}`);
+  }
+}
