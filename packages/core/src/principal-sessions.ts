@@ -28,8 +28,9 @@ export interface Refreshed {
  * @param records - a principal's records.
  * @param timeouts - the timeouts in force.
  * @param now - the current time.
+ * @param trim - whether to apply R14 too. Default `true`; an admission applies it after R3.
  */
-export function refresh(records: readonly SessionInfo[], timeouts: Timeouts, now: number): Refreshed {
+export function refresh(records: readonly SessionInfo[], timeouts: Timeouts, now: number, trim = true): Refreshed {
   const kept: SessionInfo[] = [];
   const expired: SessionInfo[] = [];
   let changed = false;
@@ -51,7 +52,7 @@ export function refresh(records: readonly SessionInfo[], timeouts: Timeouts, now
     }
     kept.push(current);
   }
-  const trimmed = trimTombstones(kept, timeouts.maxTombstones);
+  const trimmed = trim ? trimTombstones(kept, timeouts.maxTombstones) : kept;
   return { records: trimmed, expired, changed: changed || trimmed !== kept };
 }
 
@@ -98,8 +99,13 @@ export interface AdmissionPlan {
  */
 export function planAdmission(current: readonly SessionInfo[], request: AdmitRequest): AdmissionPlan {
   const { candidate, limit, onLimit, policy, timeouts, now } = request;
-  const { records, expired, changed } = refresh(current, timeouts, now);
-  const existing = records.find((r) => r.sessionId === candidate.sessionId);
+  // R3 is decided before this operation's R14 cap: a tombstone the admission itself
+  // makes (the candidate expiring now) or trims away still refuses the id.
+  const untrimmed = refresh(current, timeouts, now, false);
+  const { expired } = untrimmed;
+  const records = trimTombstones(untrimmed.records, timeouts.maxTombstones);
+  const changed = untrimmed.changed || records !== untrimmed.records;
+  const existing = untrimmed.records.find((r) => r.sessionId === candidate.sessionId);
   const active = records.filter((r) => r.state === 'active' && r.sessionId !== candidate.sessionId);
   // R2: already active for this principal: nothing changes.
   if (existing?.state === 'active') {

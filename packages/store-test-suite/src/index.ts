@@ -279,6 +279,25 @@ export function storeConformance(test: TestFn, options: StoreConformanceOptions)
     await registry.close();
   });
 
+  test(`${name}: an active id that expires during its own re-admission is refused, even when the cap trims its tombstone (R3 before R14)`, async (t) => {
+    const { registry, login, advance, user } = await setup({ maxSessions: 2, maxTombstones: 0, idleTimeout: 10 * MINUTE });
+    const expired: string[] = [];
+    registry.on('expired', (s) => expired.push(`${s.sessionId}:${s.endReason}`));
+    await login('s1');
+    advance(11 * MINUTE); // s1 is idle, not yet swept or listed
+    const again = await login('s1');
+    t.false(again.admitted);
+    t.is(again.admitted ? undefined : again.code, 'ERR_SESSION_ENDED');
+    t.deepEqual(expired, ['s1:idle'], 'the expiry is reported once');
+    // The cap keeps no tombstone: the id is forgotten after the refusal, and a later login
+    // with it is a new session that the store keeps.
+    t.deepEqual(await registry.list(user, { includeEnded: true }), []);
+    t.true((await login('s1')).admitted);
+    t.deepEqual((await registry.list(user, { includeEnded: true })).map((s) => `${s.sessionId}:${s.state}`), ['s1:active']);
+    t.deepEqual(expired, ['s1:idle']);
+    await registry.close();
+  });
+
   test(`${name}: an ended session tells its reason until retention passes, then is forgotten`, async (t) => {
     const { registry, login, status, advance } = await setup({ maxSessions: 1, tombstoneRetention: 60 * MINUTE, idleTimeout: Infinity });
     await login('old');

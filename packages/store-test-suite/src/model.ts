@@ -117,7 +117,7 @@ class Model {
    * on one principal by a process whose clock runs ahead decides that principal's expiry
    * at its time; the others are decided later, at the time of whoever reads them).
    */
-  refresh(now: number, only?: number): void {
+  refresh(now: number, only?: number, trim = true): void {
     for (let p = 0; p < PRINCIPALS; p++) {
       if (only !== undefined && p !== only) continue;
       for (const s of this.sessions[p]!) {
@@ -126,7 +126,7 @@ class Model {
         else if (now >= s.seen + IDLE) this.#end(s, 'idle', now);
       }
       this.sessions[p] = this.sessions[p]!.filter((s) => !s.ended || now < s.endedAt! + this.c.retention);
-      this.trim(p);
+      if (trim) this.trim(p);
     }
   }
 
@@ -136,18 +136,25 @@ class Model {
     this.sessions[p] = this.sessions[p]!.filter((s) => !drop.has(s));
   }
 
+  /** A refused admission: R14 still applies after it. */
+  #refused(p: number, code: string): { admitted: false; evicted: string[]; replaced: string[]; code: string } {
+    this.trim(p);
+    return { admitted: false, evicted: [], replaced: [], code };
+  }
+
   #end(s: ModelSession, reason: string, now: number): void {
     s.ended = reason;
     s.endedAt = now;
   }
 
   admit(p: number, id: string, device: string | undefined, now: number): { admitted: boolean; evicted: string[]; replaced: string[]; code?: string } {
-    this.refresh(now, p);
-    const mine = this.sessions[p]!;
-    const existing = mine.find((s) => s.sid === id);
+    // R3 before this operation's R14: a tombstone made or trimmed now still refuses.
+    this.refresh(now, p, false);
+    const existing = this.sessions[p]!.find((s) => s.sid === id);
     if (existing) {
-      return existing.ended ? { admitted: false, evicted: [], replaced: [], code: 'ERR_SESSION_ENDED' } : { admitted: true, evicted: [], replaced: [] };
+      return existing.ended ? this.#refused(p, 'ERR_SESSION_ENDED') : (this.trim(p), { admitted: true, evicted: [], replaced: [] });
     }
+    const mine = this.sessions[p]!;
     const live = mine.filter((s) => !s.ended);
     const dev = device === '' ? undefined : device; // R15
     const sameDevice = this.c.policy === 'same-device-first' && dev !== undefined ? live.filter((s) => s.device === dev) : [];
@@ -155,12 +162,12 @@ class Model {
     const excess = others.length + 1 - this.c.max;
     let victims: ModelSession[] = [];
     if (excess > 0) {
-      if (this.c.reject) return { admitted: false, evicted: [], replaced: [], code: 'ERR_SESSION_LIMIT' };
+      if (this.c.reject) return this.#refused(p, 'ERR_SESSION_LIMIT');
       let ranked: ModelSession[];
       if (this.c.policy === 'oldest-created') ranked = [...others].sort(byCreated);
       else if (this.c.policy === 'idle-first-5m') ranked = others.filter((s) => now - s.seen >= 5 * MIN).sort(bySeen);
       else ranked = [...others].sort(bySeen); // idle-first-0: every live session, whatever the clocks (R10)
-      if (ranked.length < excess) return { admitted: false, evicted: [], replaced: [], code: 'ERR_SESSION_LIMIT' };
+      if (ranked.length < excess) return this.#refused(p, 'ERR_SESSION_LIMIT');
       victims = ranked.slice(0, excess);
     }
     const replaced = sameDevice.map((s) => `${p}/${s.sid}`);
@@ -206,7 +213,7 @@ class Model {
   }
 
   view(p: number): string {
-    return this.sessions[p]!.map((s) => (s.ended ? `${s.sid}:${s.ended}` : `${s.sid}:active@${s.seen}`)).sort().join();
+    return this.sessions[p]!.map((s) => (s.ended ? `${s.sid}:${s.ended}/${s.created}` : `${s.sid}:active@${s.seen}/${s.created}`)).sort().join();
   }
 }
 
@@ -298,6 +305,9 @@ async function runOnce(options: StoreModelOptions, c: Config, ops: readonly Op[]
           const expected = model.admit(o.p, o.sid, o.device, at);
           if (real.admitted !== expected.admitted) fail(`admit ${o.sid}: admitted ${real.admitted}, model ${expected.admitted}`);
           if (real.admitted) {
+            // A new session (the model agreed): not the revival of an older one with the
+            // same id and createdAt, whose tombstone is gone.
+            if (!real.alreadyActive) everEnded.delete(`${o.p}/${o.sid}/${real.session.createdAt}`);
             const evicted = real.evicted.map((s) => s.sessionId).sort().join();
             if (evicted !== expected.evicted.sort().join()) fail(`admit ${o.sid}: evicted [${evicted}], model [${expected.evicted.join()}]`);
             const replaced = real.replaced.map((s) => `${keys.indexOf(s.principalKey)}/${s.sessionId}`).sort().join();
@@ -338,7 +348,10 @@ async function runOnce(options: StoreModelOptions, c: Config, ops: readonly Op[]
         const active = listed.filter((s) => s.state === 'active');
         if (active.length > c.max) fail(`${active.length} active over a limit of ${c.max}`);
         if (listed.length - active.length > c.maxTombstones) fail(`${listed.length - active.length} tombstones over a cap of ${c.maxTombstones}`);
-        const realView = listed.map((s) => (s.state === 'active' ? `${s.sessionId}:active@${s.lastSeenAt}` : `${s.sessionId}:${s.endReason}`)).sort().join();
+        const realView = listed
+          .map((s) => (s.state === 'active' ? `${s.sessionId}:active@${s.lastSeenAt}/${s.createdAt}` : `${s.sessionId}:${s.endReason}/${s.createdAt}`))
+          .sort()
+          .join();
         const modelView = model.view(p);
         if (realView !== modelView) fail(`principal ${p}: [${realView}], model [${modelView}]`);
         // A tombstone trimmed away is forgotten by store and model alike: the id may be
