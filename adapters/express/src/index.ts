@@ -8,6 +8,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MisconfiguredError, type LiveConnections } from '@session-policy/core';
 import {
+  checkStreamRouteOptions,
   ConnectSessionBinding,
   HeaderRequestInfo,
   type RequestAccess,
@@ -154,6 +155,7 @@ export function sessionPolicy(options: ExpressPolicyOptions): RequestHandler {
  * @public
  */
 export function eventStream(connections: LiveConnections, options?: Omit<EventStreamOptions, 'connections' | 'session'>): RequestHandler {
+  checkStreamRouteOptions(options, 'eventStream() (Express)');
   return (req, res) => {
     if (req.sessionPolicy.openEventStream(connections, options) === 'no-session') sendAnswer(res, noSessionAnswer());
   };

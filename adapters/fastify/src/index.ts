@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest,
 import fp from 'fastify-plugin';
 import { InvalidOptionError, SessionRegistry, type LiveConnections, type SessionRegistryOptions } from '@session-policy/core';
 import {
+  checkStreamRouteOptions,
   HeaderRequestInfo,
   type RequestAccess,
   RequestGate,
@@ -191,6 +192,7 @@ export const sessionPolicy = fp(register, { fastify: '5.x', name: '@session-poli
  * @public
  */
 export function eventStream(connections: LiveConnections, options?: Omit<EventStreamOptions, 'connections' | 'session'>): RouteHandlerMethod {
+  checkStreamRouteOptions(options, 'eventStream() (Fastify)');
   return function eventStreamHandler(request, reply) {
     if (!request.sessionPolicy.session) return sendAnswer(reply, noSessionAnswer());
     reply.hijack();

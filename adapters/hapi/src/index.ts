@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import type { Plugin, Request, ResponseToolkit, Server } from '@hapi/hapi';
 import { InvalidOptionError, MisconfiguredError, SessionRegistry, type LiveConnections, type SessionRegistryOptions } from '@session-policy/core';
 import {
+  checkStreamRouteOptions,
   HeaderRequestInfo,
   type RequestAccess,
   MarkerSessionBinding,
@@ -205,6 +206,7 @@ export const plugin: Plugin<HapiPolicyOptions> = {
  * @public
  */
 export function eventStreamHandler(connections: LiveConnections, options?: Omit<EventStreamOptions, 'connections' | 'session'>) {
+  checkStreamRouteOptions(options, 'eventStreamHandler() (hapi)');
   return (request: Request, h: ResponseToolkit) => {
     if (request.sessionPolicy.openEventStream(connections, options) === 'no-session') return toResponse(h, noSessionAnswer());
     return h.abandon;

@@ -15,6 +15,7 @@
 import type { Context, Middleware } from 'koa';
 import { InvalidOptionError, MisconfiguredError, type LiveConnections } from '@session-policy/core';
 import {
+  checkStreamRouteOptions,
   HttpPolicy,
   noSessionAnswer,
   rejectUnknownOptions,
@@ -195,6 +196,7 @@ export function sessionPolicy(options: KoaPolicyOptions): Middleware {
  * @public
  */
 export function eventStream(connections: LiveConnections, options?: Omit<EventStreamOptions, 'connections' | 'session'>): Middleware {
+  checkStreamRouteOptions(options, 'eventStream() (Koa)');
   return (ctx) => {
     if (ctx.sessionPolicy.openEventStream(connections, options) === 'no-session') return sendAnswer(ctx, noSessionAnswer());
     ctx.respond = false;

@@ -11,6 +11,7 @@
 export { rejectUnknownOptions } from './unknown-options.js';
 export {
   openEventStream,
+  checkStreamRouteOptions,
   sendSessionEnded,
   sessionEndedStreamAnswer,
   acceptsEventStream,

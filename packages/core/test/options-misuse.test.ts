@@ -75,6 +75,11 @@ test('every options object of core refuses an unknown name, naming it and the cl
   refuses(() => idleFirst({ idleFr: 1000 } as never), 'idleFr', 'idleFor');
   const registry = new SessionRegistry({ maxSessions: 2 });
   refuses(() => new LiveConnections(registry, { maxPerSesion: 2 } as never), 'maxPerSesion', 'maxPerSession');
+  const live = new LiveConnections(registry);
+  const connection = { send: () => undefined, close: () => undefined };
+  refuses(() => live.attach({ sessionId: 's1', principalKey: 'alice' }, connection, { connectionID: 'tab-1' } as never), 'connectionID', 'connectionId');
+  t.is(live.size, 0, 'nothing was attached');
+  await live.close();
   refuses(() => new UpgradePolicy({ registry, binding: () => undefined, bindng: 1 } as never), 'bindng', 'binding');
   refuses(() => resolveBusOptions({ nearCache: { tll: 5 } } as never), 'nearCache.tll', 'ttl');
   // Method options: a misspelt name would otherwise be ignored without a word.

@@ -328,7 +328,6 @@ const LOGIN_NAMES = Object.keys({ deviceId: true, signOut: true, attributes: tru
 const LOGOUT_EVERYWHERE_NAMES = Object.keys({ keepCurrent: true } satisfies Record<keyof LogoutEverywhereOptions, true>);
 
 /** Refuses login options of the wrong type or name (a bad `signOut` would otherwise be ignored). */
-
 function checkLoginOptions(options: LoginOptions): void {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'login options must be an object');
   rejectUnknownOptions(options, LOGIN_NAMES, 'login()');

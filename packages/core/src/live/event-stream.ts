@@ -32,6 +32,29 @@ export interface EventStreamOptions {
 }
 
 const EVENT_STREAM_OPTION_NAMES = Object.keys({ connections: true, session: true, connectionId: true, retry: true } satisfies Record<keyof EventStreamOptions, true>);
+const ROUTE_OPTION_NAMES = EVENT_STREAM_OPTION_NAMES.filter((name) => name !== 'connections' && name !== 'session');
+
+function checkRetry(given: number | undefined): number {
+  const retry = given ?? 3000;
+  if (!Number.isInteger(retry) || retry < 0) throw new InvalidOptionError('retry', 'must be an integer number of milliseconds, 0 or more');
+  return retry;
+}
+
+/**
+ * Validates the options of an adapter's stream route (`eventStream(live, options)`) once,
+ * when the route is made, so that a wrong one fails at start-up instead of on every
+ * stream request. Throws {@link InvalidOptionError} (`ERR_INVALID_OPTION`) naming it.
+ *
+ * @param options - the route's options as given (`connectionId`, `retry`), or `undefined`.
+ * @param owner - the factory, for the message (`eventStream() (Express)`).
+ * @public
+ */
+export function checkStreamRouteOptions(options: Omit<EventStreamOptions, 'connections' | 'session'> | undefined, owner: string): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+  rejectUnknownOptions(options, ROUTE_OPTION_NAMES, owner);
+  checkRetry(options.retry);
+}
 
 /**
  * How long a client that ignores `session_ended` waits before reconnecting: the final
@@ -64,8 +87,7 @@ const CONNECTION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 export function openEventStream(req: IncomingMessage, res: ServerResponse, options: EventStreamOptions): LiveHandle | undefined {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, EVENT_STREAM_OPTION_NAMES, 'openEventStream()');
-  const retry = options.retry ?? 3000;
-  if (!Number.isInteger(retry) || retry < 0) throw new InvalidOptionError('retry', 'must be an integer number of milliseconds, 0 or more');
+  const retry = checkRetry(options.retry);
   const connectionId = options.connectionId ?? tabParameter(req);
   const connection = new EventStreamConnection(req, res, retry, options.connections.heartbeatInterval);
   let handle: LiveHandle;

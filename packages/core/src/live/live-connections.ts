@@ -49,6 +49,8 @@ export interface LiveConnectionsOptions {
   readonly rememberEnded?: number;
 }
 
+const ATTACH_NAMES = Object.keys({ connectionId: true } satisfies Record<keyof AttachOptions, true>);
+
 const OPTION_NAMES: Record<keyof LiveConnectionsOptions, true> = {
   maxPerSession: true,
   maxPerPrincipal: true,
@@ -202,6 +204,8 @@ export class LiveConnections {
     if (!connection || typeof connection.send !== 'function' || typeof connection.close !== 'function') {
       throw new InvalidOptionError('connection', 'must have send(event, data) and close() methods');
     }
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
+    rejectUnknownOptions(options, ATTACH_NAMES, 'attach()');
     const connectionId = options.connectionId;
     if (connectionId !== undefined && (typeof connectionId !== 'string' || !CONNECTION_ID.test(connectionId))) {
       throw new InvalidOptionError('connectionId', 'must be 1 to 128 letters, digits or _ - . :');
