@@ -189,7 +189,7 @@ export class SessionKeeper<P, S> extends EventEmitter<KeeperEvents> {
     // Every caller waiting for a login listens to these; there may be thousands.
     setMaxListeners(0, this.#closing.signal, this.#abandon.signal);
     this.#strategy = strategy;
-    this.#retry = resolveRetry(options.retry);
+    this.#retry = resolveRetry(options.retry, 'SessionKeeper');
     this.#timing = resolveTiming(options);
     this.#concurrency = concurrency;
     this.#coordinator = coordinator;

@@ -223,7 +223,7 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
     // Every caller waiting for a login listens to these; there may be thousands.
     setMaxListeners(0, this.#closing.signal, this.#abandon.signal);
     this.#strategy = strategy;
-    this.#retry = resolveRetry(options.retry);
+    this.#retry = resolveRetry(options.retry, 'SessionPool');
     this.#timing = resolveTiming(options);
     this.#acquireTimeout = acquireTimeout;
     this.#coordinator = coordinator;

@@ -37,9 +37,9 @@ export interface ResolvedRetry {
 }
 
 /** Validates retry options once, at construction, naming the wrong one. */
-export function resolveRetry(options: RetryOptions = {}): ResolvedRetry {
+export function resolveRetry(options: RetryOptions = {}, owner = 'the client'): ResolvedRetry {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('retry', 'must be an object');
-  rejectUnknownOptions(options, RETRY_NAMES, 'the client', 'retry');
+  rejectUnknownOptions(options, RETRY_NAMES, owner, 'retry');
   const { attempts = 3, initialDelay = 100, maxDelay = 5000, factor = 2, jitter = true } = options;
   if (!Number.isInteger(attempts) || attempts < 1) throw new InvalidOptionError('retry.attempts', 'must be an integer of at least 1');
   if (!(initialDelay >= 0) || !Number.isFinite(initialDelay)) throw new InvalidOptionError('retry.initialDelay', 'must be a finite number ≥ 0');

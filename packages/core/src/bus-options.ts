@@ -51,11 +51,12 @@ const NEAR_CACHE_NAMES = ['ttl', 'max'];
  * `nearCache.max`).
  *
  * @param options - the store's options as given (only `bus` and `nearCache` are read).
+ * @param owner - the store, for the message of an unknown `nearCache` option. Default `'the store'`.
  * @throws InvalidOptionError (`ERR_INVALID_OPTION`) on the first invalid one.
  *
  * @public
  */
-export function resolveBusOptions(options: BusOptionsInput): ResolvedBusOptions {
+export function resolveBusOptions(options: BusOptionsInput, owner = 'the store'): ResolvedBusOptions {
   const bus = options.bus ?? true;
   if (typeof bus !== 'boolean') throw new InvalidOptionError('bus', 'must be true or false');
   let nearCache: NearCacheSettings | undefined;
@@ -66,7 +67,7 @@ export function resolveBusOptions(options: BusOptionsInput): ResolvedBusOptions 
     if (bus) {
       const given = options.nearCache ?? {};
       if (given === null || typeof given !== 'object') throw new InvalidOptionError('nearCache', 'must be an object or false');
-      rejectUnknownOptions(given, NEAR_CACHE_NAMES, 'the store', 'nearCache');
+      rejectUnknownOptions(given, NEAR_CACHE_NAMES, owner, 'nearCache');
       nearCache = { ttl: positiveOption(given.ttl, 1000, 'nearCache.ttl', false), max: positiveOption(given.max, 10_000, 'nearCache.max', true) };
     }
   }

@@ -79,9 +79,14 @@ test('every options object of core refuses an unknown name, naming it and the cl
   const connection = { send: () => undefined, close: () => undefined };
   refuses(() => live.attach({ sessionId: 's1', principalKey: 'alice' }, connection, { connectionID: 'tab-1' } as never), 'connectionID', 'connectionId');
   t.is(live.size, 0, 'nothing was attached');
+  refuses(() => live.send({ sessionid: 's1' } as never, 'news', {}), 'target');
+  refuses(() => live.count({ sessionId: 7 } as never), 'target');
+  t.is(live.count({ principalKey: 'alice' }), 0);
+  t.is(live.count({ sessionId: 's1', principalKey: 'alice', createdAt: 0 } as never), 0, 'a whole session record is a target');
   await live.close();
   refuses(() => new UpgradePolicy({ registry, binding: () => undefined, bindng: 1 } as never), 'bindng', 'binding');
-  refuses(() => resolveBusOptions({ nearCache: { tll: 5 } } as never), 'nearCache.tll', 'ttl');
+  refuses(() => resolveBusOptions({ nearCache: { tll: 5 } } as never, 'MyStore'), 'nearCache.tll', 'ttl');
+  t.throws(() => resolveBusOptions({ nearCache: { tll: 5 } } as never, 'MyStore'), { message: /MyStore's nearCache has no such option/ });
   // Method options: a misspelt name would otherwise be ignored without a word.
   await t.throwsAsync(registry.admit({ principal: 'alice', sessionId: 's1', device: 'phone' } as never), { code: 'ERR_INVALID_OPTION', message: /"device".*did you mean "deviceId"/ });
   await t.throwsAsync(registry.list('alice', { includeended: true } as never), { code: 'ERR_INVALID_OPTION', message: /"includeended".*"includeEnded"/ });

@@ -144,7 +144,7 @@ export function resolvePostgresOptions(options: PostgresSessionStoreOptions): Re
   }
   const migrate = options.migrate ?? true;
   if (typeof migrate !== 'boolean') throw new InvalidOptionError('migrate', 'must be true or false');
-  const { bus, nearCache } = resolveBusOptions(options);
+  const { bus, nearCache } = resolveBusOptions(options, 'PostgresSessionStore');
   let sweeper: ResolvedPostgresOptions['sweeper'];
   const givenSweeper = options.sweeper ?? {};
   if (givenSweeper === false) sweeper = { interval: 0, batch: 500, maxBatches: 20 };

@@ -92,7 +92,7 @@ export function resolveRedisOptions(options: RedisSessionStoreOptions): Resolved
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new InvalidOptionError('prefix', 'must be a string without "{" or "}" (they would break the cluster hash tag)');
   }
-  const { bus, nearCache } = resolveBusOptions(options);
+  const { bus, nearCache } = resolveBusOptions(options, 'RedisSessionStore');
   const closeClient = options.closeClient;
   if (closeClient !== undefined && typeof closeClient !== 'boolean') throw new InvalidOptionError('closeClient', 'must be true or false');
   return {

@@ -27,6 +27,7 @@ import {
   oldestCreated,
   sameDeviceFirst,
   SessionRegistry,
+  rejectUnknownOptions,
   type SessionRegistryOptions,
   type SessionStore,
 } from '@session-policy/core';
@@ -61,6 +62,7 @@ async function activeIdsOf(registry: SessionRegistry, principal: unknown): Promi
  * @public
  */
 export function storeConformance(test: TestFn, options: StoreConformanceOptions): void {
+  rejectUnknownOptions(options, Object.keys({ name: true, createStore: true, modelRuns: true } satisfies Record<keyof StoreConformanceOptions, true>), 'storeConformance()');
   const { name, createStore } = options;
   storeModel(test, { name, createStore, ...(options.modelRuns === undefined ? {} : { numRuns: options.modelRuns }) });
 

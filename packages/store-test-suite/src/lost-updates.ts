@@ -2,7 +2,7 @@
 // A read-then-write store passes "exactly one active" with max 1 while admitted
 // sessions vanish without a tombstone; here every admitted session is accounted for.
 import { randomUUID } from 'node:crypto';
-import { SessionRegistry, type SessionInfo, type SessionStore } from '@session-policy/core';
+import { SessionRegistry, rejectUnknownOptions, type SessionInfo, type SessionStore } from '@session-policy/core';
 
 /** Options of {@link lostUpdates}. @public */
 export interface LostUpdatesOptions {
@@ -21,6 +21,7 @@ export interface LostUpdatesOptions {
  * @public
  */
 export async function lostUpdates(options: LostUpdatesOptions): Promise<string[]> {
+  rejectUnknownOptions(options, Object.keys({ createStore: true, concurrency: true } satisfies Record<keyof LostUpdatesOptions, true>), 'lostUpdates()');
   const n = options.concurrency ?? 25;
   const problems: string[] = [];
   const settings = { idleTimeout: 60 * 60_000, maxTombstones: 4 * n, tombstoneRetention: 24 * 3_600_000 };

@@ -13,6 +13,7 @@ import {
   oldestCreated,
   sameDeviceFirst,
   SessionRegistry,
+  rejectUnknownOptions,
   type EvictionPolicy,
   type SessionStore,
 } from '@session-policy/core';
@@ -233,6 +234,8 @@ const EXAMPLES: [Config, Op[]][] = [
   ],
 ];
 
+const MODEL_NAMES = Object.keys({ createStore: true, numRuns: true, maxOperations: true, seed: true } satisfies Record<keyof StoreModelOptions, true>);
+
 /** Options of {@link checkAgainstModel} and {@link storeModel}. @public */
 export interface StoreModelOptions {
   /** Makes a store (one per run; stores may share a backend, every run uses principals of its own). */
@@ -254,6 +257,7 @@ export interface StoreModelOptions {
  * @public
  */
 export async function checkAgainstModel(options: StoreModelOptions): Promise<string | undefined> {
+  rejectUnknownOptions(options, [...MODEL_NAMES, 'name'], 'checkAgainstModel()');
   const details = await fc.check(
     fc.asyncProperty(config, fc.array(op, { maxLength: options.maxOperations ?? 40, size: 'max' }), async (c, ops) => runOnce(options, c, ops)),
     { numRuns: options.numRuns ?? 100, examples: EXAMPLES, ...(options.seed === undefined ? {} : { seed: options.seed }) },

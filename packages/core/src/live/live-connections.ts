@@ -263,6 +263,7 @@ export class LiveConnections {
    * @param data - JSON-safe data.
    */
   send(target: LiveTarget, event: string, data: unknown): number {
+    checkTarget(target);
     const attachments = 'sessionId' in target ? this.#sessions.get(target.sessionId)?.attachments : this.#principals.get(target.principalKey);
     if (!attachments) return 0;
     for (const a of [...attachments]) a.send(event, data);
@@ -275,6 +276,7 @@ export class LiveConnections {
    * @param target - `{ sessionId }` or `{ principalKey }`.
    */
   count(target: LiveTarget): number {
+    checkTarget(target);
     if ('sessionId' in target) return this.#sessions.get(target.sessionId)?.attachments.size ?? 0;
     return this.#principals.get(target.principalKey)?.size ?? 0;
   }
@@ -477,4 +479,17 @@ function positive(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 2 ** 31 - 1) return value;
   throw new InvalidOptionError(name, 'must be a number of milliseconds, more than 0 and at most 2^31 - 1');
+}
+
+/**
+ * A target names one session (`sessionId`, which wins, as for a whole session record) or
+ * one principal (`principalKey`): an object with neither as a string is a mistake
+ * (`{ sessionid }`), not a target that reaches nobody.
+ */
+function checkTarget(target: LiveTarget): void {
+  const given = (target ?? {}) as { sessionId?: unknown; principalKey?: unknown };
+  if (typeof given !== 'object' || ('sessionId' in given ? typeof given.sessionId !== 'string' : typeof given.principalKey !== 'string')) {
+    const keys = target !== null && typeof target === 'object' ? Object.keys(target) : [];
+    throw new InvalidOptionError('target', `must be { sessionId } or { principalKey } with a string, got ${keys.length ? `{ ${keys.join(', ')} }` : typeof target}`);
+  }
 }
