@@ -20,15 +20,16 @@ import { InvalidOptionError } from './errors.js';
  * @public
  */
 export function rejectUnknownOptions(options: object, known: Iterable<string>, owner: string, path?: string): void {
-  let names: Set<string> | undefined;
+  // The callers' lists are short constant arrays: looked up in place, nothing allocated
+  // on the way (admit, list and endAll pass through here on every call).
+  const names: readonly string[] = Array.isArray(known) ? known : [...known];
   for (const name of Object.keys(options)) {
-    names ??= new Set(known);
-    if (names.has(name)) continue;
+    if (names.includes(name)) continue;
     const closest = closestName(name, names);
     const where = path === undefined ? owner : `${owner}'s ${path}`;
     throw new InvalidOptionError(
       path === undefined ? name : `${path}.${name}`,
-      `${where} has no such option${closest ? `; did you mean "${closest}"?` : ` (it takes ${[...names].join(', ')})`}`,
+      `${where} has no such option${closest ? `; did you mean "${closest}"?` : ` (it takes ${names.join(', ')})`}`,
     );
   }
 }

@@ -310,7 +310,8 @@ async function runOnce(options: StoreModelOptions, c: Config, ops: readonly Op[]
           if (real.admitted !== expected.admitted) fail(`admit ${o.sid}: admitted ${real.admitted}, model ${expected.admitted}`);
           if (real.admitted) {
             // A new session (the model agreed): not the revival of an older one with the
-            // same id and createdAt, whose tombstone is gone.
+            // same id, whose tombstone is gone; within the same millisecond it has the
+            // same createdAt too.
             if (!real.alreadyActive) everEnded.delete(`${o.p}/${o.sid}/${real.session.createdAt}`);
             const evicted = real.evicted.map((s) => s.sessionId).sort().join();
             if (evicted !== expected.evicted.sort().join()) fail(`admit ${o.sid}: evicted [${evicted}], model [${expected.evicted.join()}]`);
@@ -358,10 +359,6 @@ async function runOnce(options: StoreModelOptions, c: Config, ops: readonly Op[]
           .join();
         const modelView = model.view(p);
         if (realView !== modelView) fail(`principal ${p}: [${realView}], model [${modelView}]`);
-        // A tombstone trimmed away is forgotten by store and model alike: the id may be
-        // admitted again as a new session, within the same millisecond too (same createdAt).
-        const listedKeys = new Set(listed.map((s) => `${p}/${s.sessionId}/${s.createdAt}`));
-        for (const key of everEnded) if (key.startsWith(`${p}/`) && !listedKeys.has(key)) everEnded.delete(key);
         for (const s of listed) {
           const key = `${p}/${s.sessionId}/${s.createdAt}`;
           if (s.state === 'ended') {
