@@ -133,8 +133,8 @@ export interface LiveSession {
 const SESSION_ENDED = 'session_ended';
 const STREAM_CLOSED = 'stream_closed';
 
-/** Every name of {@link LiveSessionOptions}. @internal */
-export const LIVE_SESSION_NAMES = Object.keys({
+// Every name of LiveSessionOptions, typed over the interface so that the list cannot drift from it.
+const LIVE_SESSION_NAMES = Object.keys({
   url: true,
   stream: true,
   retry: true,

@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { rejectUnknownOptions } from './known-options.js';
-import { LIVE_SESSION_NAMES, connectLiveSession, type EndSource, type LiveSession, type LiveSessionOptions, type LiveStatus } from './live-session.js';
+import { connectLiveSession, type EndSource, type LiveSession, type LiveSessionOptions, type LiveStatus } from './live-session.js';
 
 /**
  * Options of {@link useLiveSession}: those of `connectLiveSession` (the callbacks may
@@ -68,8 +68,23 @@ interface Snapshot {
 
 const IDLE: Snapshot = { status: 'idle', endReason: undefined, endSource: undefined, lastEvent: undefined };
 
-// The hook's names: the stream's, less the three it sets itself, plus signedIn.
-const HOOK_NAMES = [...LIVE_SESSION_NAMES.filter((n) => n !== 'hasSession' && n !== 'autoConnect' && n !== 'onStatus'), 'signedIn'];
+// Typed over the hook's options, so that the list cannot drift from them.
+const HOOK_NAMES = Object.keys({
+  signedIn: true,
+  url: true,
+  stream: true,
+  retry: true,
+  probe: true,
+  channel: true,
+  transport: true,
+  tabId: true,
+  events: true,
+  onEvent: true,
+  onEnded: true,
+  onStreamClosed: true,
+  onSignedIn: true,
+  redirect: true,
+} satisfies Record<keyof UseLiveSessionOptions, true>);
 
 /**
  * A component's live session: no connection without a session (`signedIn`), the
