@@ -179,7 +179,6 @@ export function passportPolicy(passport: object, options: PassportPolicyOptions 
   if (typeof authenticator?.serializeUser !== 'function' || typeof manager?.logIn !== 'function' || typeof manager.logOut !== 'function') {
     throw new InvalidOptionError('passport', 'must be a passport 0.7 Authenticator (the default export of "passport", or new Passport())');
   }
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, PASSPORT_OPTION_NAMES, 'passportPolicy()');
   for (const name of ['principal', 'loginOptions'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidOptionError(name, 'must be a function');

@@ -109,7 +109,6 @@ export function toResponse(h: ResponseToolkit, answer: HttpAnswer) {
 }
 
 function validate(options: HapiPolicyOptions) {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'the session-policy hapi plugin');
   return ownedPolicy(options, () => {
     const decoration = options.cookieDecoration ?? 'cookieAuth';

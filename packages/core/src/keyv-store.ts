@@ -122,7 +122,6 @@ function checkOptions(keyv: Keyv, options: KeyvSessionStoreOptions): KeyvSession
   if (given === null || typeof given !== 'object' || typeof given.get !== 'function' || typeof given.set !== 'function') {
     throw new InvalidOptionError('keyv', 'must be a Keyv instance (new KeyvSessionStore(new Keyv(…)))');
   }
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'KeyvSessionStore');
   if (options.prefix !== undefined && typeof options.prefix !== 'string') throw new InvalidOptionError('prefix', 'must be a string');
   if (options.closeKeyv !== undefined && typeof options.closeKeyv !== 'boolean') throw new InvalidOptionError('closeKeyv', 'must be true or false');

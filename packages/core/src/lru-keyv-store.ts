@@ -35,7 +35,6 @@ export class LruKeyvStore {
 
   /** @param options - see {@link LruKeyvStoreOptions}. */
   constructor(options: LruKeyvStoreOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
     rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'LruKeyvStore');
     const max = options.max ?? 100_000;
     if (!Number.isInteger(max) || max < 1) throw new InvalidOptionError('max', 'must be a positive integer');

@@ -121,7 +121,6 @@ const OPTION_NAMES: Record<keyof MemoryStoreOptions, true> = { maxPrincipals: tr
  * @public
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): RecordSessionStore {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'createMemoryStore()');
   const max = options.maxPrincipals ?? 100_000;
   if (!Number.isInteger(max) || max < 1) throw new InvalidOptionError('maxPrincipals', 'must be a positive integer');

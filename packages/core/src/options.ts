@@ -101,7 +101,6 @@ export interface ResolvedOptions {
  * @param options - as given.
  */
 export function resolveOptions(options: SessionRegistryOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, REGISTRY_OPTION_NAMES, 'SessionRegistry');
   const idle = duration(options, 'idleTimeout', 30 * 60_000, true);
   const absolute = duration(options, 'absoluteTimeout', Infinity, true);

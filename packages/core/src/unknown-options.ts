@@ -16,12 +16,14 @@ import { InvalidOptionError } from './errors.js';
  * @param owner - who takes them, for the message (`SessionRegistry`, `sessionPolicy()`…).
  * @param path - for nested options, the outer option's name (`nearCache`): the error then
  *   names the dotted option (`nearCache.tll`). Default: none.
- * @throws InvalidOptionError (`ERR_INVALID_OPTION`) on the first unknown name.
+ * @throws InvalidOptionError (`ERR_INVALID_OPTION`) when `options` is not an object, or on
+ *   the first unknown name.
  * @public
  */
 export function rejectUnknownOptions(options: object, known: Iterable<string>, owner: string, path?: string): void {
   // The callers' lists are short constant arrays: looked up in place, nothing allocated
   // on the way (admit, list and endAll pass through here on every call).
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError(path ?? 'options', 'must be an object');
   const names: readonly string[] = Array.isArray(known) ? known : [...known];
   for (const name of Object.keys(options)) {
     if (names.includes(name)) continue;

@@ -90,7 +90,6 @@ const instrumented = new WeakSet<SessionRegistry>();
  */
 export function instrumentRegistry(registry: SessionRegistry, options: RegistryMetricsOptions = {}): RegistryMetrics {
   if (!(registry instanceof SessionRegistry)) throw new InvalidOptionError('registry', 'must be a SessionRegistry');
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, OPTION_NAMES, 'instrumentRegistry()');
   if (instrumented.has(registry)) throw new InvalidOptionError('registry', 'is already instrumented (call stop() on the first RegistryMetrics)');
   if (options.connections !== undefined && !(options.connections instanceof LiveConnections)) {

@@ -132,7 +132,6 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  * @param options - as given.
  */
 export function resolvePostgresOptions(options: PostgresSessionStoreOptions): ResolvedPostgresOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, OPTION_NAMES, 'PostgresSessionStore');
   const prefix = options.prefix ?? 'sp_';
   if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix) || prefix.length > 40) {

@@ -86,7 +86,6 @@ const OPTION_NAMES = Object.keys({
  * @param options - as given.
  */
 export function resolveRedisOptions(options: RedisSessionStoreOptions): ResolvedRedisOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, OPTION_NAMES, 'RedisSessionStore');
   const prefix = options.prefix ?? 'sp:';
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {

@@ -89,7 +89,6 @@ export class LiveSocketIo {
    */
   constructor(io: Server, options: LiveSocketIoOptions) {
     if (!(io instanceof Server)) throw new InvalidOptionError('io', 'must be a socket.io Server');
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
     rejectUnknownOptions(options, OPTION_NAMES, 'LiveSocketIo');
     if (!(options.connections instanceof LiveConnections)) throw new InvalidOptionError('connections', 'must be a LiveConnections');
     if (options.onConnection !== undefined && typeof options.onConnection !== 'function') {

@@ -87,7 +87,6 @@ export class LiveWebSockets {
 
   /** @param options - see {@link LiveWebSocketsOptions}. */
   constructor(options: LiveWebSocketsOptions) {
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
     rejectUnknownOptions(options, OPTION_NAMES, 'LiveWebSockets');
     if (!(options.connections instanceof LiveConnections)) throw new InvalidOptionError('connections', 'must be a LiveConnections');
     if (options.path !== undefined && (typeof options.path !== 'string' || !options.path.startsWith('/'))) {

@@ -51,7 +51,6 @@ function checkRetry(given: number | undefined): number {
  */
 export function checkStreamRouteOptions(options: Omit<EventStreamOptions, 'connections' | 'session'> | undefined, owner: string): void {
   if (options === undefined) return;
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, ROUTE_OPTION_NAMES, owner);
   checkRetry(options.retry);
 }
@@ -85,7 +84,6 @@ const CONNECTION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
  * @public
  */
 export function openEventStream(req: IncomingMessage, res: ServerResponse, options: EventStreamOptions): LiveHandle | undefined {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, EVENT_STREAM_OPTION_NAMES, 'openEventStream()');
   const retry = checkRetry(options.retry);
   const connectionId = options.connectionId ?? tabParameter(req);

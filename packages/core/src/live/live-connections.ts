@@ -157,7 +157,6 @@ export class LiveConnections {
     if (!registry || typeof registry.on !== 'function' || typeof registry.check !== 'function') {
       throw new InvalidOptionError('registry', 'must be a SessionRegistry');
     }
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
     rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'LiveConnections');
     this.registry = registry;
     this.#maxPerSession = cap(options.maxPerSession, 'maxPerSession');
@@ -204,7 +203,6 @@ export class LiveConnections {
     if (!connection || typeof connection.send !== 'function' || typeof connection.close !== 'function') {
       throw new InvalidOptionError('connection', 'must have send(event, data) and close() methods');
     }
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
     rejectUnknownOptions(options, ATTACH_NAMES, 'attach()');
     const connectionId = options.connectionId;
     if (connectionId !== undefined && (typeof connectionId !== 'string' || !CONNECTION_ID.test(connectionId))) {

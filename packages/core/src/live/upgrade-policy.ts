@@ -73,7 +73,6 @@ export class UpgradePolicy {
 
   /** @param options - see {@link UpgradePolicyOptions}. */
   constructor(options: UpgradePolicyOptions) {
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
     rejectUnknownOptions(options, Object.keys({ registry: true, binding: true } satisfies Record<keyof UpgradePolicyOptions, true>), 'UpgradePolicy');
     if (!(options.registry instanceof SessionRegistry)) throw new InvalidOptionError('registry', 'must be a SessionRegistry');
     if (typeof options.binding !== 'function') throw new InvalidOptionError('binding', 'must be a function (req) => SessionBinding | undefined');

@@ -19,7 +19,6 @@ export interface IdleFirstOptions {
  * @public
  */
 export function idleFirst(options: IdleFirstOptions = {}): EvictionPolicy {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, Object.keys({ idleFor: true } satisfies Record<keyof IdleFirstOptions, true>), 'idleFirst()');
   const idleFor = options.idleFor ?? 5 * 60_000;
   if (!(typeof idleFor === 'number' && idleFor >= 0 && Number.isFinite(idleFor))) {

@@ -19,7 +19,6 @@ export interface SameDeviceFirstOptions {
  * @public
  */
 export function sameDeviceFirst(options: SameDeviceFirstOptions = {}): EvictionPolicy {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
   rejectUnknownOptions(options, Object.keys({ then: true } satisfies Record<keyof SameDeviceFirstOptions, true>), 'sameDeviceFirst()');
   const order = options.then ?? 'last-seen';
   if (order !== 'last-seen' && order !== 'created') throw new InvalidOptionError('then', "must be 'last-seen' or 'created'");
