@@ -3,7 +3,8 @@
 // and through a deliberately simple model of docs/storage-rules.md. Any divergence
 // fails with a shrunk counterexample. Covers the rules that drifted between
 // implementations: deviceId '' (R15), the tombstone trim order and its exactness (R14),
-// idleFirst({ idleFor: 0 }) under clock skew (R10), and one id per principal (R4).
+// idleFirst({ idleFor: 0 }) under clock skew (R10), and one id per principal (R4); the
+// clock often lands on the edges of a deadline (a millisecond before, at, after).
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import {
@@ -40,7 +41,9 @@ type Op =
   | { kind: 'end'; p: number; sid: string }
   | { kind: 'endAll'; p: number; except: string | undefined }
   | { kind: 'sweep' }
-  | { kind: 'advance'; ms: number };
+  | { kind: 'advance'; ms: number }
+  /** Moves the clock to the next deadline (a timeout or a retention) plus `offset`. */
+  | { kind: 'toDeadline'; offset: number };
 
 interface ModelSession {
   readonly sid: string;
@@ -76,6 +79,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       ms: fc.oneof(fc.constantFrom(0, 1, 500, 999), fc.integer({ min: 0, max: 12 * MIN })),
     }),
   },
+  // The edges, where the faults were: just before, at and after a deadline, and where the
+  // process ahead (by 1 ms or 1.5 s) reaches it.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('toDeadline' as const), offset: fc.constantFrom(-1_500, -1, 0, 1) }) },
 );
 const config: fc.Arbitrary<Config> = fc.record({
   max: fc.integer({ min: 1, max: 3 }),
@@ -137,12 +143,17 @@ class Model {
    * window to the store: see "Clock skew" in docs/storage-rules.md).
    */
   passesDeadline(from: number, to: number): boolean {
-    return this.sessions.some((mine) =>
-      mine.some((s) => {
-        const at = s.ended ? s.endedAt! + this.c.retention : Math.min(s.created + ABSOLUTE, s.seen + IDLE);
-        return from < at && at <= to;
-      }),
-    );
+    return this.#deadlines().some((at) => from < at && at <= to);
+  }
+
+  /** The first deadline after `now`, if any. */
+  nextDeadline(now: number): number | undefined {
+    const later = this.#deadlines().filter((at) => at > now);
+    return later.length ? Math.min(...later) : undefined;
+  }
+
+  #deadlines(): number[] {
+    return this.sessions.flatMap((mine) => mine.map((s) => (s.ended ? s.endedAt! + this.c.retention : Math.min(s.created + ABSOLUTE, s.seen + IDLE))));
   }
 
   trim(p: number): void {
@@ -332,6 +343,11 @@ async function runOnce(options: StoreModelOptions, c: Config, ops: readonly Op[]
         case 'advance':
           now += o.ms;
           break;
+        case 'toDeadline': {
+          const next = model.nextDeadline(now);
+          if (next !== undefined) now = Math.max(now, next + o.offset);
+          break;
+        }
         case 'admit': {
           // The process ahead admits unless its clock would pass a deadline the other's
           // has not: what a store does then depends on what it reads (see passesDeadline).
