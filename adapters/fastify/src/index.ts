@@ -125,7 +125,7 @@ const OPTION_NAMES = [
 
 // Async, so that a validation error reaches `ready()` / `listen()` instead of escaping avvio.
 const register: FastifyPluginAsync<FastifyPolicyOptions> = async (fastify, options) => {
-  if (options !== null && typeof options === 'object') rejectUnknownOptions(options, OPTION_NAMES, 'the session-policy Fastify plugin');
+  rejectUnknownOptions(options, OPTION_NAMES, 'the session-policy Fastify plugin');
   const { policy, owned, checked: { bind, check } } = ownedPolicy(options, () => sessionBinding(fastify, options));
   const gate = new RequestGate<FastifyRequest>(policy, {
     property: 'sessionPolicy',

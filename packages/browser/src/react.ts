@@ -103,7 +103,6 @@ const HOOK_NAMES = Object.keys({
  * @public
  */
 export function useLiveSession(options: UseLiveSessionOptions): LiveSessionState {
-  if (!options || typeof options !== 'object') throw new TypeError('useLiveSession: options must be an object with url and signedIn');
   rejectUnknownOptions(options, HOOK_NAMES, 'useLiveSession');
   const [snapshot, setSnapshot] = useState<Snapshot>(IDLE);
   const latest = useRef(options);

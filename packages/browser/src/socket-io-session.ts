@@ -81,7 +81,6 @@ const SOCKET_IO_NAMES = Object.keys({ channel: true, transport: true, probe: tru
  * @public
  */
 export function watchSocketIoSession(socket: SocketIoLike, options: SocketIoSessionOptions = {}): SocketIoSession {
-  if (options === null || typeof options !== 'object') throw new TypeError('watchSocketIoSession: options must be an object');
   rejectUnknownOptions(options, SOCKET_IO_NAMES, 'watchSocketIoSession');
   if (!socket || typeof socket.on !== 'function' || typeof socket.disconnect !== 'function') {
     throw new TypeError('watchSocketIoSession: socket must be a socket.io-client Socket');

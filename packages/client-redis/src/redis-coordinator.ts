@@ -77,7 +77,6 @@ export class RedisCoordinator implements SessionCoordinator {
   /** @param options - see {@link RedisCoordinatorOptions}. */
   constructor(options: RedisCoordinatorOptions) {
     const given = options ?? ({} as RedisCoordinatorOptions);
-    if (typeof given !== 'object') throw new InvalidOptionError('options', 'must be an object with redis and encryptionKey');
     rejectUnknownOptions(given, OPTION_NAMES, 'RedisCoordinator');
     const { redis, encryptionKey, prefix = 'session-policy:client:', commandTimeout = 2_000 } = given;
     if (!(typeof commandTimeout === 'number' && commandTimeout > 0 && Number.isFinite(commandTimeout))) {

@@ -176,7 +176,6 @@ export class SessionKeeper<P, S> extends EventEmitter<KeeperEvents> {
   constructor(options: SessionKeeperOptions<P, S>) {
     super();
     const given = options ?? ({} as SessionKeeperOptions<P, S>);
-    if (typeof given !== 'object') throw new InvalidOptionError('options', 'must be an object with a strategy');
     rejectUnknownOptions(given, KEEPER_NAMES, 'SessionKeeper');
     const { strategy, concurrency = Infinity, coordinator } = given;
     if (typeof strategy?.login !== 'function') throw new InvalidOptionError('strategy', 'must be an object with a login() function');
@@ -237,7 +236,6 @@ export class SessionKeeper<P, S> extends EventEmitter<KeeperEvents> {
    */
   async run<T>(principal: P, work: Work<S, T>, options: RunOptions = {}): Promise<T> {
     if (this.closed) throw new KeeperClosedError();
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'run() options must be an object');
     rejectUnknownOptions(options, RUN_NAMES, 'run()');
     const { signal } = options;
     signal?.throwIfAborted();

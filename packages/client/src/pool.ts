@@ -210,7 +210,6 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
   constructor(options: SessionPoolOptions<P, S>) {
     super();
     const given = options ?? ({} as SessionPoolOptions<P, S>);
-    if (typeof given !== 'object') throw new InvalidOptionError('options', 'must be an object with a strategy and a max');
     rejectUnknownOptions(given, POOL_NAMES, 'SessionPool');
     const { strategy, max, acquireTimeout = Infinity, coordinator } = given;
     if (typeof strategy?.login !== 'function') throw new InvalidOptionError('strategy', 'must be an object with a login() function');
@@ -267,7 +266,6 @@ export class SessionPool<P, S> extends EventEmitter<ClientEvents> {
    */
   async acquire(principal: P, options: AcquireOptions = {}): Promise<PoolLease<S>> {
     if (this.closed) throw new PoolClosedError();
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'acquire() options must be an object');
     rejectUnknownOptions(options, ACQUIRE_NAMES, 'acquire()');
     const { signal, timeout = this.#acquireTimeout } = options;
     signal?.throwIfAborted();

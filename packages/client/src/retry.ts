@@ -38,7 +38,6 @@ export interface ResolvedRetry {
 
 /** Validates retry options once, at construction, naming the wrong one. */
 export function resolveRetry(options: RetryOptions = {}, owner = 'the client'): ResolvedRetry {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('retry', 'must be an object');
   rejectUnknownOptions(options, RETRY_NAMES, owner, 'retry');
   const { attempts = 3, initialDelay = 100, maxDelay = 5000, factor = 2, jitter = true } = options;
   if (!Number.isInteger(attempts) || attempts < 1) throw new InvalidOptionError('retry.attempts', 'must be an integer of at least 1');

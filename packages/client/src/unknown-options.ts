@@ -16,10 +16,14 @@ import { InvalidOptionError } from './errors.js';
  * @param owner - who takes them, for the message.
  * @param path - for nested options, the outer option's name (`retry`): the error then
  *   names the dotted option (`retry.atempts`). Default: none.
- * @throws InvalidOptionError (`ERR_INVALID_OPTION`) on the first unknown name.
+ * @throws InvalidOptionError (`ERR_INVALID_OPTION`) when `options` is not an object (naming
+ *   `path`, else `options`, and what it takes), or on the first unknown name.
  * @public
  */
 export function rejectUnknownOptions(options: object, known: readonly string[], owner: string, path?: string): void {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionError(path ?? 'options', `${path === undefined ? owner : `${owner}'s ${path}`} takes an object (of ${known.join(', ')})`);
+  }
   for (const name of Object.keys(options)) {
     if (known.includes(name)) continue;
     const sameLetters = known.find((k) => k.toLowerCase() === name.toLowerCase());

@@ -358,6 +358,9 @@ test('options are validated at construction, naming the option', (t) => {
     [{ strategy, logintimeout: 1000 }, 'logintimeout'],
     [{ strategy, concurency: 2 }, 'concurency'],
     [{ strategy, retry: { attemps: 5 } }, 'retry.attemps'],
+    // Not an object at all.
+    [{ strategy, retry: 3 }, 'retry'],
+    [7, 'options'],
   ] as const) {
     const error = t.throws(() => new SessionKeeper(options as never), { code: 'ERR_INVALID_OPTION' } as never);
     t.is((error as unknown as { option: string }).option, option);
@@ -370,6 +373,7 @@ test('run() refuses an unknown option before logging in', async (t) => {
   let logins = 0;
   const keeper = new SessionKeeper({ strategy: { login: async () => `s${++logins}` } });
   await t.throwsAsync(keeper.run('alice', (s) => s, { singal: AbortSignal.timeout(1000) } as never), { code: 'ERR_INVALID_OPTION', message: /"singal"/ } as never);
+  await t.throwsAsync(keeper.run('alice', (s) => s, 'fast' as never), { code: 'ERR_INVALID_OPTION', message: /run\(\) takes an object \(of signal\)/ } as never);
   t.is(logins, 0);
   t.is(await keeper.run('alice', (s) => s, { signal: AbortSignal.timeout(1000) }), 's1');
   await keeper.close();

@@ -54,7 +54,6 @@ const OPTION_NAMES: Record<keyof PrincipalKeyOptions, true> = { from: true, trim
  * @public
  */
 export function createPrincipalKey(options: PrincipalKeyOptions = {}): PrincipalKeyFunction {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('principalKey', 'must be an object of options');
   rejectUnknownOptions(options, Object.keys(OPTION_NAMES), 'SessionRegistry', 'principalKey');
   const { from = 'id', trim = false, lowerCase = false, unicode = false, maxLength = 256 } = options;
   if (typeof from !== 'string' && typeof from !== 'function') {

@@ -216,7 +216,6 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    */
   async admit(login: NewSession): Promise<AdmitResult> {
     this.#open();
-    if (login === null || typeof login !== 'object') throw new InvalidOptionError('login', 'admit() takes an object: { principal, sessionId, deviceId?, userAgent?, ip?, attributes? }');
     rejectUnknownOptions(login, NEW_SESSION_NAMES, 'admit()');
     const principalKey = this.key(login.principal);
     const sessionId = assertSessionId(login.sessionId, this.#options.maxSessionIdLength);
@@ -407,7 +406,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    */
   async list(principal: unknown, options: ListOptions = {}): Promise<SessionInfo[]> {
     this.#open();
-    checkMethodOptions(options, LIST_NAMES, 'list()');
+    rejectUnknownOptions(options, LIST_NAMES, 'list()');
     const principalKey = this.key(principal);
     let outcome;
     try {
@@ -482,7 +481,7 @@ export class SessionRegistry extends EventEmitter<RegistryEvents> {
    */
   async endAll(principal: unknown, options: EndAllOptions = {}): Promise<SessionInfo[]> {
     this.#open();
-    checkMethodOptions(options, END_ALL_NAMES, 'endAll()');
+    rejectUnknownOptions(options, END_ALL_NAMES, 'endAll()');
     const principalKey = this.key(principal);
     const reason = options.reason ?? 'logout';
     checkReason(reason);
@@ -677,9 +676,3 @@ const NEW_SESSION_NAMES = Object.keys({
 } satisfies Record<keyof NewSession, true>);
 const LIST_NAMES = Object.keys({ includeEnded: true } satisfies Record<keyof ListOptions, true>);
 const END_ALL_NAMES = Object.keys({ except: true, reason: true } satisfies Record<keyof EndAllOptions, true>);
-
-/** A method's options: an object of known names, or `ERR_INVALID_OPTION`. */
-function checkMethodOptions(options: object, names: readonly string[], method: string): void {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', `${method} options must be an object`);
-  rejectUnknownOptions(options, names, method);
-}

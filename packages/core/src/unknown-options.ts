@@ -16,22 +16,21 @@ import { InvalidOptionError } from './errors.js';
  * @param owner - who takes them, for the message (`SessionRegistry`, `sessionPolicy()`…).
  * @param path - for nested options, the outer option's name (`nearCache`): the error then
  *   names the dotted option (`nearCache.tll`). Default: none.
- * @throws InvalidOptionError (`ERR_INVALID_OPTION`) when `options` is not an object, or on
- *   the first unknown name.
+ * @throws InvalidOptionError (`ERR_INVALID_OPTION`) when `options` is not an object (naming
+ *   `path`, else `options`, and what it takes), or on the first unknown name.
  * @public
  */
-export function rejectUnknownOptions(options: object, known: Iterable<string>, owner: string, path?: string): void {
-  // The callers' lists are short constant arrays: looked up in place, nothing allocated
-  // on the way (admit, list and endAll pass through here on every call).
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError(path ?? 'options', 'must be an object');
-  const names: readonly string[] = Array.isArray(known) ? known : [...known];
+export function rejectUnknownOptions(options: object, known: readonly string[], owner: string, path?: string): void {
+  // The callers' lists are short constant arrays, searched in place (admit, list and
+  // endAll pass through here on every call).
+  const where = path === undefined ? owner : `${owner}'s ${path}`;
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError(path ?? 'options', `${where} takes an object (of ${known.join(', ')})`);
   for (const name of Object.keys(options)) {
-    if (names.includes(name)) continue;
-    const closest = closestName(name, names);
-    const where = path === undefined ? owner : `${owner}'s ${path}`;
+    if (known.includes(name)) continue;
+    const closest = closestName(name, known);
     throw new InvalidOptionError(
       path === undefined ? name : `${path}.${name}`,
-      `${where} has no such option${closest ? `; did you mean "${closest}"?` : ` (it takes ${names.join(', ')})`}`,
+      `${where} has no such option${closest ? `; did you mean "${closest}"?` : ` (it takes ${known.join(', ')})`}`,
     );
   }
 }
@@ -43,7 +42,7 @@ export function rejectUnknownOptions(options: object, known: Iterable<string>, o
  * @param name - the unknown name.
  * @param known - the known names.
  */
-export function closestName(name: string, known: Iterable<string>): string | undefined {
+export function closestName(name: string, known: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;

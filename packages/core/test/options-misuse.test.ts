@@ -92,6 +92,9 @@ test('every options object of core refuses an unknown name, naming it and the cl
   await t.throwsAsync(registry.list('alice', { includeended: true } as never), { code: 'ERR_INVALID_OPTION', message: /"includeended".*"includeEnded"/ });
   await t.throwsAsync(registry.endAll('alice', { expect: 's1' } as never), { code: 'ERR_INVALID_OPTION', message: /"expect".*"except"/ });
   await t.throwsAsync(registry.admit(null as never), { code: 'ERR_INVALID_OPTION' });
+  // Options that are no object are refused by the same check, saying what they take.
+  await t.throwsAsync(registry.list('alice', 'all' as never), { code: 'ERR_INVALID_OPTION', message: /list\(\) takes an object \(of includeEnded\)/ });
+  t.throws(() => new SessionRegistry({ principalKey: 'email' as never }), { code: 'ERR_INVALID_OPTION', message: /"principalKey": SessionRegistry's principalKey takes an object/ });
   // Nothing was admitted by the refused calls.
   t.deepEqual(await registry.list('alice'), []);
   // A store needs its backend: a clear error instead of a TypeError.

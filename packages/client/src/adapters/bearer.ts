@@ -59,7 +59,6 @@ const BEARER_NAMES = [
  * @public
  */
 export function bearerStrategy<P>(options: BearerStrategyOptions<P>): SessionStrategy<P, BearerSession> {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object with a login function');
   rejectUnknownOptions(options, BEARER_NAMES, 'bearerStrategy()');
   if (typeof options.login !== 'function') throw new InvalidOptionError('login', 'must be a function (principal, context) => Promise<token>');
   if (options.logout !== undefined && typeof options.logout !== 'function') throw new InvalidOptionError('logout', 'must be a function (token, principal) => Promise<void>');

@@ -78,7 +78,6 @@ const COOKIE_NAMES = [
  * @public
  */
 export function cookieStrategy<P>(options: CookieStrategyOptions<P>): SessionStrategy<P, CookieSession> {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object with a loginUrl and credentials');
   rejectUnknownOptions(options, COOKIE_NAMES, 'cookieStrategy()');
   if (typeof options.credentials !== 'function') throw new InvalidOptionError('credentials', 'must be a function (principal) => credentials');
   if (options.isRefused !== undefined && typeof options.isRefused !== 'function') throw new InvalidOptionError('isRefused', 'must be a function (response) => boolean');

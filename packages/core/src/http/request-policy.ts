@@ -244,7 +244,6 @@ export class RequestPolicy {
    * @param options - see {@link LogoutEverywhereOptions}.
    */
   async logoutEverywhere(options: LogoutEverywhereOptions = {}): Promise<number> {
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'logoutEverywhere options must be an object');
     rejectUnknownOptions(options, LOGOUT_EVERYWHERE_NAMES, 'logoutEverywhere()');
     const key = this.#binding.principalKey();
     if (key === undefined) return 0;
@@ -329,7 +328,6 @@ const LOGOUT_EVERYWHERE_NAMES = Object.keys({ keepCurrent: true } satisfies Reco
 
 /** Refuses login options of the wrong type or name (a bad `signOut` would otherwise be ignored). */
 function checkLoginOptions(options: LoginOptions): void {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'login options must be an object');
   rejectUnknownOptions(options, LOGIN_NAMES, 'login()');
   if (options.signOut !== undefined && !isSessionHandle(options.signOut)) {
     throw new InvalidOptionError('signOut', `must be the handle of one of the principal's sessions (a holder's \`handle\`), got ${typeof options.signOut === 'string' ? 'a string of another shape' : typeof options.signOut}`);
